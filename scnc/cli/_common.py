@@ -1,0 +1,83 @@
+"""Shared CLI plumbing: exit codes, data-selection options, output (human text or one JSON line)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+EXIT_OK = 0
+EXIT_CHECK_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+DATASET_CHOICES = ("digits", "optdigits", "mnist")
+
+
+class CheckFailed(Exception):
+    """A requested check did not hold (e.g. accuracy below --min-accuracy): exit code 1."""
+
+
+def add_data_options(p: argparse.ArgumentParser, *, split_default: str, classes_help: str | None = None) -> None:
+    """The data-selection options every command shares."""
+    g = p.add_argument_group("data selection")
+    g.add_argument("--dataset", choices=DATASET_CHOICES, default=None,
+                   help="data set (default: the checkpoint's, else digits: scikit-learn's bundled 8x8 digits, no download)")
+    g.add_argument("--data-dir", type=Path, default=None,
+                   help="folder holding the files of optdigits (optdigits.tra/.tes) or mnist (IDX, .gz or raw)")
+    g.add_argument("--classes", default=None,
+                   help=classes_help or "class subset, ranges and lists: '0-4', '1,3,5-7' (default: all)")
+    g.add_argument("--shots", type=int, default=None,
+                   help="keep only N examples in total, balanced across classes (seeded few-shot sampler)")
+    g.add_argument("--split", choices=("train", "test"), default=split_default,
+                   help=f"which split to use (default: {split_default}); digits uses a fixed seeded "
+                        "stratified split, optdigits and mnist their own train/test files")
+
+
+def add_output_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true",
+                   help="print one machine-readable JSON line on stdout (human text goes to stderr)")
+    p.add_argument("--no-progress", dest="progress", action="store_false",
+                   help="do not show progress bars")
+
+
+@dataclass
+class Out:
+    """Where a command's human text and its JSON summary go."""
+
+    json_mode: bool
+
+    def say(self, text: str = "") -> None:
+        print(text, file=sys.stderr if self.json_mode else sys.stdout, flush=True)
+
+    def result(self, summary: dict[str, Any]) -> None:
+        if self.json_mode:
+            print(json.dumps(summary, sort_keys=True), flush=True)
+
+
+def load_data(args: argparse.Namespace, *, dataset: str | None = None, classes: Any = None,
+              split: str | None = None, shots: int | None = None, seed: int = 0):
+    """Load the data set the options select (explicit keyword values override the options)."""
+    from ..data import load_dataset, parse_classes
+
+    name = dataset or args.dataset or "digits"
+    cls = classes if classes is not None else (parse_classes(args.classes) if args.classes else None)
+    return load_dataset(
+        name,
+        split=split or args.split,
+        data_dir=args.data_dir,
+        classes=cls,
+        shots=shots if shots is not None else args.shots,
+        seed=seed,
+    )
+
+
+def check_min_accuracy(out: Out, accuracy: float, minimum: float | None, what: str = "accuracy") -> None:
+    if minimum is not None and accuracy < minimum:
+        raise CheckFailed(f"{what} {accuracy:.4f} is below --min-accuracy {minimum:.4f}")
+
+
+def fmt_pct(x: float) -> str:
+    return f"{100.0 * x:.2f}%"

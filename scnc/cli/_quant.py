@@ -1,0 +1,48 @@
+"""Hardware (quantization) options shared by evaluate --hw, quantize, ir show and compile."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_quant_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("hardware options (see docs/hardware.md)")
+    g.add_argument("--stream-length", type=int, default=None, help="SC stream length L, a power of two (default: 64)")
+    g.add_argument("--weight-bits", type=int, default=None, help="weight magnitude bits, <= log2 L (default: min(6, log2 L))")
+    g.add_argument("--sng", choices=("vdc", "lfsr", "sobol"), default=None, help="SNG kind of synapse and leak streams (default: vdc)")
+    g.add_argument("--input-sng", choices=("vdc", "lfsr", "sobol"), default=None, help="SNG kind of the input rate encoder (default: vdc)")
+    g.add_argument("--encoding", choices=("sc", "fixed"), default=None, help="stochastic computing or plain fixed point (default: sc)")
+    g.add_argument("--leak", choices=("sc", "shift"), default=None, help="SC leak stream with dither, or 1-2^-k shift (default: sc)")
+    g.add_argument("--input-bits", type=int, default=None, help="bits of an input intensity (default: 8)")
+    g.add_argument("--parallel-inputs", type=int, default=None, help="inputs processed per cycle (= synapse streams per layer)")
+    g.add_argument("--parallel-neurons", type=int, default=None, help="neurons processed per cycle")
+    g.add_argument("--calibration", choices=("max", "mse"), default=None, help="weight scale calibration (default: max)")
+    g.add_argument("--hw-seed", type=int, default=None, help="seed of the SNG stream allocation (default: 0)")
+
+
+_FIELDS = {
+    "stream_length": "stream_length", "weight_bits": "weight_bits", "sng": "sng", "input_sng": "input_sng",
+    "encoding": "encoding", "leak": "leak", "input_bits": "input_bits", "parallel_inputs": "parallel_inputs",
+    "parallel_neurons": "parallel_neurons", "calibration": "calibration", "hw_seed": "seed",
+}
+
+
+def quant_options(args: argparse.Namespace):
+    """QuantOptions from the parsed options (unset options keep QuantOptions' defaults)."""
+    from ..ir import QuantOptions
+
+    given = {field: getattr(args, arg) for arg, field in _FIELDS.items() if getattr(args, arg, None) is not None}
+    return QuantOptions(**given)
+
+
+def load_quantized(path: Path, args: argparse.Namespace):
+    """A quantized graph from an IR folder (used as is) or a checkpoint (quantized with the options)."""
+    from ..ir import from_checkpoint, load_ir, quantize
+    from ..transfer import load_checkpoint
+
+    path = Path(path)
+    if path.is_dir() or path.name in ("ir.json", "ir.npz"):
+        return load_ir(path if path.is_dir() else path.parent), None
+    ckpt = load_checkpoint(path)
+    return quantize(from_checkpoint(ckpt), quant_options(args)), ckpt

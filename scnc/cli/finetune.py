@@ -1,0 +1,111 @@
+"""``scnc finetune``: transfer a checkpoint to new classes / few examples, with frozen layers."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from ..errors import ConfigError
+from ._common import Out, add_data_options, add_output_options, check_min_accuracy, fmt_pct, load_data
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "finetune", help="fine-tune a checkpoint (freeze layers, replace the head, gradual unfreezing)",
+        description="Load a checkpoint, replace the output layer when the classes change, freeze layers "
+                    "and fine-tune on (few) examples. Frozen layers stay bit-identical.")
+    p.add_argument("checkpoint", type=Path, help="pretrained checkpoint (.npz with its .json sidecar)")
+    p.add_argument("-o", "--output", type=Path, required=True, help="fine-tuned checkpoint path")
+    p.add_argument("--freeze-until", default="0",
+                   help="freeze layers 0..N (index or layer name); -1 freezes nothing (default: 0)")
+    p.add_argument("--lr-head", type=float, default=1e-3, help="learning rate of the output layer")
+    p.add_argument("--lr-frozen", type=float, default=0.0,
+                   help="learning rate of the non-head layers that are not frozen (default: 0)")
+    p.add_argument("--epochs", type=int, default=30, help="epochs of the single phase (default: 30)")
+    p.add_argument("--phases", default=None,
+                   help="gradual unfreezing: comma-separated phases FREEZE_UNTIL:EPOCHS[:LR_HEAD[:LR_FROZEN]], "
+                        "e.g. '0:20,-1:20:1e-3:1e-4' (overrides --freeze-until/--epochs)")
+    p.add_argument("--batch-size", type=int, default=None, help="mini-batch size")
+    p.add_argument("--seed", type=int, default=0, help="seed of the new head, the few-shot sample and training")
+    p.add_argument("--min-accuracy", type=float, default=None,
+                   help="exit 1 if the test-split accuracy is below this fraction")
+    add_data_options(p, split_default="train")
+    add_output_options(p)
+    p.set_defaults(func=run)
+
+
+def _freeze(text: str) -> int | str:
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+def parse_phases(text: str, *, lr_head: float, lr_frozen: float):
+    """Parse ``--phases`` into ``[(TransferConfig, epochs), ...]``."""
+    from ..transfer import TransferConfig
+
+    phases = []
+    for i, part in enumerate(p for p in text.split(",") if p.strip()):
+        fields = part.strip().split(":")
+        if not 2 <= len(fields) <= 4:
+            raise ConfigError(f"--phases: phase {i + 1} {part!r}: expected FREEZE_UNTIL:EPOCHS[:LR_HEAD[:LR_FROZEN]]")
+        try:
+            epochs = int(fields[1])
+            head = float(fields[2]) if len(fields) > 2 else lr_head
+            body = float(fields[3]) if len(fields) > 3 else lr_frozen
+        except ValueError:
+            raise ConfigError(f"--phases: phase {i + 1} {part!r}: EPOCHS must be an integer and rates numbers") from None
+        if epochs < 1:
+            raise ConfigError(f"--phases: phase {i + 1} {part!r}: EPOCHS must be >= 1")
+        phases.append((TransferConfig(freeze_until=_freeze(fields[0]), lr_head=head, lr_frozen=body), epochs))
+    if not phases:
+        raise ConfigError("--phases: no phase given")
+    return phases
+
+
+def run(args: argparse.Namespace, out: Out) -> int:
+    import dataclasses
+
+    from ..snn import TrainConfig, accuracy
+    from ..transfer import TransferConfig, fine_tune, load_checkpoint, replace_head, save_checkpoint
+
+    ckpt = load_checkpoint(args.checkpoint)
+    dataset = args.dataset or ckpt.provenance.get("dataset", {}).get("name") or "digits"
+    train_ds = load_data(args, dataset=dataset, seed=args.seed)
+    test_ds = load_data(args, dataset=dataset, split="test", shots=None, seed=args.seed)
+    labels = list(train_ds.classes)
+    if list(ckpt.class_labels or []) != labels:
+        out.say(f"replacing the head: {ckpt.layer_sizes[-1][1]} outputs {list(ckpt.class_labels or [])} "
+                f"-> {len(labels)} outputs {labels}")
+        ckpt = replace_head(ckpt, len(labels), seed=args.seed, class_labels=labels)
+    if args.phases:
+        phases = parse_phases(args.phases, lr_head=args.lr_head, lr_frozen=args.lr_frozen)
+    else:
+        if args.epochs < 1:
+            raise ConfigError(f"--epochs must be >= 1, got {args.epochs}")
+        phases = [(TransferConfig(freeze_until=_freeze(args.freeze_until), lr_head=args.lr_head,
+                                  lr_frozen=args.lr_frozen), args.epochs)]
+    overrides = {"batch_size": args.batch_size} if args.batch_size else {}
+    train_cfg = TrainConfig(seed=args.seed, **overrides)
+    out.say(f"fine-tuning on {train_ds.name}/{train_ds.split}: {len(train_ds.y)} samples, classes {labels}, "
+            f"{len(phases)} phase(s)")
+    t0 = time.perf_counter()
+    ckpt, history = fine_tune(ckpt, train_ds.x, train_ds.y, phases, train_cfg, progress=args.progress)
+    seconds = time.perf_counter() - t0
+    net = ckpt.to_network()
+    test_acc = accuracy(net, test_ds.x, test_ds.y)
+    ckpt = dataclasses.replace(
+        ckpt,
+        metadata={**ckpt.metadata, "task": f"{train_ds.name} classes {labels}", "accuracy": round(test_acc, 6)},
+        provenance={**ckpt.provenance, "dataset": train_ds.identity(),
+                    "evaluation": {"split": "test", "accuracy": test_acc, "dataset": test_ds.identity()}},
+    )
+    path = save_checkpoint(ckpt, args.output)
+    out.say(f"test accuracy {fmt_pct(test_acc)} on {len(test_ds.y)} samples, {seconds:.1f} s; wrote {path}")
+    out.result({"command": "finetune", "checkpoint": str(path), "accuracy": test_acc,
+                "train_samples": int(len(train_ds.y)), "phases": len(phases), "classes": labels,
+                "seconds": round(seconds, 3)})
+    check_min_accuracy(out, test_acc, args.min_accuracy)
+    return 0

@@ -1,0 +1,112 @@
+"""``scnc train``: train a float LIF network from scratch and save a checkpoint."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from ._common import Out, add_data_options, add_output_options, check_min_accuracy, fmt_pct, load_data
+
+
+def register(sub) -> None:
+    p = sub.add_parser("train", help="train a spiking network and save a checkpoint",
+                       description="Train a dense LIF network with surrogate-gradient BPTT and save it "
+                                   "as a checkpoint (.npz + .json). Works on the bundled digits by default.")
+    p.add_argument("-o", "--output", type=Path, required=True, help="checkpoint path (e.g. pre.npz)")
+    p.add_argument("--hidden", default="128", help="hidden layer sizes, comma separated (default: 128)")
+    p.add_argument("--timesteps", type=int, default=25, help="time steps per sample (default: 25)")
+    p.add_argument("--epochs", type=int, default=None, help="training epochs (default: TrainConfig's)")
+    p.add_argument("--batch-size", type=int, default=None, help="mini-batch size (default: TrainConfig's)")
+    p.add_argument("--lr", type=float, default=None, help="Adam learning rate (default: TrainConfig's)")
+    p.add_argument("--beta", type=float, default=0.9, help="initial membrane decay per step, in [0, 1]")
+    p.add_argument("--threshold", type=float, default=1.0, help="firing threshold (> 0)")
+    p.add_argument("--reset", choices=("subtract", "zero"), default="subtract", help="reset mechanism")
+    p.add_argument("--per-neuron-beta", action="store_true", help="learn one beta per neuron instead of per layer")
+    p.add_argument("--fixed-beta", action="store_true", help="do not learn beta")
+    p.add_argument("--bias", action="store_true", help="give layers a bias (the hardware adds it every step)")
+    p.add_argument("--loss", choices=("ce_count", "ce_mem", "mse_count"), default=None, help="loss function")
+    p.add_argument("--surrogate", choices=("fast_sigmoid", "arctan"), default=None, help="surrogate gradient")
+    p.add_argument("--slope", type=float, default=None, help="surrogate slope")
+    p.add_argument("--encoder", choices=("rate", "latency", "direct"), default="rate", help="input encoding")
+    p.add_argument("--seed", type=int, default=0, help="seed of initialisation, shuffling and encoding")
+    p.add_argument("--min-accuracy", type=float, default=None,
+                   help="exit 1 if the test-split accuracy is below this fraction (e.g. 0.9)")
+    add_data_options(p, split_default="train")
+    add_output_options(p)
+    p.set_defaults(func=run)
+
+
+def _train_config(args: argparse.Namespace):
+    from ..snn import TrainConfig
+
+    overrides = {k: getattr(args, k) for k in ("epochs", "batch_size", "lr", "loss", "surrogate", "slope")
+                 if getattr(args, k) is not None}
+    return TrainConfig(seed=args.seed, **overrides)
+
+
+def parse_sizes(text: str) -> list[int]:
+    from ..errors import ConfigError
+
+    try:
+        sizes = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise ConfigError(f"--hidden: expected comma-separated integers like '128' or '256,128', got {text!r}") from None
+    if any(s < 1 for s in sizes):
+        raise ConfigError(f"--hidden: sizes must be >= 1, got {text!r}")
+    return sizes
+
+
+def run(args: argparse.Namespace, out: Out) -> int:
+    import numpy as np
+
+    from ..snn import EncoderConfig, Network, accuracy, train
+    from ..transfer import SNNCheckpoint, save_checkpoint
+
+    cfg = _train_config(args)
+    hidden = parse_sizes(args.hidden)
+    train_ds = load_data(args, seed=args.seed)
+    test_ds = load_data(args, split="test", shots=None, seed=args.seed)
+    n_classes = len(train_ds.classes)
+    net = Network.dense(
+        [train_ds.x.shape[1], *hidden, n_classes],
+        seed=args.seed, beta=args.beta, threshold=args.threshold, reset=args.reset, bias=args.bias,
+        timesteps=args.timesteps, encoder=EncoderConfig(kind=args.encoder, seed=args.seed),
+    )
+    for layer in net.layers:
+        layer.learn_beta = not args.fixed_beta
+        if args.per_neuron_beta:
+            layer.beta = np.full(layer.n_out, layer.beta[0], np.float32)
+    out.say(f"training {' -> '.join(str(s) for s in [net.n_inputs, *hidden, n_classes])} LIF on "
+            f"{train_ds.name}/{train_ds.split} ({len(train_ds.y)} samples, classes {list(train_ds.classes)}), "
+            f"T={net.timesteps}, {cfg.epochs} epochs")
+    t0 = time.perf_counter()
+    result = train(net, train_ds.x, train_ds.y, cfg, progress=args.progress)
+    seconds = time.perf_counter() - t0
+    net = result.network
+    train_acc = accuracy(net, train_ds.x, train_ds.y)
+    test_acc = accuracy(net, test_ds.x, test_ds.y)
+    ckpt = SNNCheckpoint.from_network(
+        net,
+        class_labels=list(train_ds.classes),
+        metadata={"task": train_ds.name, "accuracy": round(test_acc, 6), "timesteps": net.timesteps},
+        provenance={"training": {"config": _config_dict(cfg), "seconds": round(seconds, 3),
+                                 "history": result.history},
+                    "dataset": train_ds.identity(),
+                    "evaluation": {"split": "test", "accuracy": test_acc, "dataset": test_ds.identity()}},
+    )
+    path = save_checkpoint(ckpt, args.output)
+    out.say(f"train accuracy {fmt_pct(train_acc)}, test accuracy {fmt_pct(test_acc)} "
+            f"({len(test_ds.y)} test samples), {seconds:.1f} s")
+    out.say(f"wrote {path}")
+    out.result({"command": "train", "checkpoint": str(path), "accuracy": test_acc,
+                "train_accuracy": train_acc, "seconds": round(seconds, 3), "epochs": cfg.epochs,
+                "dataset": train_ds.name, "classes": list(train_ds.classes)})
+    check_min_accuracy(out, test_acc, args.min_accuracy)
+    return 0
+
+
+def _config_dict(cfg) -> dict:
+    import dataclasses
+
+    return dataclasses.asdict(cfg)

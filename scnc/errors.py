@@ -1,0 +1,55 @@
+"""Exception types shared by every stage.
+
+Every error a user can cause by bad input derives from :class:`ScncError`; the CLI turns these
+into a one-line message and exit code 2. Messages name the file, the field and what was expected.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ScncError", "CheckpointError", "DataError", "IRError", "ConfigError", "ToolError"]
+
+
+class ScncError(Exception):
+    """Base class of every error caused by bad input or environment (CLI exit code 2)."""
+
+
+class ConfigError(ScncError, ValueError):
+    """An option or configuration value is out of range or inconsistent."""
+
+
+class DataError(ScncError):
+    """A data set file is missing or malformed."""
+
+
+class CheckpointError(ScncError):
+    """A checkpoint file is missing, malformed, inconsistent or tampered with.
+
+    Parameters
+    ----------
+    path:
+        The file the problem was found in.
+    field:
+        The field (array or JSON key) that is wrong, or ``None`` for whole-file problems.
+    message:
+        What is wrong and what was expected.
+    """
+
+    def __init__(self, path: object, field: str | None, message: str) -> None:
+        self.path = str(path)
+        self.field = field
+        where = f"{self.path}" + (f": field '{field}'" if field else "")
+        super().__init__(f"{where}: {message}")
+
+
+class IRError(ScncError):
+    """An IR graph or IR file is malformed or inconsistent (names file/node/field like CheckpointError)."""
+
+    def __init__(self, where: object, field: str | None, message: str) -> None:
+        self.where = str(where)
+        self.field = field
+        loc = self.where + (f": field '{field}'" if field else "")
+        super().__init__(f"{loc}: {message}")
+
+
+class ToolError(ScncError):
+    """An external tool (Verilator, Icarus, yosys, nextpnr) is missing, too old, or failed."""

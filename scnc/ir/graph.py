@@ -1,0 +1,266 @@
+"""The scnc IR: an immutable graph of typed nodes, at two levels.
+
+* ``level == "float"``: lowered from a checkpoint; every parameter is a float array.
+* ``level == "quantized"``: every node also carries its hardware form (``quant``): integers with
+  explicit widths and every hardware choice stated (stream length, SNG per stream, widths...).
+  :mod:`scnc.ref` and :mod:`scnc.rtl` read ONLY this; neither re-derives a number.
+
+The exact arithmetic a quantized graph denotes is written in ``docs/hardware.md``.
+
+Nodes are connected by name (``source``); today the graph is a chain
+``InputNode -> DenseLIFNode* -> OutputNode``, and new node kinds (conv, delays, recurrent) slot in
+as further dataclasses with their own ``source`` links.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal, Union
+
+import numpy as np
+
+from ..errors import IRError
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "InputNode",
+    "QuantInput",
+    "DenseLIFNode",
+    "QuantLIF",
+    "OutputNode",
+    "HardwareParams",
+    "Graph",
+    "Node",
+]
+
+SCHEMA_VERSION = 1
+LEVELS = ("float", "quantized")
+ENCODINGS = ("sc", "fixed")
+SNG_KINDS = ("vdc", "lfsr", "sobol")
+LEAK_KINDS = ("sc", "shift")
+
+# An SNG spec is one of scnc.sc's frozen dataclasses (VdcSpec, LFSRSpec, SobolSpec). The IR only
+# stores them; it never interprets them (that is scnc.sc's job).
+SNGSpec = Any
+
+
+@dataclass(frozen=True)
+class HardwareParams:
+    """Graph-wide hardware choices (quantized level only).
+
+    Parameters
+    ----------
+    stream_length:
+        L, SC stream length = clock cycles per synapse window, a power of two (2..2^16).
+    encoding:
+        ``"sc"``: synapse bits from SNG comparators, counted by APCs. ``"fixed"``: the same graph in
+        plain fixed-point arithmetic (the counts an ideal SNG would give; no SNG hardware).
+    sng:
+        SNG kind of the cycle-rate streams (synapses, beta): ``"vdc"``, ``"lfsr"`` or ``"sobol"``.
+    input_sng:
+        SNG kind of the step-rate input encoder streams.
+    seed:
+        Seed every stream allocation was derived from.
+    """
+
+    stream_length: int
+    encoding: Literal["sc", "fixed"] = "sc"
+    sng: Literal["vdc", "lfsr", "sobol"] = "vdc"
+    input_sng: Literal["vdc", "lfsr", "sobol"] = "vdc"
+    seed: int = 0
+
+    @property
+    def stream_bits(self) -> int:
+        """n = log2(stream_length), the width of every cycle-rate SNG value (bits)."""
+        return int(self.stream_length).bit_length() - 1
+
+    def validate(self) -> None:
+        L = self.stream_length
+        if not (isinstance(L, int) and 2 <= L <= 1 << 16 and L & (L - 1) == 0):
+            raise IRError("hardware", "stream_length", f"must be a power of two in 2..65536, got {L!r}")
+        if self.encoding not in ENCODINGS:
+            raise IRError("hardware", "encoding", f"must be one of {ENCODINGS}, got {self.encoding!r}")
+        for f in ("sng", "input_sng"):
+            if getattr(self, f) not in SNG_KINDS:
+                raise IRError("hardware", f, f"must be one of {SNG_KINDS}, got {getattr(self, f)!r}")
+
+
+@dataclass(frozen=True)
+class QuantInput:
+    """Hardware form of the input.
+
+    ``coding == "rate"``: the core receives one unsigned ``input_bits``-wide intensity ``x_j`` per input
+    per sample and makes the spikes itself: ``s_j[t] = R_j[t] < x_j`` where ``R_j`` is ``sngs[j]`` (an
+    ``input_bits``-wide SNG advanced once per time step, index ``t``). A float feature ``f`` in [0, 1]
+    becomes ``x = min(round(f * 2^input_bits), 2^input_bits - 1)``.
+    ``coding == "spikes"``: the core receives the spike vector of every time step.
+    """
+
+    coding: Literal["rate", "spikes"]
+    input_bits: int = 0
+    sngs: tuple = ()
+
+
+@dataclass(frozen=True)
+class InputNode:
+    """The network input: ``size`` features, and the float encoder it was trained with."""
+
+    name: str
+    size: int
+    encoder: dict = field(default_factory=dict)
+    quant: QuantInput | None = None
+
+
+@dataclass(frozen=True)
+class QuantLIF:
+    """Hardware form of a dense LIF layer. Units: one accumulator unit = ``scale`` float units.
+
+    Members
+    -------
+    weight_bits:
+        w, magnitude bits of a weight (w <= log2 L); sign is separate (split-unipolar).
+    weight_q:
+        int32 ``(n_in, n_out)``, ``|q| <= 2^w - 1``. The comparator threshold of synapse (j, i) is
+        ``m = |q| << (log2 L - w)``; a full window of an exact SNG counts ``m`` ones.
+    bias_q:
+        int32 ``(n_out,)``, added once per time step (accumulator units).
+    leak:
+        ``"sc"``: ``beta_q`` (int32 ``(n_out,)`` in [0, L]) is an SC stream through ``beta_sng``;
+        ``"shift"``: ``leak_shift`` (int32 ``(n_out,)``, k >= 0) gives ``v - (v >> k)``.
+    threshold_q:
+        int32 ``(n_out,)``, >= 1 (accumulator units).
+    reset:
+        ``"subtract"`` or ``"zero"``.
+    membrane_bits:
+        M: the membrane is a signed M-bit register, saturating at ``[-2^(M-1), 2^(M-1) - 1]``.
+    current_bits:
+        Width of the signed per-step current accumulator (provably wide enough).
+    parallel_inputs:
+        P_i, inputs processed per cycle; also the number of synapse SNG streams: input ``j`` uses
+        stream ``j % P_i``.
+    parallel_neurons:
+        P_n, neurons processed per cycle (they share the stream values).
+    synapse_sngs:
+        ``P_i`` cycle-rate SNG specs, each ``log2 L`` bits wide, indexed by ``c = t*L + k``.
+    beta_sng:
+        Cycle-rate SNG of the leak stream (``leak == "sc"``), or ``None``.
+    dither_sng:
+        Step-rate SNG (``log2 L`` bits, index ``t``) giving the stochastic-rounding dither of the
+        leak (``leak == "sc"`` and ``encoding == "sc"``), or ``None``.
+    overflow_free:
+        True when the bounds pass proved the membrane can never saturate.
+    """
+
+    weight_bits: int
+    weight_q: np.ndarray
+    bias_q: np.ndarray
+    leak: Literal["sc", "shift"]
+    beta_q: np.ndarray
+    leak_shift: np.ndarray
+    threshold_q: np.ndarray
+    reset: Literal["subtract", "zero"]
+    membrane_bits: int
+    current_bits: int
+    scale: float
+    parallel_inputs: int
+    parallel_neurons: int
+    synapse_sngs: tuple
+    beta_sng: SNGSpec | None
+    dither_sng: SNGSpec | None
+    overflow_free: bool = False
+
+    @property
+    def membrane_min(self) -> int:
+        return -(1 << (self.membrane_bits - 1))
+
+    @property
+    def membrane_max(self) -> int:
+        return (1 << (self.membrane_bits - 1)) - 1
+
+
+@dataclass(frozen=True)
+class DenseLIFNode:
+    """A dense layer of LIF neurons (float parameters; ``quant`` once quantized).
+
+    Arrays: ``weight`` float32 ``(n_in, n_out)``; ``bias``, ``beta``, ``threshold`` float32 ``(n_out,)``
+    (a checkpoint without bias lowers to zeros; per-layer beta/threshold are broadcast).
+    """
+
+    name: str
+    source: str
+    weight: np.ndarray
+    bias: np.ndarray
+    beta: np.ndarray
+    threshold: np.ndarray
+    reset: Literal["subtract", "zero"] = "subtract"
+    quant: QuantLIF | None = None
+
+    @property
+    def n_in(self) -> int:
+        return int(self.weight.shape[0])
+
+    @property
+    def n_out(self) -> int:
+        return int(self.weight.shape[1])
+
+
+@dataclass(frozen=True)
+class OutputNode:
+    """What is read out: the source layer's spikes every step and their counts at the end.
+
+    ``count_bits`` (quantized level) is the width of each spike counter: enough for ``timesteps``.
+    ``class_labels[i]`` is the original label of output neuron ``i``.
+    """
+
+    name: str
+    source: str
+    readout: Literal["counts"] = "counts"
+    class_labels: tuple = ()
+    count_bits: int = 0
+
+
+Node = Union[InputNode, DenseLIFNode, OutputNode]
+
+
+@dataclass(frozen=True)
+class Graph:
+    """An immutable chain ``InputNode -> DenseLIFNode+ -> OutputNode``.
+
+    Passes never mutate a graph: they return a new one (``dataclasses.replace``).
+    ``provenance`` records where the graph came from (checkpoint hash, options) and ``passes`` the
+    passes applied so far, in order, with what each reported.
+    """
+
+    nodes: tuple
+    timesteps: int
+    level: Literal["float", "quantized"] = "float"
+    hardware: HardwareParams | None = None
+    provenance: dict = field(default_factory=dict)
+    passes: tuple = ()
+
+    # ---- navigation -------------------------------------------------------------------------
+    @property
+    def input(self) -> InputNode:
+        return self.nodes[0]
+
+    @property
+    def layers(self) -> tuple:
+        return tuple(n for n in self.nodes if isinstance(n, DenseLIFNode))
+
+    @property
+    def output(self) -> OutputNode:
+        return self.nodes[-1]
+
+    def node(self, name: str) -> Node:
+        for n in self.nodes:
+            if n.name == name:
+                return n
+        raise IRError("graph", name, f"no node named {name!r}; nodes are {[n.name for n in self.nodes]}")
+
+    def replace_node(self, name: str, new: Node) -> "Graph":
+        """A new graph with node ``name`` replaced by ``new``."""
+        return replace(self, nodes=tuple(new if n.name == name else n for n in self.nodes))
+
+    def with_pass(self, name: str, report: dict | None = None) -> "Graph":
+        """A new graph recording that pass ``name`` ran (and what it reported)."""
+        return replace(self, passes=self.passes + ({"pass": name, **(report or {})},))

@@ -61,7 +61,9 @@ def parse_idx(data: bytes, where: str = "<bytes>") -> np.ndarray:
         raise DataError(f"{where}: IDX header says 0 dimensions")
     header_end = 4 + 4 * ndim
     if len(data) < header_end:
-        raise DataError(f"{where}: truncated IDX header: {ndim} dimensions need {header_end} bytes, file has {len(data)}")
+        raise DataError(
+            f"{where}: truncated IDX header: {ndim} dimensions need {header_end} bytes, file has {len(data)}"
+        )
     dims = struct.unpack(f">{ndim}I", data[4:header_end])
     dtype = IDX_DTYPES[code]
     expected = int(np.prod(dims, dtype=np.int64)) * dtype.itemsize

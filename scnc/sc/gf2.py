@@ -31,6 +31,7 @@ __all__ = [
     "degree",
     "is_irreducible",
     "is_primitive",
+    "n_primitive_polynomials",
     "poly_gcd",
     "poly_mulmod",
     "poly_powmod",
@@ -156,6 +157,17 @@ def is_primitive(p: int) -> bool:
     if poly_powmod(2, n, p) != 1:
         return False
     return all(poly_powmod(2, n // q, p) != 1 for q in prime_factors(n))
+
+
+def n_primitive_polynomials(degree_: int) -> int:
+    """Number of primitive polynomials of degree ``d >= 1`` over GF(2): ``phi(2**d - 1) / d``."""
+    if isinstance(degree_, bool) or not isinstance(degree_, int) or degree_ < 1:
+        raise ConfigError(f"degree: expected an int >= 1, got {degree_!r}")
+    n = (1 << degree_) - 1
+    phi = n
+    for q in prime_factors(n):
+        phi = phi // q * (q - 1)
+    return phi // degree_
 
 
 def taps_polynomial(taps: tuple[int, ...]) -> int:

@@ -133,20 +133,23 @@ def forward_train(x, binary, sizes, w_off, n_off, w, bias, beta, theta, reset_ze
                         if binary:
                             for k in range(nnz):
                                 base = wo + idx[k] * nout
+                                row = w[base:base + nout]
                                 for j in range(nout):
-                                    cur[j] += w[base + j]
+                                    cur[j] += row[j]
                         else:
                             for k in range(nnz):
                                 base = wo + idx[k] * nout
+                                row = w[base:base + nout]
                                 a = val[k]
                                 for j in range(nout):
-                                    cur[j] += a * w[base + j]
+                                    cur[j] += a * row[j]
                     else:
                         nnz = _gather_spikes(spikes, b, t, n_off[l - 1], nin, idx)
                         for k in range(nnz):
                             base = wo + idx[k] * nout
+                            row = w[base:base + nout]
                             for j in range(nout):
-                                cur[j] += w[base + j]
+                                cur[j] += row[j]
                     rz = reset_zero[l]
                     for j in range(nout):
                         n = no + j
@@ -241,26 +244,30 @@ def backward(x, binary, sizes, w_off, n_off, w, beta, theta, reset_zero, surroga
                         if binary:
                             for k in range(nnz):
                                 base = wo + idx[k] * nout
+                                grow = gwc[base:base + nout]
                                 for j in range(nout):
-                                    gwc[base + j] += dvp[j]
+                                    grow[j] += dvp[j]
                         else:
                             for k in range(nnz):
                                 base = wo + idx[k] * nout
+                                grow = gwc[base:base + nout]
                                 a = val[k]
                                 for j in range(nout):
-                                    gwc[base + j] += a * dvp[j]
+                                    grow[j] += a * dvp[j]
                     else:
                         nnz = _gather_spikes(spikes, b, t, n_off[l - 1], nin, idx)
                         for k in range(nnz):
                             base = wo + idx[k] * nout
+                            grow = gwc[base:base + nout]
                             for j in range(nout):
-                                gwc[base + j] += dvp[j]
+                                grow[j] += dvp[j]
                         # dL/ds of the layer below at this step
                         for i in range(nin):
                             base = wo + i * nout
+                            row = w[base:base + nout]
                             acc = np.float32(0.0)
                             for j in range(nout):
-                                acc += w[base + j] * dvp[j]
+                                acc += row[j] * dvp[j]
                             ds_in[t, i] = acc
                 if l > 0:
                     ds, ds_in = ds_in, ds
@@ -322,14 +329,16 @@ def infer_counts(x, binary, sizes, w_off, n_off, w, bias, beta, theta, reset_zer
                     if binary:
                         for k in range(nnz):
                             base = wo + idx[k] * nout
+                            row = w[base:base + nout]
                             for j in range(nout):
-                                cur[j] += w[base + j]
+                                cur[j] += row[j]
                     else:
                         for k in range(nnz):
                             base = wo + idx[k] * nout
+                            row = w[base:base + nout]
                             a = val[k]
                             for j in range(nout):
-                                cur[j] += a * w[base + j]
+                                cur[j] += a * row[j]
                 else:
                     po = n_off[l - 1]
                     nnz = 0
@@ -339,8 +348,9 @@ def infer_counts(x, binary, sizes, w_off, n_off, w, bias, beta, theta, reset_zer
                             nnz += 1
                     for k in range(nnz):
                         base = wo + idx[k] * nout
+                        row = w[base:base + nout]
                         for j in range(nout):
-                            cur[j] += w[base + j]
+                            cur[j] += row[j]
                 rz = reset_zero[l]
                 for j in range(nout):
                     n = no + j

@@ -1,0 +1,114 @@
+"""Lowering: a float :class:`~scnc.snn.network.Network` (or a checkpoint) to a float-level IR graph.
+
+The lowered graph is the chain ``input -> <one DenseLIFNode per layer> -> readout``. Every parameter
+is copied into a read-only float32 array with its per-neuron shape: per-layer ``beta`` and
+``threshold`` are broadcast to ``(n_out,)`` and a layer without bias gets zeros, so the graph holds
+exactly the network's float function (``scnc/snn/network.py``) and nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any, Iterable
+
+import numpy as np
+
+from ..errors import IRError
+from .graph import DenseLIFNode, Graph, InputNode, OutputNode
+
+__all__ = ["from_network", "from_checkpoint", "INPUT_NODE", "OUTPUT_NODE", "frozen_array"]
+
+#: Name of the input node of a lowered graph.
+INPUT_NODE = "input"
+#: Name of the output (read-out) node of a lowered graph.
+OUTPUT_NODE = "readout"
+
+
+def frozen_array(a: Any, dtype: Any) -> np.ndarray:
+    """A C-contiguous, read-only copy of ``a`` with ``dtype`` (graphs are immutable)."""
+    out = np.array(a, dtype=dtype, copy=True, order="C")
+    out.flags.writeable = False
+    return out
+
+
+def _labels(class_labels: Iterable | None, n_out: int) -> tuple:
+    if class_labels is None:
+        return tuple(range(n_out))
+    labels = []
+    for lab in class_labels:
+        if isinstance(lab, (bool, np.bool_)):
+            raise IRError("readout", "class_labels", f"labels must be integers or strings, got {lab!r}")
+        if isinstance(lab, (int, np.integer)):
+            labels.append(int(lab))
+        elif isinstance(lab, str):
+            labels.append(lab)
+        else:
+            raise IRError("readout", "class_labels", f"labels must be integers or strings, got {lab!r}")
+    if len(labels) != n_out:
+        raise IRError("readout", "class_labels", f"need one label per output neuron ({n_out}), got {len(labels)}")
+    return tuple(labels)
+
+
+def from_network(net: Any, *, class_labels: Iterable | None = None, provenance: dict | None = None) -> Graph:
+    """Lower a float network to a float-level graph.
+
+    Parameters
+    ----------
+    net:
+        A :class:`scnc.snn.network.Network`.
+    class_labels:
+        Original label of each output neuron (default ``0..n_out-1``).
+    provenance:
+        JSON-ready dict recorded in the graph (where it came from); ``{"source": "network"}`` if omitted.
+
+    Returns
+    -------
+    Graph
+        ``level == "float"``, ``timesteps == net.timesteps``; node names ``"input"``, the layer names,
+        ``"readout"``.
+
+    Raises
+    ------
+    IRError
+        A layer is named like the input or output node, or the labels do not match the output size.
+    """
+    layers = list(net.layers)
+    for layer in layers:
+        if layer.name in (INPUT_NODE, OUTPUT_NODE):
+            raise IRError(layer.name, "name", f"layer names {INPUT_NODE!r} and {OUTPUT_NODE!r} are reserved for the IR's own nodes")
+    enc = net.encoder
+    encoder = {k: (float(v) if isinstance(v, float) else v) for k, v in asdict(enc).items()}
+    nodes: list = [InputNode(name=INPUT_NODE, size=int(layers[0].n_in), encoder=encoder)]
+    source = INPUT_NODE
+    for layer in layers:
+        n_out = layer.n_out
+        bias = np.zeros(n_out, np.float32) if layer.bias is None else layer.bias
+        nodes.append(
+            DenseLIFNode(
+                name=layer.name,
+                source=source,
+                weight=frozen_array(layer.weight, np.float32),
+                bias=frozen_array(np.broadcast_to(np.asarray(bias, np.float32), (n_out,)), np.float32),
+                beta=frozen_array(np.broadcast_to(np.asarray(layer.beta, np.float32), (n_out,)), np.float32),
+                threshold=frozen_array(np.broadcast_to(np.asarray(layer.threshold, np.float32), (n_out,)), np.float32),
+                reset=layer.reset,
+            )
+        )
+        source = layer.name
+    nodes.append(OutputNode(name=OUTPUT_NODE, source=source, class_labels=_labels(class_labels, layers[-1].n_out)))
+    prov = dict(provenance) if provenance is not None else {"source": "network"}
+    return Graph(nodes=tuple(nodes), timesteps=int(net.timesteps), provenance=prov)
+
+
+def from_checkpoint(ckpt: Any) -> Graph:
+    """Lower a checkpoint (:class:`scnc.transfer.SNNCheckpoint`) to a float-level graph.
+
+    The provenance records ``{"source": "checkpoint", "checkpoint_hash": ckpt.content_hash,
+    "layer_names": [...]}``; class labels come from ``ckpt.class_labels``.
+    """
+    prov = {
+        "source": "checkpoint",
+        "checkpoint_hash": str(ckpt.content_hash),
+        "layer_names": [str(n) for n in ckpt.layer_names],
+    }
+    return from_network(ckpt.to_network(), class_labels=ckpt.class_labels, provenance=prov)

@@ -1,0 +1,386 @@
+"""IR files: ``ir.json`` (structure, scalars, SNG specs, provenance, pass log, content hash) and
+``ir.npz`` (every array), and the IR content hash.
+
+``ir.json`` layout (canonical JSON: sorted keys, fixed indentation)::
+
+    {"format": "scnc-ir", "schema_version": 1, "ir_hash": "<sha256>",
+     "graph": {"level", "timesteps", "hardware": {...} | null, "provenance": {...}, "passes": [...],
+               "nodes": [{"kind": "input", "name", "size", "encoder", "quant": null | {...}},
+                         {"kind": "dense_lif", "name", "source", "n_out", "reset", "quant": null | {...}},
+                         ...,
+                         {"kind": "output", "name", "source", "readout", "class_labels", "count_bits"}]}}
+
+``ir.npz`` holds, for node ``i``, ``n<i>.weight``, ``n<i>.bias``, ``n<i>.beta``, ``n<i>.threshold``
+(float32) and at the quantized level ``n<i>.quant.weight_q``, ``.bias_q``, ``.beta_q``,
+``.leak_shift``, ``.threshold_q`` (int32). It is written without pickles and read with
+``allow_pickle=False``.
+
+Both files are written atomically, the arrays first; a crash between the two leaves a pair whose
+hash does not match, which :func:`load_ir` rejects.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._io import atomic_write_bytes, atomic_write_text, canonical_json, hash_arrays, npz_bytes
+from ..errors import ConfigError, IRError
+from .graph import (
+    SCHEMA_VERSION,
+    DenseLIFNode,
+    Graph,
+    HardwareParams,
+    InputNode,
+    OutputNode,
+    QuantInput,
+    QuantLIF,
+)
+from .passes.validate import check_graph
+
+__all__ = ["save_ir", "load_ir", "ir_hash", "graph_to_dict", "graph_from_dict", "IR_JSON", "IR_NPZ", "FORMAT"]
+
+FORMAT = "scnc-ir"
+IR_JSON = "ir.json"
+IR_NPZ = "ir.npz"
+
+_FLOAT_ARRAYS = ("weight", "bias", "beta", "threshold")
+_QUANT_ARRAYS = ("weight_q", "bias_q", "beta_q", "leak_shift", "threshold_q")
+_QUANT_SCALARS = (
+    "weight_bits", "leak", "reset", "membrane_bits", "current_bits", "scale",
+    "parallel_inputs", "parallel_neurons", "overflow_free",
+)
+_HW_KEYS = ("stream_length", "encoding", "sng", "input_sng", "seed")
+
+
+# ---- to JSON-ready structure -------------------------------------------------------------------
+def _jsonable(obj: Any, path: str) -> Any:
+    """A JSON-native copy of ``obj`` (tuples become lists, numpy scalars Python ones)."""
+    if obj is None or isinstance(obj, (bool, str)):
+        return obj
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        if not math.isfinite(float(obj)):
+            raise IRError("graph", path, f"cannot store a non-finite number ({obj!r}) in ir.json")
+        return float(obj)
+    if isinstance(obj, dict):
+        out = {}
+        for k, v in obj.items():
+            if not isinstance(k, str):
+                raise IRError("graph", path, f"JSON keys must be strings, got {k!r}")
+            out[k] = _jsonable(v, f"{path}.{k}")
+        return out
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v, f"{path}[{i}]") for i, v in enumerate(obj)]
+    raise IRError("graph", path, f"cannot store a {type(obj).__name__} in ir.json")
+
+
+def _spec_dict(spec: Any) -> dict | None:
+    return None if spec is None else spec.to_dict()
+
+
+def graph_to_dict(graph: Graph) -> tuple[dict, dict[str, np.ndarray]]:
+    """``(structure, arrays)``: the JSON-ready structure of ``graph`` and its arrays by npz name."""
+    arrays: dict[str, np.ndarray] = {}
+    nodes = []
+    for i, node in enumerate(graph.nodes):
+        if isinstance(node, InputNode):
+            qi = node.quant
+            nodes.append({
+                "kind": "input", "name": node.name, "size": int(node.size),
+                "encoder": _jsonable(node.encoder, f"nodes[{i}].encoder"),
+                "quant": None if qi is None else {
+                    "coding": qi.coding, "input_bits": int(qi.input_bits),
+                    "sngs": [s.to_dict() for s in qi.sngs],
+                },
+            })
+        elif isinstance(node, DenseLIFNode):
+            for f in _FLOAT_ARRAYS:
+                arrays[f"n{i}.{f}"] = getattr(node, f)
+            q = node.quant
+            qd = None
+            if q is not None:
+                for f in _QUANT_ARRAYS:
+                    arrays[f"n{i}.quant.{f}"] = getattr(q, f)
+                qd = {f: _jsonable(getattr(q, f), f"nodes[{i}].quant.{f}") for f in _QUANT_SCALARS}
+                qd["synapse_sngs"] = [s.to_dict() for s in q.synapse_sngs]
+                qd["beta_sng"] = _spec_dict(q.beta_sng)
+                qd["dither_sng"] = _spec_dict(q.dither_sng)
+            nodes.append({
+                "kind": "dense_lif", "name": node.name, "source": node.source, "n_out": node.n_out,
+                "reset": node.reset, "quant": qd,
+            })
+        elif isinstance(node, OutputNode):
+            nodes.append({
+                "kind": "output", "name": node.name, "source": node.source, "readout": node.readout,
+                "class_labels": _jsonable(node.class_labels, f"nodes[{i}].class_labels"),
+                "count_bits": int(node.count_bits),
+            })
+        else:
+            raise IRError("graph", f"nodes[{i}]", f"unknown node type {type(node).__name__}")
+    hw = graph.hardware
+    structure = {
+        "level": graph.level,
+        "timesteps": int(graph.timesteps),
+        "hardware": None if hw is None else {k: _jsonable(getattr(hw, k), f"hardware.{k}") for k in _HW_KEYS},
+        "provenance": _jsonable(graph.provenance, "provenance"),
+        "passes": _jsonable(list(graph.passes), "passes"),
+        "nodes": nodes,
+    }
+    return structure, arrays
+
+
+def _hash(structure: dict, arrays: dict[str, np.ndarray]) -> str:
+    return hash_arrays(arrays, extra={"format": FORMAT, "schema_version": SCHEMA_VERSION, "graph": structure})
+
+
+def ir_hash(graph: Graph) -> str:
+    """SHA-256 (hex) of the graph's content: every array (name, dtype, shape, bytes) and the whole
+    structure (scalars, SNG specs, provenance, pass log) in canonical form.
+
+    Stable and independent of the file layout: a graph and its save/load round trip hash equal; the RTL
+    manifest carries it to tie a netlist to the IR it came from.
+    """
+    structure, arrays = graph_to_dict(graph)
+    return _hash(structure, arrays)
+
+
+# ---- from structure ----------------------------------------------------------------------------
+class _Reader:
+    """Typed access to the JSON structure; every error names the file and the JSON path."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+
+    def fail(self, path: str, msg: str) -> IRError:
+        return IRError(self.where, path, msg)
+
+    def obj(self, d: Any, path: str, keys: tuple, optional: tuple = ()) -> dict:
+        if not isinstance(d, dict):
+            raise self.fail(path, f"expected a JSON object, got {type(d).__name__}")
+        for k in keys:
+            if k not in d:
+                raise self.fail(f"{path}.{k}" if path else k, "missing")
+        extra = sorted(set(d) - set(keys) - set(optional))
+        if extra:
+            raise self.fail(f"{path}.{extra[0]}" if path else extra[0], "unknown key")
+        return d
+
+    def int_(self, v: Any, path: str) -> int:
+        if not isinstance(v, int) or isinstance(v, bool):
+            raise self.fail(path, f"expected an integer, got {v!r}")
+        return v
+
+    def str_(self, v: Any, path: str) -> str:
+        if not isinstance(v, str):
+            raise self.fail(path, f"expected a string, got {v!r}")
+        return v
+
+    def spec(self, d: Any, path: str) -> Any:
+        from ..sc.sng import spec_from_dict
+
+        try:
+            return spec_from_dict(d)
+        except ConfigError as e:
+            raise self.fail(path, f"bad SNG spec: {e}") from None
+
+    def specs(self, v: Any, path: str) -> tuple:
+        if not isinstance(v, list):
+            raise self.fail(path, f"expected a list of SNG specs, got {type(v).__name__}")
+        return tuple(self.spec(d, f"{path}[{i}]") for i, d in enumerate(v))
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a = np.ascontiguousarray(a)
+    a.flags.writeable = False
+    return a
+
+
+def graph_from_dict(structure: Any, arrays: dict[str, np.ndarray], where: str = "ir.json") -> Graph:
+    """Rebuild a graph from :func:`graph_to_dict` output, checking keys and types (not values:
+    :func:`~scnc.ir.passes.check_graph` does that). Raises IRError naming ``where`` and the field."""
+    r = _Reader(where)
+    s = r.obj(structure, "graph", ("level", "timesteps", "hardware", "provenance", "passes", "nodes"))
+    hw = None
+    if s["hardware"] is not None:
+        h = r.obj(s["hardware"], "graph.hardware", _HW_KEYS)
+        hw = HardwareParams(**h)
+    if not isinstance(s["provenance"], dict):
+        raise r.fail("graph.provenance", "expected a JSON object")
+    if not isinstance(s["passes"], list) or not all(isinstance(p, dict) for p in s["passes"]):
+        raise r.fail("graph.passes", "expected a list of JSON objects")
+    if not isinstance(s["nodes"], list) or not s["nodes"]:
+        raise r.fail("graph.nodes", "expected a non-empty list")
+    used: set[str] = set()
+
+    def arr(name: str) -> np.ndarray:
+        if name not in arrays:
+            raise IRError(where.replace(IR_JSON, IR_NPZ), name, "array missing")
+        used.add(name)
+        return _frozen(arrays[name])
+
+    nodes: list = []
+    size = None
+    for i, nd in enumerate(s["nodes"]):
+        p = f"graph.nodes[{i}]"
+        if not isinstance(nd, dict) or "kind" not in nd:
+            raise r.fail(f"{p}.kind", "missing")
+        kind = nd["kind"]
+        if kind == "input":
+            r.obj(nd, p, ("kind", "name", "size", "encoder", "quant"))
+            if not isinstance(nd["encoder"], dict):
+                raise r.fail(f"{p}.encoder", "expected a JSON object")
+            qi = None
+            if nd["quant"] is not None:
+                qd = r.obj(nd["quant"], f"{p}.quant", ("coding", "input_bits", "sngs"))
+                qi = QuantInput(coding=r.str_(qd["coding"], f"{p}.quant.coding"),
+                                input_bits=r.int_(qd["input_bits"], f"{p}.quant.input_bits"),
+                                sngs=r.specs(qd["sngs"], f"{p}.quant.sngs"))
+            size = r.int_(nd["size"], f"{p}.size")
+            nodes.append(InputNode(name=r.str_(nd["name"], f"{p}.name"), size=size, encoder=nd["encoder"], quant=qi))
+        elif kind == "dense_lif":
+            r.obj(nd, p, ("kind", "name", "source", "n_out", "reset", "quant"))
+            n_out = r.int_(nd["n_out"], f"{p}.n_out")
+            fl = {f: arr(f"n{i}.{f}") for f in _FLOAT_ARRAYS}
+            if size is not None and fl["weight"].shape != (size, n_out):
+                raise IRError(where.replace(IR_JSON, IR_NPZ), f"n{i}.weight",
+                              f"shape {fl['weight'].shape} is inconsistent with the sizes in ir.json ({size}, {n_out})")
+            for f in ("bias", "beta", "threshold"):
+                if fl[f].shape != (n_out,):
+                    raise IRError(where.replace(IR_JSON, IR_NPZ), f"n{i}.{f}",
+                                  f"shape {fl[f].shape} is inconsistent with n_out = {n_out} in ir.json")
+            q = None
+            if nd["quant"] is not None:
+                qp = f"{p}.quant"
+                qd = r.obj(nd["quant"], qp, _QUANT_SCALARS + ("synapse_sngs", "beta_sng", "dither_sng"))
+                qa = {f: arr(f"n{i}.quant.{f}") for f in _QUANT_ARRAYS}
+                for f in _QUANT_ARRAYS:
+                    want = fl["weight"].shape if f == "weight_q" else (n_out,)
+                    if qa[f].shape != want:
+                        raise IRError(where.replace(IR_JSON, IR_NPZ), f"n{i}.quant.{f}",
+                                      f"shape {qa[f].shape} is inconsistent with the layer's {want}")
+                for f in ("weight_bits", "membrane_bits", "current_bits", "parallel_inputs", "parallel_neurons"):
+                    r.int_(qd[f], f"{qp}.{f}")
+                if not isinstance(qd["scale"], (int, float)) or isinstance(qd["scale"], bool):
+                    raise r.fail(f"{qp}.scale", f"expected a number, got {qd['scale']!r}")
+                if not isinstance(qd["overflow_free"], bool):
+                    raise r.fail(f"{qp}.overflow_free", f"expected true or false, got {qd['overflow_free']!r}")
+                q = QuantLIF(
+                    **{f: qd[f] for f in _QUANT_SCALARS if f != "scale"},
+                    scale=float(qd["scale"]),
+                    **qa,
+                    synapse_sngs=r.specs(qd["synapse_sngs"], f"{qp}.synapse_sngs"),
+                    beta_sng=None if qd["beta_sng"] is None else r.spec(qd["beta_sng"], f"{qp}.beta_sng"),
+                    dither_sng=None if qd["dither_sng"] is None else r.spec(qd["dither_sng"], f"{qp}.dither_sng"),
+                )
+            nodes.append(DenseLIFNode(name=r.str_(nd["name"], f"{p}.name"), source=r.str_(nd["source"], f"{p}.source"),
+                                      reset=nd["reset"], quant=q, **fl))
+            size = n_out
+        elif kind == "output":
+            r.obj(nd, p, ("kind", "name", "source", "readout", "class_labels", "count_bits"))
+            if not isinstance(nd["class_labels"], list):
+                raise r.fail(f"{p}.class_labels", "expected a list")
+            nodes.append(OutputNode(name=r.str_(nd["name"], f"{p}.name"), source=r.str_(nd["source"], f"{p}.source"),
+                                    readout=nd["readout"], class_labels=tuple(nd["class_labels"]),
+                                    count_bits=r.int_(nd["count_bits"], f"{p}.count_bits")))
+        else:
+            raise r.fail(f"{p}.kind", f"expected 'input', 'dense_lif' or 'output', got {kind!r}")
+    extra = sorted(set(arrays) - used)
+    if extra:
+        raise IRError(where.replace(IR_JSON, IR_NPZ), extra[0], "unexpected array (not referenced by ir.json)")
+    return Graph(
+        nodes=tuple(nodes),
+        timesteps=r.int_(s["timesteps"], "graph.timesteps"),
+        level=s["level"],
+        hardware=hw,
+        provenance=s["provenance"],
+        passes=tuple(s["passes"]),
+    )
+
+
+# ---- files -------------------------------------------------------------------------------------
+def save_ir(graph: Graph, path: str | os.PathLike) -> None:
+    """Write ``<path>/ir.json`` and ``<path>/ir.npz`` (the folder is created if needed).
+
+    The graph is checked first (:func:`~scnc.ir.passes.check_graph`), so a saved IR always loads.
+    Identical graphs give byte-identical files.
+
+    Raises
+    ------
+    IRError
+        The graph is malformed, or holds something JSON cannot store.
+    """
+    check_graph(graph)
+    structure, arrays = graph_to_dict(graph)
+    doc = {"format": FORMAT, "schema_version": SCHEMA_VERSION, "ir_hash": _hash(structure, arrays), "graph": structure}
+    folder = Path(path)
+    atomic_write_bytes(folder / IR_NPZ, npz_bytes(arrays))
+    atomic_write_text(folder / IR_JSON, canonical_json(doc))
+
+
+def _read_npz(npz_path: Path) -> dict[str, np.ndarray]:
+    if not npz_path.is_file():
+        raise IRError(npz_path, None, "file missing")
+    out: dict[str, np.ndarray] = {}
+    try:
+        with np.load(npz_path, allow_pickle=False) as z:
+            for key in z.files:
+                out[key] = z[key]
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
+        raise IRError(npz_path, None, f"not a readable .npz without pickles: {e}") from None
+    return out
+
+
+def load_ir(path: str | os.PathLike) -> Graph:
+    """Read and fully check an IR folder written by :func:`save_ir`.
+
+    Checks: format and schema version, every JSON key (missing / unknown) and type, every array
+    (missing / extra / shape against the sizes / dtype), every value range
+    (:func:`~scnc.ir.passes.check_graph`) and the content hash.
+
+    Raises
+    ------
+    IRError
+        Naming the file and the field that is wrong.
+    """
+    folder = Path(path)
+    json_path, npz_path = folder / IR_JSON, folder / IR_NPZ
+    if not json_path.is_file():
+        raise IRError(json_path, None, "file missing")
+    try:
+        doc = json.loads(json_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise IRError(json_path, None, f"not valid JSON: {e}") from None
+    r = _Reader(str(json_path))
+    if not isinstance(doc, dict):
+        raise r.fail("", "expected a JSON object at the top level")
+    if doc.get("format") != FORMAT:
+        raise r.fail("format", f"expected {FORMAT!r}, got {doc.get('format')!r}")
+    version = doc.get("schema_version")
+    if version != SCHEMA_VERSION or isinstance(version, bool):
+        raise r.fail("schema_version", f"unknown schema version {version!r}; this scnc reads version {SCHEMA_VERSION}")
+    r.obj(doc, "", ("format", "schema_version", "ir_hash", "graph"))
+    stored_hash = r.str_(doc["ir_hash"], "ir_hash")
+    arrays = _read_npz(npz_path)
+    graph = graph_from_dict(doc["graph"], arrays, str(json_path))
+    try:
+        check_graph(graph)
+    except IRError as e:
+        prefix = e.where + (f": field '{e.field}'" if e.field else "") + ": "
+        msg = str(e)[len(prefix):] if str(e).startswith(prefix) else str(e)
+        raise IRError(f"{json_path} (node {e.where!r})", e.field, msg) from None
+    except (ConfigError, TypeError, ValueError, AttributeError) as e:
+        raise IRError(json_path, None, f"malformed content: {e}") from None
+    actual = ir_hash(graph)
+    if actual != stored_hash:
+        raise r.fail("ir_hash", f"the file says {stored_hash} but the content hashes to {actual} (edited or corrupted)")
+    return graph

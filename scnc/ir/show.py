@@ -1,0 +1,116 @@
+"""``summary``: a readable table of a graph (what ``scnc ir show`` prints)."""
+
+from __future__ import annotations
+
+import math
+
+from .graph import Graph
+
+__all__ = ["summary", "estimated_cycles_per_step"]
+
+
+def estimated_cycles_per_step(graph: Graph) -> dict[str, int]:
+    """Estimated clock cycles per time step, per layer, of a quantized graph.
+
+    ``sc``: ``L * ceil(n_in / P_i) * ceil(n_out / P_n)`` (each group of ``P_n`` neurons sweeps the inputs
+    ``P_i`` at a time, one window of ``L`` cycles per input group); ``fixed``: the same without the ``L``
+    factor. An estimate of the engine's schedule: the RTL manifest has the exact figure.
+    """
+    hw = graph.hardware
+    factor = hw.stream_length if hw.encoding == "sc" else 1
+    return {
+        layer.name: factor
+        * math.ceil(layer.n_in / layer.quant.parallel_inputs)
+        * math.ceil(layer.n_out / layer.quant.parallel_neurons)
+        for layer in graph.layers
+    }
+
+
+def _latest(graph: Graph, name: str) -> dict:
+    for rec in reversed(graph.passes):
+        if rec.get("pass") == name:
+            return rec
+    return {}
+
+
+def _rng(a) -> str:
+    lo, hi = int(a.min()), int(a.max())
+    return f"{lo}" if lo == hi else f"{lo}..{hi}"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows)]
+    fmt = lambda r: "  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip()  # noqa: E731
+    return [fmt(header), fmt(["-" * w for w in widths])] + [fmt(r) for r in rows]
+
+
+def summary(graph: Graph) -> str:
+    """A multi-line, human-readable summary of ``graph``.
+
+    Float level: layers, shapes, beta / threshold ranges. Quantized level, in addition: stream length,
+    encoding, SNG kinds and seed; per layer weight bits, leak, threshold range, current / membrane
+    widths, parallelism, streams (kind, count, measured max / mean |SCC|) and the estimated cycles per
+    time step and per sample (``x T``), stated as an estimate (the RTL manifest has the exact figure).
+    """
+    from .serialize import ir_hash
+
+    lines = [f"scnc IR  level={graph.level}  timesteps T={graph.timesteps}  hash={ir_hash(graph)[:16]}"]
+    prov = graph.provenance
+    if prov.get("checkpoint_hash"):
+        lines.append(f"from checkpoint {str(prov['checkpoint_hash'])[:16]}")
+    inp, out = graph.input, graph.output
+    hw = graph.hardware
+    if graph.level != "quantized" or hw is None:
+        lines.append(f"input '{inp.name}': {inp.size} features, encoder {inp.encoder.get('kind', '?')}")
+        rows = [
+            [l.name, f"{l.n_in}x{l.n_out}", f"{float(l.beta.min()):.4g}..{float(l.beta.max()):.4g}",
+             f"{float(l.threshold.min()):.4g}..{float(l.threshold.max()):.4g}", l.reset]
+            for l in graph.layers
+        ]
+        lines += _table(["layer", "shape", "beta", "threshold", "reset"], rows)
+        lines.append(f"output '{out.name}': {len(out.class_labels)} classes")
+        return "\n".join(lines) + "\n"
+
+    alloc = _latest(graph, "allocate_streams")
+    lines.append(
+        f"hardware: encoding={hw.encoding}  stream length L={hw.stream_length} (n={hw.stream_bits} bits)  "
+        f"sng={hw.sng}  input_sng={hw.input_sng}  seed={hw.seed}"
+    )
+    qi = inp.quant
+    if qi.coding == "rate":
+        scc = alloc.get("input", {}).get("scc", {})
+        scc_s = f", |SCC| max {scc['max_abs_scc']:.3f} mean {scc['mean_abs_scc']:.3f}" if scc else ""
+        lines.append(
+            f"input '{inp.name}': {inp.size} features, rate coding, {qi.input_bits}-bit intensities, "
+            f"{len(qi.sngs)} {hw.input_sng} SNGs (step-rate){scc_s}"
+        )
+    else:
+        lines.append(f"input '{inp.name}': {inp.size} features, spike vectors every step")
+    cycles = estimated_cycles_per_step(graph)
+    rows = []
+    for l in graph.layers:
+        q = l.quant
+        leak = f"sc beta_q {_rng(q.beta_q)}/{hw.stream_length}" if q.leak == "sc" else f"shift k {_rng(q.leak_shift)}"
+        n_streams = len(q.synapse_sngs) + (q.beta_sng is not None) + (q.dither_sng is not None)
+        scc = alloc.get("layers", {}).get(l.name, {}).get("cycle_rate_scc", {})
+        scc_s = f"{scc['max_abs_scc']:.2f}/{scc['mean_abs_scc']:.2f}" if scc else "-"
+        rows.append([
+            l.name, f"{l.n_in}x{l.n_out}", q.weight_bits, leak, _rng(q.threshold_q), _rng(q.bias_q), l.reset,
+            q.current_bits, q.membrane_bits, "yes" if q.overflow_free else "sat",
+            f"{q.parallel_inputs}/{q.parallel_neurons}", f"{n_streams} {hw.sng}", scc_s, cycles[l.name],
+        ])
+    lines += _table(
+        ["layer", "shape", "w bits", "leak", "threshold_q", "bias_q", "reset", "I bits", "v bits",
+         "no-ovf", "P_i/P_n", "streams", "|SCC| max/mean", "cycles/step"],
+        rows,
+    )
+    labels = out.class_labels
+    lines.append(f"output '{out.name}': {len(labels)} classes, spike counters of {out.count_bits} bits")
+    per_step = sum(cycles.values())
+    formula = "L * ceil(n_in/P_i) * ceil(n_out/P_n)" if hw.encoding == "sc" else "ceil(n_in/P_i) * ceil(n_out/P_n)"
+    lines.append(
+        f"estimated cycles: {per_step} per time step ({formula}, summed over layers), "
+        f"{per_step * graph.timesteps} per sample (x T={graph.timesteps})"
+    )
+    lines.append("  (an estimate of the engine's schedule; the RTL manifest has the exact figure)")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,28 @@
+"""scnc.ref: the bit-exact Numba model of the hardware a quantized graph denotes.
+
+It is the oracle the RTL is verified against and the fast emulator that gives the hardware's
+accuracy on a whole data set. The arithmetic is ``docs/hardware.md``; the graph is read, never
+re-derived.
+"""
+
+from .model import (
+    ActivityWarning,
+    RefResult,
+    accuracy,
+    activity,
+    check_activity,
+    predict,
+    quantize_features,
+    run,
+)
+
+__all__ = [
+    "ActivityWarning",
+    "RefResult",
+    "accuracy",
+    "activity",
+    "check_activity",
+    "predict",
+    "quantize_features",
+    "run",
+]

@@ -1,0 +1,48 @@
+"""scnc.rtl: the Amaranth generator of a quantized graph's Verilog core (see ``docs/rtl.md``).
+
+The arithmetic is ``docs/hardware.md``; every constant comes from the quantized IR. ``scnc.rtl``
+never imports :mod:`scnc.ref`: tests put the two side by side.
+
+* :func:`compile_graph` -- write ``<top>.v``, ``manifest.json``, the IR and a README.
+* :class:`NetworkCore` -- the top component; :class:`LayerEngine`, :class:`InputEncoder`,
+  :class:`CycleSNG`, :class:`StepSNG`, :class:`APC` -- its parts.
+* :func:`simulate` -- run the core in Amaranth's simulator (bit-accurate, slow).
+* :func:`lint_verilog` -- Verilator lint with the waivers listed in :data:`WAIVERS`.
+"""
+
+from .apc import APC, tree_sum
+from .compile import MANIFEST_FORMAT, build_manifest, compile_graph
+from .encoder import InputEncoder
+from .layer import LayerEngine
+from .lint import WAIVERS, find_verilator, lint_verilog
+from .network import NetworkCore, check_graph, input_shape, output_layout, trace_layout
+from .schedule import LayerPlan, input_cycles_per_step, layer_plan, sample_cycles, step_cycles
+from .sim import SimResult, simulate
+from .sng import CycleSNG, StepSNG
+
+__all__ = [
+    "APC",
+    "CycleSNG",
+    "InputEncoder",
+    "LayerEngine",
+    "LayerPlan",
+    "MANIFEST_FORMAT",
+    "NetworkCore",
+    "SimResult",
+    "StepSNG",
+    "WAIVERS",
+    "build_manifest",
+    "check_graph",
+    "compile_graph",
+    "find_verilator",
+    "input_cycles_per_step",
+    "input_shape",
+    "layer_plan",
+    "lint_verilog",
+    "output_layout",
+    "sample_cycles",
+    "simulate",
+    "step_cycles",
+    "trace_layout",
+    "tree_sum",
+]

@@ -1,0 +1,277 @@
+"""Surrogate-gradient backpropagation through time for a :class:`~scnc.snn.network.Network`.
+
+The typed wrapper around :mod:`scnc.snn._kernels`: validates once, packs the layers' parameters
+into flat float32 buffers, runs the forward kernel, the loss (:mod:`scnc.snn.losses`) and the
+backward kernel (two kernel calls per batch, none per time step), and unpacks the gradients.
+The exact gradient formulas are in the :mod:`scnc.snn._kernels` docstring.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import ConfigError
+from . import _kernels
+from .losses import get_loss
+from .network import Network
+
+__all__ = [
+    "SURROGATES",
+    "N_CHUNKS",
+    "LayerGrads",
+    "GradResult",
+    "value_and_grad",
+    "run_forward",
+    "output_counts",
+]
+
+SURROGATES = ("fast_sigmoid", "arctan")
+"""Surrogate names: ``fast_sigmoid`` -> ``1/(1+slope*|u|)**2``, ``arctan`` -> ``1/(1+(pi*slope*u/2)**2)``."""
+
+N_CHUNKS = 16
+"""Fixed number of per-chunk gradient accumulators (independent of the thread count, so results
+are bit-identical on any machine); a batch smaller than this uses one chunk per sample."""
+
+
+@dataclass
+class LayerGrads:
+    """Gradients of one layer, shaped like its parameters (batch-summed dL with L the batch mean).
+
+    ``bias`` is ``None`` for a layer without bias. ``beta`` and ``threshold`` have the layer's own
+    shapes (``(1,)`` sums the per-neuron gradient); they are computed whether or not the layer
+    learns them.
+    """
+
+    weight: np.ndarray
+    bias: np.ndarray | None
+    beta: np.ndarray
+    threshold: np.ndarray
+
+
+@dataclass
+class GradResult:
+    """Result of :func:`value_and_grad`: mean loss, per-layer gradients, output spike counts ``(batch, K)``."""
+
+    loss: float
+    grads: list[LayerGrads]
+    counts: np.ndarray
+
+
+@dataclass
+class _Packed:
+    sizes: np.ndarray
+    w_off: np.ndarray
+    n_off: np.ndarray
+    w: np.ndarray
+    bias: np.ndarray
+    beta: np.ndarray
+    theta: np.ndarray
+    reset_zero: np.ndarray
+
+    @classmethod
+    def of(cls, net: Network) -> "_Packed":
+        sizes = np.array([net.layers[0].n_in] + [layer.n_out for layer in net.layers], np.int64)
+        w_sizes = sizes[:-1] * sizes[1:]
+        w_off = np.concatenate([[0], np.cumsum(w_sizes)[:-1]]).astype(np.int64)
+        n_off = np.concatenate([[0], np.cumsum(sizes[1:])[:-1]]).astype(np.int64)
+        w = np.concatenate([layer.weight.reshape(-1) for layer in net.layers]).astype(np.float32)
+        bias = np.concatenate(
+            [np.zeros(layer.n_out, np.float32) if layer.bias is None else layer.bias for layer in net.layers]
+        ).astype(np.float32)
+        beta = np.concatenate([layer.beta_per_neuron() for layer in net.layers]).astype(np.float32)
+        theta = np.concatenate([layer.threshold_per_neuron() for layer in net.layers]).astype(np.float32)
+        reset_zero = np.array([layer.reset == "zero" for layer in net.layers], np.bool_)
+        return cls(sizes, w_off, n_off, w, bias, beta, theta, reset_zero)
+
+    @property
+    def n_neurons(self) -> int:
+        return int(self.sizes[1:].sum())
+
+
+def _check_inputs(net: Network, inputs: np.ndarray, binary: bool | None) -> tuple[np.ndarray, bool]:
+    inputs = np.asarray(inputs)
+    if inputs.ndim != 3 or inputs.shape[2] != net.n_inputs:
+        raise ConfigError(
+            f"inputs must be encoded as (timesteps, batch, {net.n_inputs}), got shape {inputs.shape}"
+        )
+    if inputs.shape[0] < 1 or inputs.shape[1] < 1:
+        raise ConfigError(f"inputs need at least one time step and one sample, got shape {inputs.shape}")
+    inputs = np.ascontiguousarray(inputs, dtype=np.float32)
+    if binary is None:
+        binary = bool(np.all((inputs == 0) | (inputs == 1)))
+    return inputs, bool(binary)
+
+
+def _check_surrogate(surrogate: str, slope: float) -> int:
+    if surrogate not in SURROGATES:
+        raise ConfigError(f"surrogate must be one of {SURROGATES}, got {surrogate!r}")
+    if not (np.isfinite(slope) and slope > 0):
+        raise ConfigError(f"surrogate slope must be a finite number > 0, got {slope!r}")
+    return _kernels.SURROGATE_FAST_SIGMOID if surrogate == "fast_sigmoid" else _kernels.SURROGATE_ARCTAN
+
+
+def _forward_buffers(p: _Packed, inputs: np.ndarray, binary: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    T, B, _ = inputs.shape
+    N = p.n_neurons
+    spikes = np.empty((B, T, N), np.uint8)
+    vpre = np.empty((B, T, N), np.float32)
+    vpost = np.empty((B, T, N), np.float32)
+    _kernels.forward_train(
+        inputs, binary, p.sizes, p.w_off, p.n_off, p.w, p.bias, p.beta, p.theta, p.reset_zero,
+        min(N_CHUNKS, B), spikes, vpre, vpost,
+    )
+    return spikes, vpre, vpost
+
+
+def _layer_view(arr: np.ndarray, p: _Packed, layer: int) -> np.ndarray:
+    """``(B, T, N)`` packed record -> ``(T, B, n_out)`` for one layer."""
+    lo = int(p.n_off[layer])
+    hi = lo + int(p.sizes[layer + 1])
+    return np.ascontiguousarray(arr[:, :, lo:hi].transpose(1, 0, 2))
+
+
+def run_forward(
+    net: Network, inputs: np.ndarray, *, binary: bool | None = None
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Run the network on encoded inputs and keep every layer's record.
+
+    Parameters
+    ----------
+    inputs:
+        Encoded input ``(T, batch, n_in)`` (see :func:`scnc.snn.encoders.encode`).
+    binary:
+        Whether ``inputs`` are exactly 0/1 (sparse gather-add path); ``None`` checks.
+
+    Returns
+    -------
+    (list, list)
+        Per layer: spikes uint8 ``(T, batch, n_out)`` and membranes ``v`` after the reset,
+        float32 ``(T, batch, n_out)``.
+    """
+    inputs, binary = _check_inputs(net, inputs, binary)
+    p = _Packed.of(net)
+    spikes, _, vpost = _forward_buffers(p, inputs, binary)
+    n = len(net.layers)
+    return [_layer_view(spikes, p, i) for i in range(n)], [_layer_view(vpost, p, i) for i in range(n)]
+
+
+def output_counts(net: Network, inputs: np.ndarray, *, binary: bool | None = None) -> np.ndarray:
+    """Output-layer spike counts ``(batch, n_outputs)`` int32 over the ``T`` steps of ``inputs``.
+
+    Inference kernel: keeps no traces, parallel over samples.
+    """
+    inputs, binary = _check_inputs(net, inputs, binary)
+    p = _Packed.of(net)
+    counts = np.zeros((inputs.shape[1], net.n_outputs), np.int32)
+    _kernels.infer_counts(
+        inputs, binary, p.sizes, p.w_off, p.n_off, p.w, p.bias, p.beta, p.theta, p.reset_zero, counts
+    )
+    return counts
+
+
+class _GradBuffers:
+    """Scratch reused across batches of the same network shape (avoids page-faulting fresh memory)."""
+
+    def __init__(self) -> None:
+        self.key: tuple[int, int, int] | None = None
+
+    def get(self, n_w: int, n_n: int, n_chunks: int) -> tuple[np.ndarray, ...]:
+        key = (n_w, n_n, n_chunks)
+        if self.key != key:
+            self.key = key
+            self.gw_chunks = np.zeros((n_chunks, n_w), np.float32)
+            self.gn_chunks = np.zeros((n_chunks, 3, n_n), np.float32)
+        return self.gw_chunks, self.gn_chunks
+
+
+def value_and_grad(
+    net: Network,
+    inputs: np.ndarray,
+    y: np.ndarray,
+    *,
+    loss: str = "ce_count",
+    surrogate: str = "fast_sigmoid",
+    slope: float = 25.0,
+    binary: bool | None = None,
+    _scratch: _GradBuffers | None = None,
+) -> GradResult:
+    """Loss and surrogate gradients of every parameter for one batch (forward + BPTT).
+
+    Parameters
+    ----------
+    net:
+        The network (not modified).
+    inputs:
+        Encoded input ``(T, batch, n_in)`` float32.
+    y:
+        Integer labels ``(batch,)`` in ``[0, n_outputs)``.
+    loss:
+        A name from :data:`scnc.snn.losses.LOSS_NAMES`.
+    surrogate, slope:
+        Surrogate spike derivative (:data:`SURROGATES`) and its slope (> 0).
+    binary:
+        Whether ``inputs`` are exactly 0/1; ``None`` checks (pass it when known, e.g. from the
+        encoder kind, to skip the scan).
+
+    Returns
+    -------
+    GradResult
+    """
+    spec = get_loss(loss)
+    sg_kind = _check_surrogate(surrogate, slope)
+    inputs, binary = _check_inputs(net, inputs, binary)
+    y = np.asarray(y)
+    T, B, _ = inputs.shape
+    K = net.n_outputs
+    if y.shape != (B,) or not np.issubdtype(y.dtype, np.integer):
+        raise ConfigError(f"labels y must be integers of shape ({B},), got {y.dtype} {y.shape}")
+    if y.min() < 0 or y.max() >= K:
+        raise ConfigError(f"labels y must lie in [0, {K}), got [{y.min()}, {y.max()}]")
+
+    p = _Packed.of(net)
+    L = len(net.layers)
+    spikes, vpre, vpost = _forward_buffers(p, inputs, binary)
+    out_lo = int(p.n_off[L - 1])
+    out_spk = spikes[:, :, out_lo:out_lo + K]
+    counts = out_spk.sum(axis=1, dtype=np.int32)
+    zeros = np.zeros((T, B, K), np.float32)
+    if spec.reads == "spikes":
+        loss_value, g_spk = spec.fn(out_spk.transpose(1, 0, 2), y)
+        g_mem = zeros
+    else:
+        loss_value, g_mem = spec.fn(vpost[:, :, out_lo:out_lo + K].transpose(1, 0, 2), y)
+        g_spk = zeros
+
+    n_chunks = min(N_CHUNKS, B)
+    scratch = _scratch if _scratch is not None else _GradBuffers()
+    gw_chunks, gn_chunks = scratch.get(p.w.shape[0], p.n_neurons, n_chunks)
+    gw = np.empty_like(p.w)
+    gbias = np.empty_like(p.bias)
+    gbeta = np.empty_like(p.beta)
+    gtheta = np.empty_like(p.theta)
+    _kernels.backward(
+        inputs, binary, p.sizes, p.w_off, p.n_off, p.w, p.beta, p.theta, p.reset_zero,
+        sg_kind, np.float32(slope), spikes, vpre, vpost,
+        np.ascontiguousarray(g_spk, np.float32), np.ascontiguousarray(g_mem, np.float32), n_chunks,
+        gw_chunks, gn_chunks, gw, gbias, gbeta, gtheta,
+    )
+    grads = []
+    for i, layer in enumerate(net.layers):
+        wo, no = int(p.w_off[i]), int(p.n_off[i])
+        n_in, n_out = layer.n_in, layer.n_out
+        sl = slice(no, no + n_out)
+        gb = gbeta[sl]
+        gt = gtheta[sl]
+        grads.append(
+            LayerGrads(
+                weight=gw[wo:wo + n_in * n_out].reshape(n_in, n_out).copy(),
+                bias=None if layer.bias is None else gbias[sl].copy(),
+                beta=np.array([gb.sum(dtype=np.float32)], np.float32) if layer.beta.shape == (1,) else gb.copy(),
+                threshold=(
+                    np.array([gt.sum(dtype=np.float32)], np.float32) if layer.threshold.shape == (1,) else gt.copy()
+                ),
+            )
+        )
+    return GradResult(float(loss_value), grads, counts)

@@ -1,0 +1,28 @@
+"""Checkpoints and transfer learning: save, load, freeze, replace the head, fine-tune.
+
+Typical use (see ``docs/transfer.md``)::
+
+    from scnc.transfer import load_checkpoint, replace_head, TransferConfig, fine_tune
+
+    ckpt = load_checkpoint("digits_pretrained")               # .npz + .json, fully validated
+    ckpt = replace_head(ckpt, 5, seed=1, class_labels=[5, 6, 7, 8, 9])
+    ckpt, history = fine_tune(ckpt, x, y, [(TransferConfig(freeze_until=0), 10),
+                                           (TransferConfig(-1, 1e-3, 1e-4), 10)], train_config)
+"""
+
+from .checkpoint import FORMAT, FORMAT_VERSION, SNNCheckpoint, checkpoint_paths, load_checkpoint, save_checkpoint
+from .fine_tune import TransferConfig, apply_transfer_config, fine_tune, replace_head, resolve_freeze_until
+
+__all__ = [
+    "SNNCheckpoint",
+    "save_checkpoint",
+    "load_checkpoint",
+    "checkpoint_paths",
+    "TransferConfig",
+    "apply_transfer_config",
+    "resolve_freeze_until",
+    "replace_head",
+    "fine_tune",
+    "FORMAT",
+    "FORMAT_VERSION",
+]

@@ -1,0 +1,177 @@
+"""A deliberately naive, plain-Python transcription of docs/hardware.md (test-only).
+
+It shares no code with scnc.ref or scnc.sc: every SNG value is generated here from the spec's
+fields with Python loops, every cycle of every window and every synapse bit ``[R < m]`` is visited,
+and all arithmetic is on Python ints. Slow by design; use it on small graphs.
+"""
+
+from __future__ import annotations
+
+import math
+
+
+# ---- SNGs (docs/hardware.md §1), from the spec fields only ----------------------------------------
+def _bitreverse(k: int, n: int) -> int:
+    r = 0
+    for b in range(n):
+        if (k >> b) & 1:
+            r |= 1 << (n - 1 - b)
+    return r
+
+
+def sng_values(spec, count: int) -> list[int]:
+    """The first ``count`` values ``R[0] .. R[count-1]`` of the generator ``spec``."""
+    kind = spec.kind
+    out = []
+    if kind == "vdc":
+        n = spec.bits
+        for k in range(count):
+            out.append(_bitreverse(k % (1 << n), n) ^ spec.xor_mask)
+    elif kind == "sobol":
+        n = spec.bits
+        for k in range(count):
+            kk = k % (1 << n)
+            v = 0
+            for b in range(n):
+                if (kk >> b) & 1:
+                    v ^= spec.directions[b]
+            out.append(v ^ spec.xor_mask)
+    elif kind == "lfsr":
+        W = spec.width
+        state = spec.seed
+        for _ in range(count):
+            value = 0
+            for b, pos in enumerate(spec.select):
+                value += ((state >> pos) & 1) << b
+            out.append(value)
+            fb = 0
+            for t in spec.taps:
+                fb ^= (state >> (t - 1)) & 1
+            state = ((state << 1) | fb) % (1 << W)
+    else:
+        raise ValueError(f"unknown SNG kind {kind!r}")
+    return out
+
+
+def _floor_shift(a: int, n: int) -> int:
+    """floor(a / 2^n) for a Python int, written without >> (a Python int's >> is already floor)."""
+    return math.floor(a / (1 << n)) if abs(a) < (1 << 50) else a // (1 << n)
+
+
+def _sign(q: int) -> int:
+    return (q > 0) - (q < 0)
+
+
+# ---- the network (docs/hardware.md §2-4) ----------------------------------------------------------
+def run_naive(graph, intensities=None, spikes=None) -> dict:
+    """Run ``graph`` on ONE sample.
+
+    Parameters
+    ----------
+    intensities:
+        list of ints (rate coding), or None.
+    spikes:
+        list over t of lists over j of 0/1 (spike coding), or None.
+
+    Returns
+    -------
+    dict with ``input_spikes`` [t][j], per layer ``spikes`` [l][t][i] and ``membranes`` [l][t][i],
+    ``saturations`` [l], ``counts`` [i], ``winner``.
+    """
+    hw = graph.hardware
+    L = hw.stream_length
+    n = hw.stream_bits
+    T = graph.timesteps
+    inp = graph.nodes[0]
+    layers = [node for node in graph.nodes[1:-1]]
+
+    # input spikes
+    if inp.quant.coding == "rate":
+        rin = [sng_values(spec, T) for spec in inp.quant.sngs]
+        s_in = [[1 if rin[j][t] < intensities[j] else 0 for j in range(inp.size)] for t in range(T)]
+    else:
+        s_in = [[int(spikes[t][j]) for j in range(inp.size)] for t in range(T)]
+
+    # every generator's values for the whole sample (cycle-rate: T*L values, step-rate: T values)
+    streams = []
+    for node in layers:
+        q = node.quant
+        syn = [sng_values(spec, T * L) for spec in q.synapse_sngs] if hw.encoding == "sc" else None
+        beta = sng_values(q.beta_sng, T * L) if (hw.encoding == "sc" and q.leak == "sc") else None
+        dither = sng_values(q.dither_sng, T) if (hw.encoding == "sc" and q.leak == "sc") else None
+        streams.append((syn, beta, dither))
+
+    v = [[0] * node.n_out for node in layers]
+    spikes_out = [[] for _ in layers]
+    membranes = [[] for _ in layers]
+    sats = [0 for _ in layers]
+    for t in range(T):
+        prev = s_in[t]
+        for li, node in enumerate(layers):
+            q = node.quant
+            syn, beta, dither = streams[li]
+            w = q.weight_bits
+            n_in, n_out = len(q.weight_q), len(q.weight_q[0])
+            M = q.membrane_bits
+            lo, hi = -(2 ** (M - 1)), 2 ** (M - 1) - 1
+            s_now = []
+            v_now = []
+            for i in range(n_out):
+                # current: visit every cycle of the window and every synapse bit
+                current = 0
+                for j in range(n_in):
+                    if not prev[j]:
+                        continue
+                    qij = int(q.weight_q[j][i])
+                    m = abs(qij) * 2 ** (n - w)
+                    if hw.encoding == "sc":
+                        R = syn[j % q.parallel_inputs]
+                        ones = 0
+                        for k in range(L):
+                            if R[t * L + k] < m:
+                                ones += 1
+                    else:
+                        ones = m
+                    current += _sign(qij) * ones
+                # leak
+                vi = v[li][i]
+                if q.leak == "sc":
+                    bq = int(q.beta_q[i])
+                    if hw.encoding == "sc":
+                        C = sum(1 for k in range(L) if beta[t * L + k] < bq)
+                        d = dither[t]
+                    else:
+                        C = bq
+                        d = L // 2
+                    lv = _floor_shift(vi * C + d, n)
+                else:
+                    k = int(q.leak_shift[i])
+                    lv = vi - _floor_shift(vi, k)
+                vpre = lv + current + int(q.bias_q[i])
+                vsat = min(max(vpre, lo), hi)
+                if vsat != vpre:
+                    sats[li] += 1
+                s = 1 if vsat >= int(q.threshold_q[i]) else 0
+                if q.reset == "subtract":
+                    vnew = vsat - int(q.threshold_q[i]) * s
+                else:
+                    vnew = vsat * (1 - s)
+                s_now.append(s)
+                v_now.append(vnew)
+            v[li] = v_now
+            spikes_out[li].append(s_now)
+            membranes[li].append(v_now)
+            prev = s_now
+    counts = [sum(spikes_out[-1][t][i] for t in range(T)) for i in range(layers[-1].n_out)]
+    winner = 0
+    for i in range(len(counts)):
+        if counts[i] > counts[winner]:
+            winner = i
+    return {
+        "input_spikes": s_in,
+        "spikes": spikes_out,
+        "membranes": membranes,
+        "saturations": sats,
+        "counts": counts,
+        "winner": winner,
+    }

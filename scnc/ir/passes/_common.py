@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import IRError
-from ..graph import DenseLIFNode, Graph, QuantLIF
+from ..graph import Graph, QuantLIF
 
 __all__ = ["latest_report", "require_quant", "int32_array"]
 

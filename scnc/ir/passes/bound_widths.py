@@ -110,7 +110,7 @@ def membrane_range(
     lo_clip, hi_clip = (-_BIG, _BIG) if clamp is None else clamp
     for _step in range(T):
         if q.leak == "sc":
-            lv_hi = (b * np.where(b >= 0, c_lo, c_lo) + d_hi) // L
+            lv_hi = (b * np.where(b >= 0, c_hi, c_lo) + d_hi) // L
             lv_lo = (a * np.where(a < 0, c_hi, c_lo) + d_lo) // L
         else:
             lv_hi = np.where(k == 0, 0, b - (b >> k))

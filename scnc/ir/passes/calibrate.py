@@ -14,7 +14,6 @@ A layer whose weights are all zero gets ``S = 1.0`` (every ``q`` is then 0).
 
 from __future__ import annotations
 
-from typing import Any
 
 import numpy as np
 

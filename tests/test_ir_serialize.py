@@ -1,0 +1,269 @@
+"""scnc.ir.serialize (ir.json + ir.npz, ir_hash) and scnc.ir.show (summary)."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import warnings
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scnc._io import canonical_json, npz_bytes
+from scnc.errors import IRError
+from scnc.ir import (
+    QuantizationWarning,
+    QuantOptions,
+    from_network,
+    ir_hash,
+    load_ir,
+    quantize,
+    save_ir,
+    set_encoding,
+    summary,
+)
+from scnc.ir.serialize import graph_to_dict
+from scnc.snn.network import Network
+
+
+def qgraph(sizes=(6, 5, 3), seed=0, opts=None, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", QuantizationWarning)
+        return quantize(from_network(Network.dense(list(sizes), seed=seed, **kw)), opts or QuantOptions())
+
+
+def assert_same_graph(a, b):
+    sa, aa = graph_to_dict(a)
+    sb, ab = graph_to_dict(b)
+    assert sa == sb
+    assert set(aa) == set(ab)
+    for k in aa:
+        assert aa[k].dtype == ab[k].dtype and aa[k].shape == ab[k].shape and np.array_equal(aa[k], ab[k])
+    assert ir_hash(a) == ir_hash(b)
+    for la, lb in zip(a.layers, b.layers):
+        if la.quant is not None:
+            assert la.quant.synapse_sngs == lb.quant.synapse_sngs
+            assert la.quant.beta_sng == lb.quant.beta_sng and la.quant.dither_sng == lb.quant.dither_sng
+            assert la.quant.scale == lb.quant.scale
+    if a.input.quant is not None:
+        assert a.input.quant == b.input.quant
+    assert a.output == b.output and a.hardware == b.hardware and a.timesteps == b.timesteps
+
+
+# ---- round trip -------------------------------------------------------------------------------------------
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(
+    sizes=st.lists(st.integers(1, 6), min_size=2, max_size=4),
+    seed=st.integers(0, 1000),
+    L=st.sampled_from([2, 8, 64]),
+    sng=st.sampled_from(["vdc", "sobol", "lfsr"]),
+    input_sng=st.sampled_from(["vdc", "sobol", "lfsr"]),
+    leak=st.sampled_from(["sc", "shift"]),
+    encoding=st.sampled_from(["sc", "fixed"]),
+    coding=st.sampled_from(["rate", "spikes"]),
+    bias=st.booleans(),
+    quantized=st.booleans(),
+)
+def test_round_trip_exact(tmp_path_factory, sizes, seed, L, sng, input_sng, leak, encoding, coding, bias, quantized):
+    net = Network.dense(sizes, seed=seed, bias=bias, reset="zero" if seed % 2 else "subtract", timesteps=1 + seed % 5)
+    g = from_network(net, class_labels=[f"c{i}" for i in range(sizes[-1])] if seed % 3 == 0 else None)
+    if quantized:
+        opts = QuantOptions(stream_length=L, sng=sng, input_sng=input_sng, leak=leak, encoding=encoding,
+                            input_coding=coding, seed=seed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", QuantizationWarning)
+            g = quantize(g, opts)
+    d1, d2 = tmp_path_factory.mktemp("a"), tmp_path_factory.mktemp("b")
+    save_ir(g, d1)
+    back = load_ir(d1)
+    assert_same_graph(g, back)
+    assert not back.layers[0].weight.flags.writeable
+    save_ir(back, d2)  # identical graphs give byte-identical files
+    for name in ("ir.json", "ir.npz"):
+        assert (d1 / name).read_bytes() == (d2 / name).read_bytes()
+
+
+def test_file_format_and_hash(tmp_path):
+    g = qgraph()
+    save_ir(g, tmp_path / "ir")
+    doc = json.loads((tmp_path / "ir" / "ir.json").read_text())
+    assert doc["format"] == "scnc-ir" and doc["schema_version"] == 1 and doc["ir_hash"] == ir_hash(g)
+    assert [n["kind"] for n in doc["graph"]["nodes"]] == ["input", "dense_lif", "dense_lif", "output"]
+    assert doc["graph"]["nodes"][1]["quant"]["synapse_sngs"][0]["kind"] == "vdc"
+    assert doc["graph"]["provenance"]["quant_options"]["stream_length"] == 64
+    with np.load(tmp_path / "ir" / "ir.npz", allow_pickle=False) as z:
+        assert "n1.weight" in z.files and "n1.quant.weight_q" in z.files and z["n1.quant.weight_q"].dtype == np.int32
+    assert not list((tmp_path / "ir").glob(".*.tmp"))  # atomic writes leave no temporaries
+
+
+def test_ir_hash_is_content_addressed():
+    a, b = qgraph(), qgraph()
+    assert ir_hash(a) == ir_hash(b) and len(ir_hash(a)) == 64
+    assert ir_hash(qgraph(seed=1)) != ir_hash(a)
+    assert ir_hash(set_encoding(a, "fixed")) != ir_hash(a)
+    assert ir_hash(qgraph(opts=QuantOptions(seed=5))) != ir_hash(a)  # different streams
+
+
+# ---- malformed files ----------------------------------------------------------------------------------------
+@pytest.fixture()
+def saved(tmp_path):
+    save_ir(qgraph(), tmp_path)
+    return tmp_path
+
+
+def _doc(folder: Path) -> dict:
+    return json.loads((folder / "ir.json").read_text())
+
+
+def _write_doc(folder: Path, doc: dict) -> None:
+    (folder / "ir.json").write_text(canonical_json(doc))
+
+
+def _arrays(folder: Path) -> dict:
+    with np.load(folder / "ir.npz", allow_pickle=False) as z:
+        return {k: z[k] for k in z.files}
+
+
+def _write_arrays(folder: Path, arrays: dict) -> None:
+    (folder / "ir.npz").write_bytes(npz_bytes(arrays))
+
+
+def _expect(folder: Path, file: str, field: str | None, match: str):
+    with pytest.raises(IRError, match=match) as e:
+        load_ir(folder)
+    assert file in e.value.where
+    if field is not None:
+        assert e.value.field is not None and field in e.value.field
+    return e.value
+
+
+def test_missing_files(saved):
+    (saved / "ir.npz").unlink()
+    _expect(saved, "ir.npz", None, "missing")
+    (saved / "ir.json").unlink()
+    _expect(saved, "ir.json", None, "missing")
+
+
+def test_not_json_and_not_npz(saved):
+    (saved / "ir.npz").write_bytes(b"garbage")
+    _expect(saved, "ir.npz", None, "npz")
+    (saved / "ir.json").write_text("{not json")
+    _expect(saved, "ir.json", None, "not valid JSON")
+
+
+def test_pickled_npz_is_refused(saved):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        member = io.BytesIO()
+        np.lib.format.write_array(member, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+        zf.writestr("n1.weight.npy", member.getvalue())
+    (saved / "ir.npz").write_bytes(buf.getvalue())
+    _expect(saved, "ir.npz", None, "pickle")
+
+
+@pytest.mark.parametrize("edit, field, match", [
+    (lambda d: d.update(format="other"), "format", "scnc-ir"),
+    (lambda d: d.update(schema_version=2), "schema_version", "unknown schema version 2"),
+    (lambda d: d.pop("ir_hash"), "ir_hash", "missing"),
+    (lambda d: d.update(extra=1), "extra", "unknown key"),
+    (lambda d: d["graph"].pop("timesteps"), "graph.timesteps", "missing"),
+    (lambda d: d["graph"]["nodes"][1].pop("quant"), "nodes[1].quant", "missing"),
+    (lambda d: d["graph"]["nodes"][1]["quant"].update(weight_bits="6"), "quant.weight_bits", "integer"),
+    (lambda d: d["graph"]["nodes"][1]["quant"]["synapse_sngs"][0].update(xor_mask=999), "synapse_sngs[0]", "SNG spec"),
+    (lambda d: d["graph"]["nodes"][1].update(kind="conv"), "nodes[1].kind", "dense_lif"),
+    (lambda d: d["graph"]["nodes"][1].update(n_out=4), "n1.weight", "inconsistent"),
+    (lambda d: d["graph"]["nodes"][1]["quant"].update(membrane_bits=1), "quant.membrane_bits", ">= 2|2 <="),
+    (lambda d: d["graph"]["hardware"].update(stream_length=48), "stream_length", "power of two"),
+    (lambda d: d["graph"]["nodes"][1]["quant"].update(leak="exp"), "quant.leak", "one of"),
+])
+def test_malformed_json(saved, edit, field, match):
+    doc = _doc(saved)
+    edit(doc)
+    _write_doc(saved, doc)
+    _expect(saved, "ir", field, match)  # ir.json or ir.npz, named in the error
+
+
+@pytest.mark.parametrize("edit, file, field, match", [
+    (lambda d: d["graph"].update(extra=1), "ir.json", "graph.extra", "unknown key"),
+    (lambda d: d.update(schema_version=99), "ir.json", "schema_version", "unknown schema version"),
+    (lambda d: d["graph"]["nodes"][1].update(n_out=4), "ir.npz", "n1.weight", "inconsistent"),
+    (lambda d: d["graph"]["nodes"][1]["quant"].update(current_bits=2), "ir.json", "current_bits", "needs"),
+    (lambda d: d["graph"]["nodes"][1]["quant"].update(weight_bits=2), "ir.json", "weight_q", ">= -3|<= 3"),
+    (lambda d: d["graph"]["nodes"][3].update(class_labels=[0, 1]), "ir.json", "class_labels", "3 labels"),
+    (lambda d: d["graph"].update(timesteps=0), "ir.json", "timesteps", ">= 1|1 <="),
+])
+def test_malformed_json_fields(saved, edit, file, field, match):
+    doc = _doc(saved)
+    edit(doc)
+    _write_doc(saved, doc)
+    _expect(saved, file, field, match)
+
+
+@pytest.mark.parametrize("edit, field, match", [
+    (lambda a: a.pop("n2.quant.bias_q"), "n2.quant.bias_q", "missing"),
+    (lambda a: a.update({"n9.extra": np.zeros(2, np.int32)}), "n9.extra", "unexpected"),
+    (lambda a: a.update({"n1.weight": np.zeros((6, 4), np.float32)}), "n1.weight", "inconsistent"),
+    (lambda a: a.update({"n1.quant.threshold_q": np.ones(3, np.int32)}), "threshold_q", "inconsistent"),
+    (lambda a: a.update({"n1.quant.weight_q": a["n1.quant.weight_q"].astype(np.int64)}), "weight_q", "int32"),
+    (lambda a: a.update({"n1.beta": a["n1.beta"].astype(np.float64)}), "beta", "float32"),
+    (lambda a: a["n1.quant.weight_q"].__setitem__((0, 0), 64), "weight_q", "<= 63"),
+    (lambda a: a["n1.weight"].__setitem__((0, 0), np.nan), "weight", "finite"),
+    (lambda a: a["n1.quant.beta_q"].__setitem__(0, 65), "beta_q", "<= 64"),
+])
+def test_malformed_arrays(saved, edit, field, match):
+    arrays = _arrays(saved)
+    edit(arrays)
+    _write_arrays(saved, arrays)
+    _expect(saved, "ir.", field, match)
+
+
+def test_hash_mismatch(saved):
+    arrays = _arrays(saved)
+    arrays["n1.weight"][0, 0] += np.float32(0.125)  # still a valid graph: only the hash can tell
+    _write_arrays(saved, arrays)
+    _expect(saved, "ir.json", "ir_hash", "hashes to")
+    save_ir(qgraph(), saved)
+    doc = _doc(saved)
+    doc["graph"]["provenance"]["note"] = "edited"
+    _write_doc(saved, doc)
+    _expect(saved, "ir.json", "ir_hash", "edited or corrupted")
+
+
+def test_save_refuses_malformed_graphs(tmp_path):
+    from dataclasses import replace
+
+    g = qgraph()
+    with pytest.raises(IRError):
+        save_ir(replace(g, timesteps=0), tmp_path)
+    with pytest.raises(IRError, match="non-finite"):
+        save_ir(replace(g, provenance={"x": math.nan}), tmp_path)
+    assert not (tmp_path / "ir.json").exists()
+
+
+# ---- summary ----------------------------------------------------------------------------------------------
+def test_summary_quantized():
+    g = qgraph((64, 20, 10), opts=QuantOptions(stream_length=32, sng="lfsr", parallel_inputs=8, parallel_neurons=4),
+               timesteps=5)
+    text = summary(g)
+    for s in ("hidden", "output", "64x20", "20x10", "L=32", "encoding=sc", "lfsr", "estimated", "RTL manifest",
+              "rate coding", "8-bit", "counters of 3 bits", ir_hash(g)[:16]):
+        assert s in text, s
+    per_step = 32 * (math.ceil(64 / 8) * math.ceil(20 / 4) + math.ceil(20 / 8) * math.ceil(10 / 4))
+    assert f"{per_step} per time step" in text and f"{per_step * 5} per sample" in text
+    fixed = summary(set_encoding(g, "fixed"))
+    assert f"{per_step // 32} per time step" in fixed and "encoding=fixed" in fixed
+    rep = [p for p in g.passes if p["pass"] == "allocate_streams"][-1]
+    assert f"{rep['layers']['hidden']['cycle_rate_scc']['max_abs_scc']:.2f}" in text
+    row = [ln for ln in text.splitlines() if ln.startswith("hidden")][0]
+    q = g.layers[0].quant
+    assert f" {q.membrane_bits} " in row and f" {q.current_bits} " in row and " 5 " in row  # w bits = log2 32
+
+
+def test_summary_float():
+    text = summary(from_network(Network.dense([4, 3], seed=0, beta=0.5)))
+    assert "level=float" in text and "4x3" in text and "0.5" in text

@@ -15,7 +15,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from scnc.ir.graph import DenseLIFNode, Graph, HardwareParams, InputNode, OutputNode, QuantInput, QuantLIF
-from scnc.sc.sng import LFSRSpec, SobolSpec, VdcSpec
+from scnc.sc import LFSRSpec, SobolSpec, VdcSpec
 
 WEIGHT_STYLES = ("random", "full", "zero", "sparse_full")
 

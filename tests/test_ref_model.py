@@ -60,20 +60,23 @@ def test_time_chunking_matches_single_pass(monkeypatch: pytest.MonkeyPatch) -> N
     graph = build_graph(shape)
     inputs = random_inputs(graph, batch=4, seed=2)
     full = ref.run(graph, **inputs)
-    assert ref_model._plan(graph).layers[0].tables is not None  # really the step-dependent path
+    assert ref_model._plan(graph).layers[0].wsteps.shape == (7, 9, 7)  # step-dependent, precomputed
+    monkeypatch.setattr(ref_model, "_WSTEP_CACHE", 0)
     monkeypatch.setattr(ref_model, "_WSTEP_BUDGET", 9 * 7 * 2)  # 2 steps per chunk
-    _results_equal(full, ref.run(build_graph(shape), **inputs))
+    chunked = build_graph(shape)
+    _results_equal(full, ref.run(chunked, **inputs))
+    assert ref_model._plan(chunked).layers[0].tables is not None  # really the chunked path
 
 
 def test_exact_sngs_take_the_step_independent_path() -> None:
     for sng in ("vdc", "sobol"):  # random Sobol directions: windows alike, counts not always m
         graph = build_graph(GraphShape(sizes=(4, 3), sng=sng, seed=1))
         plan = ref_model._plan(graph)
-        assert plan.layers[0].tables is None and plan.layers[0].wfixed is not None
+        assert plan.layers[0].tables is None and plan.layers[0].wsteps.shape[0] == 1
     graph = build_graph(GraphShape(sizes=(4, 3), sng="vdc", seed=1))
     q = graph.layers[0].quant
     m = np.abs(q.weight_q) << (3 - q.weight_bits)
-    np.testing.assert_array_equal(ref_model._plan(graph).layers[0].wfixed[0], np.sign(q.weight_q) * m)
+    np.testing.assert_array_equal(ref_model._plan(graph).layers[0].wsteps[0], np.sign(q.weight_q) * m)
 
 
 def test_quantize_features_rounds_half_even_and_clips() -> None:

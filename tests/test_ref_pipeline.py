@@ -42,6 +42,9 @@ def test_quantized_network_matches_naive(opts: dict) -> None:
             assert int(res.saturations[li][b]) == nv["saturations"][li]
         assert res.counts[b].tolist() == nv["counts"]
     assert sum(int(s.sum()) for s in res.spikes) > 0  # the comparison saw activity
+    for layer, sat in zip(graph.layers, res.saturations):
+        if layer.quant.overflow_free:  # the bounds pass's proof holds on these samples
+            assert sat.sum() == 0, layer.name
 
 
 def test_exact_sc_with_shift_leak_equals_fixed_point() -> None:

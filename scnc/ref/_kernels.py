@@ -35,7 +35,6 @@ def lif_layer(
     membranes: np.ndarray,
     trace: bool,
     saturations: np.ndarray,
-    acc_proto: np.ndarray,
 ) -> None:
     """Advance one dense LIF layer over time steps ``t0 .. t1-1`` for every sample (in place).
 
@@ -71,9 +70,6 @@ def lif_layer(
         int64 ``(B, T, n_out)`` membranes after reset, written when ``trace`` (else any shape).
     saturations:
         int64 ``(B,)``: incremented once per (step, neuron) whose membrane was clamped.
-    acc_proto:
-        Empty array whose dtype is the current accumulator's: int32 when ``n_in * L < 2^31`` (twice
-        the SIMD width), else int64.
     """
     n_batch = in_spikes.shape[0]
     n_in = in_spikes.shape[2]
@@ -81,16 +77,17 @@ def lif_layer(
     time_varying = wsteps.shape[0] > 1
     for b in prange(n_batch):
         active = np.empty(n_in, np.int64)
-        cur = np.empty(n_out, acc_proto.dtype)
+        cur = np.empty(n_out, np.int64)
         sat = 0
         for t in range(t0, t1):
-            tw = t - t0 if time_varying else 0
             n_active = 0
             for j in range(n_in):
                 if in_spikes[b, t, j] != 0:
                     active[n_active] = j
                     n_active += 1
-            cur[:] = 0
+            tw = t - t0 if time_varying else 0
+            for i in range(n_out):
+                cur[i] = 0
             for a in range(n_active):
                 j = active[a]
                 for i in range(n_out):
@@ -101,7 +98,7 @@ def lif_layer(
                     lv = (v * leak_c[t, i] + leak_d[t]) >> n_bits
                 else:
                     lv = v - (v >> leak_shift[i])
-                vp = lv + np.int64(cur[i]) + bias[i]
+                vp = lv + cur[i] + bias[i]
                 if vp > vmax:
                     vp = vmax
                     sat += 1

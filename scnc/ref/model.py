@@ -36,7 +36,9 @@ __all__ = [
 
 #: Widest membrane register the int64 kernels handle exactly: ``v * C`` with ``C <= 2^16`` must fit.
 MAX_MEMBRANE_BITS = 46
-#: Entries of the per-step weight table built at once (int32); bounds the kernels' working memory.
+#: Entries (int32) of a step-dependent weight table kept in a graph's cached plan (32 MiB).
+_WSTEP_CACHE = 1 << 23
+#: Entries of a step-dependent weight table built at once when it is not cached (bounds memory).
 _WSTEP_BUDGET = 1 << 24
 
 
@@ -93,8 +95,8 @@ class _LayerPlan:
     sign: np.ndarray  # int64 (n_in, n_out)
     m: np.ndarray  # int64 (n_in, n_out), comparator thresholds
     stream: np.ndarray  # int64 (n_in,), synapse stream of each input
-    tables: np.ndarray | None  # int32 (P, T, L+1) window counts; None when contributions are exact
-    wfixed: np.ndarray | None  # int32 (1, n_in, n_out) when contributions do not depend on t
+    tables: np.ndarray | None  # int32 (P, T, L+1) window counts, kept when wsteps is not precomputed
+    wsteps: np.ndarray | None  # int32 (1 or T, n_in, n_out): sign * count of every synapse (and step)
     bias: np.ndarray
     threshold: np.ndarray
     leak_sc: bool
@@ -215,7 +217,7 @@ def _plan_layer(node: DenseLIFNode, n_in: int, T: int, hw) -> _LayerPlan:
     m = np.abs(wq) << (n - w)
     stream = np.arange(n_in, dtype=np.int64) % P
     tables = None
-    wfixed = None
+    wsteps = None
     if hw.encoding == "sc":
         if len(q.synapse_sngs) != P:
             raise IRError(where, "quant.synapse_sngs", f"needs parallel_inputs = {P} specs, got {len(q.synapse_sngs)}")
@@ -227,11 +229,15 @@ def _plan_layer(node: DenseLIFNode, n_in: int, T: int, hw) -> _LayerPlan:
             raise IRError(where, "quant.synapse_sngs", f"count tables have shape {tables.shape}, expected {(P, T, L + 1)}")
         if np.array_equal(tables, np.broadcast_to(tables[:, :1, :], tables.shape)):
             # every window counts alike (always so for VdC / Sobol): contributions are step-independent
-            wfixed = np.empty((1, n_in, n_out), np.int32)
-            _kernels.build_weight_steps(sign, m, stream, tables, 0, 1, wfixed)
+            wsteps = np.empty((1, n_in, n_out), np.int32)
+            _kernels.build_weight_steps(sign, m, stream, tables, 0, 1, wsteps)
+            tables = None
+        elif T * n_in * n_out <= _WSTEP_CACHE:
+            wsteps = np.empty((T, n_in, n_out), np.int32)
+            _kernels.build_weight_steps(sign, m, stream, tables, 0, T, wsteps)
             tables = None
     else:
-        wfixed = np.ascontiguousarray((sign * m).astype(np.int32)[None])
+        wsteps = np.ascontiguousarray((sign * m).astype(np.int32)[None])
 
     if q.leak == "sc":
         beta_q = _int_array(where, "quant.beta_q", q.beta_q, (n_out,))
@@ -265,7 +271,7 @@ def _plan_layer(node: DenseLIFNode, n_in: int, T: int, hw) -> _LayerPlan:
         raise IRError(where, "quant.leak", f"must be 'sc' or 'shift', got {q.leak!r}")
     return _LayerPlan(
         name=node.name, n_in=n_in, n_out=n_out, sign=np.ascontiguousarray(sign), m=np.ascontiguousarray(m),
-        stream=stream, tables=tables, wfixed=wfixed, bias=bias, threshold=threshold, leak_sc=leak_sc,
+        stream=stream, tables=tables, wsteps=wsteps, bias=bias, threshold=threshold, leak_sc=leak_sc,
         leak_c=leak_c, leak_d=np.ascontiguousarray(leak_d), leak_shift=leak_shift, vmin=vmin, vmax=vmax,
         reset_zero=q.reset == "zero",
     )
@@ -402,12 +408,11 @@ def _run_layer(lp: _Plan, layer: _LayerPlan, s_in: np.ndarray, trace: bool):
     sat = np.zeros(B, np.int64)
     v = np.zeros((B, layer.n_out), np.int64)
     common = (layer.bias, layer.threshold, layer.leak_sc, layer.leak_c, layer.leak_d, layer.leak_shift,
-              lp.n_bits, layer.vmin, layer.vmax, layer.reset_zero, v, out, mem, trace, sat,
-              np.empty(0, np.int32 if layer.n_in << lp.n_bits < 1 << 31 else np.int64))
+              lp.n_bits, layer.vmin, layer.vmax, layer.reset_zero, v, out, mem, trace, sat)
     if B == 0:
         pass
-    elif layer.wfixed is not None:
-        _kernels.lif_layer(s_in, layer.wfixed, 0, T, *common)
+    elif layer.wsteps is not None:
+        _kernels.lif_layer(s_in, layer.wsteps, 0, T, *common)
     else:
         chunk = max(1, min(T, _WSTEP_BUDGET // max(1, layer.n_in * layer.n_out)))
         wsteps = np.empty((chunk, layer.n_in, layer.n_out), np.int32)

@@ -223,3 +223,14 @@ def test_verilator_waves(tmp_path):
     res = _run("verilator", tmp_path / "builds", tmp_path / "run", waves=True)
     assert res.ok and res.waves_file == tmp_path / "run" / "dump.vcd"
     assert "$enddefinitions" in res.waves_file.read_text()
+
+
+@pytest.mark.sim
+def test_run_timeout_kills_a_hung_simulation(icarus, tmp_path):
+    res = _run("icarus", tmp_path / "builds", tmp_path / "run", module="counter_hang", timeout_s=2)
+    assert res.timed_out and not res.ok and res.failed == 1
+    assert 2 <= res.test_s < 10
+    fine = _run("icarus", tmp_path / "builds", tmp_path / "run", timeout_s=60)
+    assert fine.ok and not fine.timed_out
+    with pytest.raises(ToolError, match="must be > 0"):
+        _run("icarus", tmp_path / "builds", tmp_path / "run", timeout_s=0)

@@ -88,6 +88,9 @@ class RunResult:
         Paths of the build folder, the JUnit XML, the simulator's output and the build output.
     waves_file:
         The waveform file (VCD for Verilator, FST for Icarus) when ``waves=True``, else ``None``.
+    timed_out:
+        ``True`` when the run was killed at ``timeout_s``; the case that was running is reported
+        failed by cocotb ("simulation ended prematurely").
     """
 
     sim: str
@@ -105,6 +108,7 @@ class RunResult:
     test_log: Path
     build_log: Path
     waves_file: Path | None
+    timed_out: bool = False
 
     @property
     def total(self) -> int:
@@ -113,8 +117,8 @@ class RunResult:
 
     @property
     def ok(self) -> bool:
-        """``True`` when at least one case passed and none failed."""
-        return self.failed == 0 and self.passed > 0
+        """``True`` when at least one case passed, none failed and the run was not killed."""
+        return self.failed == 0 and self.passed > 0 and not self.timed_out
 
     def failures(self) -> list[CaseResult]:
         """The failed cases."""
@@ -334,6 +338,7 @@ def run_cocotb(
     module_dirs: Sequence[Path] = (),
     tool: SimTool | None = None,
     seed: int | None = None,
+    timeout_s: float | None = None,
 ) -> RunResult:
     """Build ``sources`` (cached) and run the cocotb tests of ``test_module`` against ``toplevel``.
 
@@ -373,6 +378,11 @@ def run_cocotb(
         A tool from :mod:`scnc.verify.tools`; default: discover one for ``sim``.
     seed:
         cocotb's random seed (``COCOTB_RANDOM_SEED``); default: cocotb picks one.
+    timeout_s:
+        Wall-clock limit of the test run (seconds); the simulator is killed when it is exceeded
+        (coreutils ``timeout`` through cocotb's ``SIM_CMD_PREFIX``): the result has ``timed_out``
+        set (or :class:`ToolError` is raised when the killed simulator wrote no results).
+        Default: no limit (use cocotb's ``timeout_time`` in the tests for simulated-time limits).
 
     Returns
     -------
@@ -386,6 +396,8 @@ def run_cocotb(
         No usable simulator, the build failed, the simulator died without writing results, or no
         test case ran (a misspelled ``test_module``); messages carry the log tail and its path.
     """
+    if timeout_s is not None and not timeout_s > 0:
+        raise ToolError(f"run_cocotb: timeout_s must be > 0 seconds, got {timeout_s!r}")
     if not sources:
         raise ToolError("run_cocotb: 'sources' is empty; expected at least one Verilog file")
     sources = [Path(s).resolve() for s in sources]
@@ -413,6 +425,12 @@ def run_cocotb(
     env = _tool_environ(tool, waves)
     env["COCOTB_REWRITE_ASSERTION_FILES"] = test_module.rsplit(".", 1)[-1] + ".py"
     env.update(extra_env or {})
+    if timeout_s is not None:
+        timeout_exe = shutil.which("timeout")
+        if timeout_exe is None:
+            raise ToolError("run_cocotb: timeout_s needs the coreutils 'timeout' command on PATH")
+        prefix = f"{timeout_exe} --kill-after=5 {timeout_s:g}"
+        env["SIM_CMD_PREFIX"] = f"{prefix} {env.get('SIM_CMD_PREFIX', os.environ.get('SIM_CMD_PREFIX', ''))}".strip()
     plusargs: list[str] = []
     waves_file: Path | None = None
     if waves:
@@ -449,6 +467,12 @@ def run_cocotb(
             sim_error = f"{type(exc).__name__}: {exc}"
     test_s = time.perf_counter() - t0
 
+    timed_out = timeout_s is not None and bool(sim_error) and test_s >= timeout_s
+    if timed_out and not results_xml.is_file():
+        raise ToolError(
+            f"{tool.name} run of {test_module!r} on {toplevel!r} was killed after timeout_s={timeout_s:g} s; "
+            f"log {test_log}; last lines:\n{_tail(test_log)}"
+        )
     if not results_xml.is_file():
         raise ToolError(
             f"{tool.name} {tool.version} run of {test_module!r} on {toplevel!r} wrote no results "
@@ -476,4 +500,5 @@ def run_cocotb(
         test_log=test_log,
         build_log=build_dir / "build.log",
         waves_file=waves_file,
+        timed_out=timed_out,
     )

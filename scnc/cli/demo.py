@@ -1,0 +1,101 @@
+"""``scnc demo``: the whole pipeline on the bundled digits in one command.
+
+train (float) -> checkpoint -> quantize (IR) -> hardware accuracy (scnc.ref) -> Verilog core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ._common import Out, add_output_options, check_min_accuracy, fmt_pct
+from ._quant import add_quant_options, quant_options
+
+
+def register(sub) -> None:
+    p = sub.add_parser("demo", help="train, quantize and compile a digits network in one command",
+                       description="The whole scnc pipeline on the bundled digits (no download): train a "
+                                   "64 -> 128 -> 10 LIF network, save the checkpoint, quantize it to SC "
+                                   "hardware, compare hardware accuracy (bit-exact model) with float "
+                                   "accuracy, and generate the Verilog core.")
+    p.add_argument("-o", "--output", type=Path, default=Path("scnc-demo"), help="output folder (default: scnc-demo)")
+    p.add_argument("--hidden", type=int, default=128, help="hidden neurons (default: 128)")
+    p.add_argument("--timesteps", type=int, default=25, help="time steps per sample (default: 25)")
+    p.add_argument("--epochs", type=int, default=None, help="training epochs (default: TrainConfig's)")
+    p.add_argument("--seed", type=int, default=0, help="seed of training and encoding")
+    p.add_argument("--min-accuracy", type=float, default=None,
+                   help="exit 1 if the hardware accuracy is below this fraction")
+    add_quant_options(p)
+    add_output_options(p)
+    p.set_defaults(func=run)
+
+
+def where_outputs_went(classes, y, float_pred, hw_pred) -> list[str]:
+    """Per class: samples, float and hardware accuracy, and which classes the hardware chose."""
+    lines = [f"  {'class':>5} {'n':>4} {'float':>7} {'hw':>7}  hardware predictions"]
+    for i, label in enumerate(classes):
+        sel = y == i
+        n = int(sel.sum())
+        if n == 0:
+            continue
+        chosen = np.bincount(hw_pred[sel], minlength=len(classes))
+        spread = ", ".join(f"{classes[k]}:{c}" for k, c in enumerate(chosen) if c)
+        lines.append(f"  {label:>5} {n:>4} {fmt_pct((float_pred[sel] == i).mean()):>7} "
+                     f"{fmt_pct((hw_pred[sel] == i).mean()):>7}  {spread}")
+    return lines
+
+
+def run(args: argparse.Namespace, out: Out) -> int:
+    from .. import ref
+    from ..data import load_dataset
+    from ..ir import from_checkpoint, ir_hash, quantize, summary
+    from ..rtl import compile_graph
+    from ..snn import EncoderConfig, Network, TrainConfig, predict, train
+    from ..transfer import SNNCheckpoint, save_checkpoint
+
+    t_start = time.perf_counter()
+    outdir: Path = args.output
+    train_ds = load_dataset("digits", split="train")
+    test_ds = load_dataset("digits", split="test")
+    cfg = TrainConfig(seed=args.seed, **({"epochs": args.epochs} if args.epochs else {}))
+    net = Network.dense([train_ds.n_features, args.hidden, train_ds.n_classes], seed=args.seed,
+                        timesteps=args.timesteps, encoder=EncoderConfig(seed=args.seed))
+    out.say(f"[1/4] training 64 -> {args.hidden} -> 10 LIF on digits ({train_ds.n} samples, "
+            f"T={args.timesteps}, {cfg.epochs} epochs)")
+    net = train(net, train_ds.x, train_ds.y, cfg, progress=args.progress).network
+    float_pred = predict(net, test_ds.x)
+    float_acc = float((float_pred == test_ds.y).mean())
+    ckpt = SNNCheckpoint.from_network(net, class_labels=list(train_ds.classes),
+                                      metadata={"task": "digits", "accuracy": round(float_acc, 6)},
+                                      provenance={"dataset": train_ds.identity()})
+    ckpt_path = save_checkpoint(ckpt, outdir / "digits.npz")
+    out.say(f"      float accuracy {fmt_pct(float_acc)} on {test_ds.n} test samples; wrote {ckpt_path}")
+
+    out.say("[2/4] quantizing to the hardware IR")
+    graph = quantize(from_checkpoint(ckpt), quant_options(args))
+    out.say(summary(graph))
+
+    out.say("[3/4] running the bit-exact hardware model (scnc.ref) on the test split")
+    hw = ref.run(graph, test_ds.x, trace=False)
+    hw_acc = float((hw.winners == test_ds.y).mean())
+    agree = float((hw.winners == float_pred).mean())
+    out.say(f"      hardware accuracy {fmt_pct(hw_acc)} vs float {fmt_pct(float_acc)}; "
+            f"the two agree on {fmt_pct(agree)} of the samples")
+    for line in where_outputs_went(list(test_ds.classes), test_ds.y, float_pred, hw.winners):
+        out.say(line)
+
+    out.say("[4/4] generating the Verilog core")
+    manifest = compile_graph(graph, outdir / "build")
+    cycles = manifest.get("cycles", {})
+    out.say(f"      wrote {outdir / 'build'} ({manifest['top']}.v, manifest.json); "
+            f"{cycles.get('per_sample', '?')} cycles per sample")
+    seconds = time.perf_counter() - t_start
+    out.say(f"done in {seconds:.1f} s")
+    out.result({"command": "demo", "accuracy": hw_acc, "float_accuracy": float_acc, "agreement": agree,
+                "checkpoint": str(ckpt_path), "build": str(outdir / "build"), "ir_hash": ir_hash(graph),
+                "cycles_per_sample": cycles.get("per_sample"), "seconds": round(seconds, 3)})
+    check_min_accuracy(out, hw_acc, args.min_accuracy, "hardware accuracy")
+    return 0

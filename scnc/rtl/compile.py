@@ -22,7 +22,7 @@ from .._io import atomic_write_text, canonical_json
 from ..errors import ConfigError
 from ..ir import ir_hash, save_ir
 from .lint import WAIVERS
-from .network import NetworkCore, input_shape, output_layout, trace_layout
+from .network import NetworkCore, check_graph, input_shape, output_layout, trace_layout
 from .schedule import layer_plan, sample_cycles, step_cycles
 
 __all__ = ["compile_graph", "build_manifest", "MANIFEST_FORMAT"]
@@ -229,6 +229,7 @@ def compile_graph(graph, out_dir: str | os.PathLike, *, top_name: str = "scnc_co
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise ConfigError(f"out_dir {str(out)!r} exists and is not a folder")
+    check_graph(graph)
     core = NetworkCore(graph, trace=trace)
     text = verilog.convert(core, name=top_name, emit_src=False)
     digest = ir_hash(graph)

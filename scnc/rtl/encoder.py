@@ -17,7 +17,8 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from ..errors import IRError
-from ._specs import SNGForm, sng_form
+from ._build import silence_on_error
+from ._specs import sng_form
 
 __all__ = ["InputEncoder"]
 
@@ -51,14 +52,13 @@ class InputEncoder(wiring.Component):
         Encode time step ``t`` (strobe while idle).
     done: Out(1)
         Strobe: ``spikes`` holds step ``t``'s input spikes from the next cycle on.
-    init: In(1)
-        Sample start (LFSRs restart from their seeds at ``t == 0`` anyway; kept for symmetry).
     t: In(t_bits)
     first: In(1)
         ``t == 0``: LFSR states come from the seeds.
     spikes: Out(n_in)
     """
 
+    @silence_on_error
     def __init__(self, node, kind: str, *, t_bits: int) -> None:
         q = node.quant
         if q is None or q.coding != "rate":
@@ -82,7 +82,6 @@ class InputEncoder(wiring.Component):
                 "wr_data": In(q.input_bits),
                 "go": In(1),
                 "done": Out(1),
-                "init": In(1),
                 "t": In(self.t_bits),
                 "first": In(1),
                 "spikes": Out(n_in),

@@ -26,6 +26,7 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from ..errors import IRError
+from ._build import silence_on_error
 from ._specs import sng_form
 from .apc import tree_sum
 from .schedule import layer_plan
@@ -118,6 +119,7 @@ class LayerEngine(wiring.Component):
         One beat per neuron update (only with ``trace_layout``).
     """
 
+    @silence_on_error
     def __init__(self, node, hw, index: int, *, t_bits: int, trace_layout=None) -> None:
         self.node = node
         self.hw = hw

@@ -13,6 +13,7 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from ..errors import IRError
+from ._build import silence_on_error
 from .encoder import InputEncoder
 from .layer import LayerEngine
 
@@ -107,6 +108,7 @@ class NetworkCore(wiring.Component):
         Strobe: the sample's counts beat was accepted.
     """
 
+    @silence_on_error
     def __init__(self, graph, *, trace: bool = True) -> None:
         check_graph(graph)
         self.graph = graph
@@ -157,7 +159,7 @@ class NetworkCore(wiring.Component):
         if rate:
             enc = self.encoder
             m.submodules.encoder = enc
-            m.d.comb += [enc.init.eq(init), enc.t.eq(t), enc.first.eq(first),
+            m.d.comb += [enc.t.eq(t), enc.first.eq(first),
                          engines[0].spikes_in.eq(enc.spikes), engines[0].go.eq(enc.done)]
             j = Signal(range(max(n_in, 2)))
             m.d.comb += [enc.wr_addr.eq(j), enc.wr_data.eq(self.i_data.payload)]

@@ -111,7 +111,6 @@ def simulate(
         s = np.asarray(spikes)
         if s.ndim != 3 or s.shape[1:] != (T, n_in):
             raise DataError(f"spikes must have shape (batch, {T}, {n_in}), got {s.shape}")
-        weights = 1 << np.arange(n_in, dtype=object)
         beats = [[int(sum(int(b) << j for j, b in enumerate(step))) for step in sample] for sample in s]
     batch = len(beats)
     dut = NetworkCore(graph, trace=trace)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from functools import reduce
 
-from amaranth.hdl import Cat, Const, Module, Mux, Signal, Value
+from amaranth.hdl import Cat, Const, Module, Signal, Value
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -132,10 +132,7 @@ class StepSNG(wiring.Component):
         f = self.form
         if not f.stateful:
             n = f.bits
-            t = self.t
-            if len(t) < n:
-                t = t.as_unsigned()[: len(t)]
-                t = Cat(t, Const(0, n - len(t)))
+            t = self.t if len(self.t) >= n else Cat(self.t, Const(0, n - len(self.t)))
             m.d.comb += self.value.eq(index_value(f, t))
             return m
         state = Signal(f.width, init=f.seed)

@@ -1,0 +1,138 @@
+"""The whole generated core in amaranth.sim against scnc.ref: every spike and membrane, every step."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from ir_strategies import GraphShape, build_graph, graph_shapes, random_inputs
+from scnc.rtl import sample_cycles, simulate
+
+ref = pytest.importorskip("scnc.ref")
+
+
+def with_parallel_neurons(graph, p_out: int):
+    """The same graph with every layer's P_n set to ``min(p_out, n_out)``."""
+    for node in graph.layers:
+        q = replace(node.quant, parallel_neurons=min(p_out, node.n_out))
+        graph = graph.replace_node(node.name, replace(node, quant=q))
+    return graph
+
+
+def first_divergence(graph, got, want) -> str | None:
+    """``None`` when equal, else '(sample, step, layer, neuron, expected, actual)' of the first difference."""
+    for li in range(len(graph.layers)):
+        for what, a, b in (("membrane", got.membranes[li], want.membranes[li]),
+                           ("spike", got.spikes[li], want.spikes[li])):
+            diff = np.argwhere(a != b)
+            if len(diff):
+                bi, t, i = diff[0]
+                return f"{what} sample {bi} step {t} layer {li} neuron {i}: expected {b[bi, t, i]}, got {a[bi, t, i]}"
+    if not np.array_equal(got.counts, want.counts):
+        return f"counts: expected {want.counts.tolist()}, got {got.counts.tolist()}"
+    if not np.array_equal(got.output_spikes, want.spikes[-1]):
+        return "o_data spikes differ from the last layer's spikes"
+    for li, (a, b) in enumerate(zip(got.saturations, want.saturations)):
+        if not np.array_equal(a, b):
+            return f"saturations layer {li}: expected {b.tolist()}, got {a.tolist()}"
+    return None
+
+
+def check(graph, batch: int = 2, seed: int = 0, **kw):
+    inputs = random_inputs(graph, batch, seed=seed)
+    got = simulate(graph, **inputs, **kw)
+    want = ref.run(graph, **inputs, trace=True)
+    msg = first_divergence(graph, got, want)
+    assert msg is None, msg
+    return got, want
+
+
+CASES = {
+    "vdc-rate-sc-leak": dict(sizes=(5, 4, 3)),
+    "lfsr-rate": dict(sizes=(5, 4, 3), sng="lfsr", input_sng="lfsr", parallel_inputs=2),
+    "sobol-shift-zero": dict(sizes=(6, 5, 3), sng="sobol", input_sng="sobol", leak="shift", reset="zero",
+                             parallel_inputs=2),
+    "fixed-spikes": dict(sizes=(5, 4, 3), encoding="fixed", coding="spikes"),
+    "fixed-shift-rate-lfsr": dict(sizes=(4, 6), encoding="fixed", leak="shift", input_sng="lfsr"),
+    "L2": dict(sizes=(4, 3, 2), stream_length=2, sng="lfsr", weight_bits=1, timesteps=4),
+    "L256": dict(sizes=(3, 2), stream_length=256, sng="lfsr", timesteps=2, parallel_inputs=2),
+    "zero-weights": dict(sizes=(4, 3), weight_style="zero", reset="zero"),
+    "full-scale-saturating": dict(sizes=(6, 4), weight_style="full", membrane_bits=4, coding="spikes"),
+    "tiny-membrane-shift": dict(sizes=(5, 3), membrane_bits=3, leak="shift", weight_style="sparse_full"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_core_matches_ref(name: str) -> None:
+    g = build_graph(GraphShape(**CASES[name], seed=7))
+    check(g)
+
+
+@pytest.mark.parametrize("p_out", [2, 3])
+def test_parallel_neurons(p_out: int) -> None:
+    g = with_parallel_neurons(build_graph(GraphShape(sizes=(5, 7, 4), sng="lfsr", parallel_inputs=3, seed=3)), p_out)
+    got, _ = check(g)
+    assert got.cycles.tolist() == [sample_cycles(g)["total"]] * 2
+
+
+def test_saturation_is_reported() -> None:
+    g = build_graph(GraphShape(sizes=(6, 4), weight_style="full", membrane_bits=3, coding="spikes", seed=1,
+                               timesteps=4))
+    got, want = check(g, batch=2, seed=2)
+    assert sum(int(s.sum()) for s in want.saturations) > 0  # the case really saturates
+
+
+def test_back_pressure_stalls_without_loss() -> None:
+    g = with_parallel_neurons(build_graph(GraphShape(sizes=(4, 5, 3), sng="lfsr", parallel_inputs=2, seed=5)), 2)
+    got, _ = check(g, ready_probability=0.4, seed=3)
+    assert (got.cycles > sample_cycles(g)["total"]).all()
+
+
+def test_cycle_formula_and_trace_order() -> None:
+    g = build_graph(GraphShape(sizes=(5, 4, 3), parallel_inputs=2, seed=11))
+    got, _ = check(g, batch=2)
+    assert got.cycles.tolist() == [sample_cycles(g)["total"]] * 2
+    T = g.timesteps
+    expect = [(t, li, i) for t in range(T) for li, n in enumerate(g.layers) for i in range(n.n_out)]
+    assert got.trace_order == [expect, expect]
+
+
+def test_planted_difference_is_caught() -> None:
+    g = build_graph(GraphShape(sizes=(5, 4), weight_style="full", seed=4))
+    node = g.layers[0]
+    wq = np.array(node.quant.weight_q)
+    wq[0, 0] = -wq[0, 0]
+    bad = g.replace_node(node.name, replace(node, quant=replace(node.quant, weight_q=wq)))
+    inputs = {"spikes": np.ones((1, g.timesteps, 5), np.uint8)}
+    g = g.replace_node(g.input.name, replace(g.input, quant=replace(g.input.quant, coding="spikes")))
+    bad = bad.replace_node(bad.input.name, replace(bad.input, quant=replace(bad.input.quant, coding="spikes")))
+    got = simulate(bad, **inputs)
+    want = ref.run(g, **inputs)
+    msg = first_divergence(g, got, want)
+    assert msg is not None and "layer 0 neuron 0" in msg
+
+
+def test_quantized_network_matches_ref() -> None:
+    from scnc.ir import QuantOptions, from_network, quantize
+    from scnc.snn.network import Network
+
+    net = Network.dense([6, 5, 3], seed=1, timesteps=3)
+    g = quantize(from_network(net), QuantOptions(stream_length=8, parallel_inputs=2, parallel_neurons=2,
+                                                 input_bits=4, sng="lfsr"))
+    check(g)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(shape=graph_shapes(max_layers=2, max_size=5, lengths=(2, 4, 8), max_timesteps=3))
+def test_random_graphs_match_ref(shape) -> None:
+    check(build_graph(shape), batch=1, seed=shape.seed % 1000)
+
+
+@pytest.mark.slow
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(shape=graph_shapes(max_layers=3, max_size=8, lengths=(2, 4, 8, 16), max_timesteps=4))
+def test_random_graphs_match_ref_long(shape) -> None:
+    check(with_parallel_neurons(build_graph(shape), 1 + shape.seed % 3), batch=2, seed=shape.seed % 1000)

@@ -39,6 +39,8 @@ def _naive_primitive(p: int) -> bool:
     while True:
         x = _naive_mod(x << 1, p)
         k += 1
+        if x == 0:  # p == x: x is not a unit
+            return False
         if x == 1:
             return k == (1 << d) - 1
 
@@ -49,7 +51,7 @@ def test_checker_matches_brute_force_up_to_degree_9() -> None:
         assert is_primitive(p) == _naive_primitive(p), bin(p)
 
 
-@pytest.mark.parametrize("d", range(1, 17))
+@pytest.mark.parametrize("d", range(1, 15))
 def test_number_of_primitive_polynomials_matches_euler_phi(d: int) -> None:
     count = sum(is_primitive(p) for p in range(1 << d, 1 << (d + 1)))
     assert count == n_primitive_polynomials(d)
@@ -62,14 +64,13 @@ def test_number_of_primitive_polynomials_matches_euler_phi(d: int) -> None:
         0b1001001,  # x^6+x^3+1: irreducible, order 9
         0b100011011,  # x^8+x^4+x^3+x+1 (AES): irreducible, order 51
         0b10001,  # x^4+1 = (x+1)^4
-        0b111 * 0b1011 if False else 0b110001,  # x^5+x^4+1 = (x^2+x+1)(x^3+x+1)
-        (1 << 16) | 1,  # x^16+1
-        (1 << 32) | (1 << 31) | 1 | (1 << 1) | (1 << 2),  # even number of terms? 5 terms, check
+        0b110001,  # x^5+x^4+1 = (x^2+x+1)(x^3+x+1)
+        (1 << 16) | 1,  # x^16+1 = (x+1)^16
+        (1 << 32) | (1 << 16) | 1,  # x^32+x^16+1 = (x^16+x^8+1)^2
+        0b10,  # x
     ],
 )
 def test_rejects_known_non_primitive(poly: int) -> None:
-    if poly == (1 << 32) | (1 << 31) | 0b111:
-        pytest.skip("placeholder row")  # pragma: no cover
     assert not is_primitive(poly)
 
 

@@ -89,8 +89,14 @@ class Adam:
             names.append("threshold")
         return names
 
-    def step(self, grads: Sequence[LayerGrads]) -> None:
-        """Apply one update from per-layer gradients (as returned by :func:`scnc.snn.bptt.value_and_grad`)."""
+    def step(self, grads: Sequence[LayerGrads], *, lr_scale: float = 1.0) -> None:
+        """Apply one update from per-layer gradients (as returned by :func:`scnc.snn.bptt.value_and_grad`).
+
+        ``lr_scale`` (>= 0) multiplies every layer's learning rate for this step (schedules);
+        layers with learning rate 0 are skipped regardless.
+        """
+        if not (math.isfinite(lr_scale) and lr_scale >= 0):
+            raise ConfigError(f"lr_scale must be finite and >= 0, got {lr_scale}")
         if len(grads) != len(self.net.layers):
             raise ConfigError(f"need gradients for {len(self.net.layers)} layers, got {len(grads)}")
         self.t += 1
@@ -99,6 +105,7 @@ class Adam:
         for layer, g, lr, m, v in zip(self.net.layers, grads, self.lrs, self._m, self._v):
             if lr == 0.0:
                 continue
+            lr = lr * lr_scale
             for name in m:
                 p = getattr(layer, name)
                 gp = np.ascontiguousarray(getattr(g, name), dtype=np.float32)

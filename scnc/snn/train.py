@@ -30,6 +30,9 @@ from .optim import Adam
 __all__ = ["TrainConfig", "TrainResult", "ForwardTrace", "train", "forward", "predict", "accuracy"]
 
 
+LR_SCHEDULES = ("constant", "cosine")
+
+
 def _is_real(v: object) -> bool:
     return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
 
@@ -59,6 +62,9 @@ class TrainConfig:
         Decoupled (AdamW) weight decay on weights (>= 0).
     shuffle:
         Reshuffle the training set every epoch.
+    lr_schedule:
+        ``"constant"`` or ``"cosine"``: every layer's rate is multiplied, in epoch ``e``
+        (0-based) of ``E``, by ``0.5 * (1 + cos(pi * e / E))`` (1 in the first epoch).
     """
 
     epochs: int = 20
@@ -70,6 +76,7 @@ class TrainConfig:
     seed: int = 0
     weight_decay: float = 0.0
     shuffle: bool = True
+    lr_schedule: str = "cosine"
 
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size"):
@@ -88,6 +95,8 @@ class TrainConfig:
             raise ConfigError(f"TrainConfig.slope must be a finite number > 0, got {self.slope!r}")
         if not (_is_real(self.weight_decay) and math.isfinite(self.weight_decay) and self.weight_decay >= 0):
             raise ConfigError(f"TrainConfig.weight_decay must be a finite number >= 0, got {self.weight_decay!r}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ConfigError(f"TrainConfig.lr_schedule must be one of {LR_SCHEDULES}, got {self.lr_schedule!r}")
         if not isinstance(self.shuffle, bool):
             raise ConfigError(f"TrainConfig.shuffle must be a bool, got {self.shuffle!r}")
 
@@ -213,6 +222,7 @@ def train(
                 order = np.random.default_rng([cfg.seed, 0, epoch]).permutation(n)
             else:
                 order = np.arange(n)
+            lr_scale = 1.0 if cfg.lr_schedule == "constant" else 0.5 * (1.0 + math.cos(math.pi * epoch / cfg.epochs))
             loss_sum = 0.0
             correct = 0
             seen = 0
@@ -223,7 +233,7 @@ def train(
                     net, inputs, y[idx], loss=cfg.loss, surrogate=cfg.surrogate, slope=cfg.slope,
                     binary=binary, _scratch=scratch,
                 )
-                opt.step(res.grads)
+                opt.step(res.grads, lr_scale=lr_scale)
                 loss_sum += res.loss * len(idx)
                 correct += int((np.argmax(res.counts, axis=1) == y[idx]).sum())
                 seen += len(idx)

@@ -426,11 +426,13 @@ def test_bound_widths_hold_on_simulated_runs(case, sim_seed):
 
 
 def test_bound_widths_forced_membrane():
-    g = qgraph(opts=QuantOptions(membrane_bits=8))
+    # threshold 0.25 keeps threshold_q small enough for an 8-bit membrane while the proven range
+    # still needs more bits
+    g = qgraph(opts=QuantOptions(membrane_bits=8), threshold=0.25)
     assert all(layer.quant.membrane_bits == 8 for layer in g.layers)
     assert not all(layer.quant.overflow_free for layer in g.layers)  # the proven range needs ~14 bits
     with pytest.raises(ConfigError, match="membrane_bits=3"):
-        qgraph(opts=QuantOptions(membrane_bits=3))
+        qgraph(opts=QuantOptions(membrane_bits=3), threshold=0.25)
     free = qgraph()
     rep = report(free, "bound_widths")["layers"]
     for layer in free.layers:

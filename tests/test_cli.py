@@ -157,3 +157,25 @@ def test_quantize_and_ir_show(pretrained, tmp_path, capsys):
     assert shown["ir_hash"] == q["ir_hash"]
     code, out, _ = run_cli(capsys, "ir", "show", ir_dir)
     assert "hidden" in out
+
+
+def test_compile_writes_core_deterministically(pretrained, tmp_path, capsys):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for out_dir in (a, b):
+        code, out, _ = run_cli(capsys, "compile", pretrained, "-o", out_dir, "--parallel", "16x4",
+                               "--stream-length", "16", "--json")
+        assert code == 0
+    summary = json_line(out)
+    assert summary["cycles_per_sample"] > 0 and summary["top"] == "scnc_core"
+    names = sorted(p.relative_to(a).as_posix() for p in a.rglob("*") if p.is_file())
+    assert "scnc_core.v" in names and "manifest.json" in names and "ir/ir.json" in names
+    for name in names:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    manifest = json.loads((a / "manifest.json").read_text())
+    assert manifest["ir_hash"] == summary["ir_hash"]
+
+
+def test_compile_bad_parallel_exits_2(pretrained, tmp_path, capsys):
+    code, _, err = run_cli(capsys, "compile", pretrained, "-o", tmp_path / "c", "--parallel", "4y2")
+    assert code == 2 and "--parallel" in err
+    assert not (tmp_path / "c").exists()

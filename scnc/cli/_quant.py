@@ -17,6 +17,8 @@ def add_quant_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--input-bits", type=int, default=None, help="bits of an input intensity (default: 8)")
     g.add_argument("--parallel-inputs", type=int, default=None, help="inputs processed per cycle (= synapse streams per layer)")
     g.add_argument("--parallel-neurons", type=int, default=None, help="neurons processed per cycle")
+    g.add_argument("--parallel", default=None, metavar="PIxPN",
+                   help="shorthand for both: inputs x neurons processed per cycle, e.g. 16x4")
     g.add_argument("--calibration", choices=("max", "mse"), default=None, help="weight scale calibration (default: max)")
     g.add_argument("--hw-seed", type=int, default=None, help="seed of the SNG stream allocation (default: 0)")
 
@@ -33,7 +35,26 @@ def quant_options(args: argparse.Namespace):
     from ..ir import QuantOptions
 
     given = {field: getattr(args, arg) for arg, field in _FIELDS.items() if getattr(args, arg, None) is not None}
+    if getattr(args, "parallel", None):
+        given.update(parse_parallel(args.parallel))
     return QuantOptions(**given)
+
+
+def parse_parallel(text: str) -> dict:
+    """``"16x4"`` -> parallel_inputs=16, parallel_neurons=4; ``"16"`` -> parallel_inputs=16."""
+    from ..errors import ConfigError
+
+    parts = text.lower().split("x")
+    try:
+        values = [int(p) for p in parts]
+    except ValueError:
+        values = []
+    if not 1 <= len(values) <= 2 or any(v < 1 for v in values):
+        raise ConfigError(f"--parallel: expected PI or PIxPN with positive integers (e.g. 16x4), got {text!r}")
+    out = {"parallel_inputs": values[0]}
+    if len(values) == 2:
+        out["parallel_neurons"] = values[1]
+    return out
 
 
 def load_quantized(path: Path, args: argparse.Namespace):

@@ -90,6 +90,26 @@ def _gather_spikes(spikes, b, t, off, nin, idx):  # pragma: no cover - compiled
 
 
 @njit(cache=True, inline="always")
+def _add_rows(w, wo, nout, idx, val, nnz, weighted, cur):  # pragma: no cover - compiled
+    """``cur[:nout] = sum_k (val[k] if weighted else 1) * W[idx[k], :]`` for the layer at ``w[wo:]``.
+
+    The gather-add at the heart of every layer: only the ``nnz`` active inputs are visited, in
+    increasing index order (the summation order every kernel shares, so results match bit for bit).
+    """
+    for j in range(nout):
+        cur[j] = np.float32(0.0)
+    for k in range(nnz):
+        base = wo + idx[k] * nout
+        if weighted:
+            a = val[k]
+            for j in range(nout):
+                cur[j] += a * w[base + j]
+        else:
+            for j in range(nout):
+                cur[j] += w[base + j]
+
+
+@njit(cache=True, inline="always")
 def _chunk_bounds(c, n_chunks, batch):  # pragma: no cover - compiled
     return (c * batch) // n_chunks, ((c + 1) * batch) // n_chunks
 
@@ -126,30 +146,12 @@ def forward_train(x, binary, sizes, w_off, n_off, w, bias, beta, theta, reset_ze
                     nout = sizes[l + 1]
                     wo = w_off[l]
                     no = n_off[l]
-                    for j in range(nout):
-                        cur[j] = np.float32(0.0)
                     if l == 0:
                         nnz = _gather_inputs(x, t, b, nin, binary, idx, val)
-                        if binary:
-                            for k in range(nnz):
-                                base = wo + idx[k] * nout
-                                row = w[base:base + nout]
-                                for j in range(nout):
-                                    cur[j] += row[j]
-                        else:
-                            for k in range(nnz):
-                                base = wo + idx[k] * nout
-                                row = w[base:base + nout]
-                                a = val[k]
-                                for j in range(nout):
-                                    cur[j] += a * row[j]
+                        _add_rows(w, wo, nout, idx, val, nnz, not binary, cur)
                     else:
                         nnz = _gather_spikes(spikes, b, t, n_off[l - 1], nin, idx)
-                        for k in range(nnz):
-                            base = wo + idx[k] * nout
-                            row = w[base:base + nout]
-                            for j in range(nout):
-                                cur[j] += row[j]
+                        _add_rows(w, wo, nout, idx, val, nnz, False, cur)
                     rz = reset_zero[l]
                     for j in range(nout):
                         n = no + j
@@ -322,23 +324,9 @@ def infer_counts(x, binary, sizes, w_off, n_off, w, bias, beta, theta, reset_zer
                 nout = sizes[l + 1]
                 wo = w_off[l]
                 no = n_off[l]
-                for j in range(nout):
-                    cur[j] = np.float32(0.0)
                 if l == 0:
                     nnz = _gather_inputs(x, t, b, nin, binary, idx, val)
-                    if binary:
-                        for k in range(nnz):
-                            base = wo + idx[k] * nout
-                            row = w[base:base + nout]
-                            for j in range(nout):
-                                cur[j] += row[j]
-                    else:
-                        for k in range(nnz):
-                            base = wo + idx[k] * nout
-                            row = w[base:base + nout]
-                            a = val[k]
-                            for j in range(nout):
-                                cur[j] += a * row[j]
+                    _add_rows(w, wo, nout, idx, val, nnz, not binary, cur)
                 else:
                     po = n_off[l - 1]
                     nnz = 0
@@ -346,11 +334,7 @@ def infer_counts(x, binary, sizes, w_off, n_off, w, bias, beta, theta, reset_zer
                         if s[po + i] != 0:
                             idx[nnz] = i
                             nnz += 1
-                    for k in range(nnz):
-                        base = wo + idx[k] * nout
-                        row = w[base:base + nout]
-                        for j in range(nout):
-                            cur[j] += row[j]
+                    _add_rows(w, wo, nout, idx, val, nnz, False, cur)
                 rz = reset_zero[l]
                 for j in range(nout):
                     n = no + j

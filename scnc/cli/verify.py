@@ -1,0 +1,68 @@
+"""``scnc verify BUILD``: run a compiled core in Verilator or Icarus, bit for bit against scnc.ref."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ._common import EXIT_CHECK_FAILED, DATASET_CHOICES, Out
+
+
+def register(sub) -> None:
+    p = sub.add_parser("verify", help="co-simulate a compiled core against scnc.ref (cocotb)",
+                       description="Run a build folder written by scnc.rtl.compile_graph through the cocotb "
+                                   "bench in an HDL simulator, compare every spike, membrane, saturation and "
+                                   "count with scnc.ref, and write JUnit XML into BUILD/verify/. Exit 1 on any "
+                                   "mismatch (the first divergence is printed and a waveform kept).")
+    p.add_argument("build", type=Path, help="build folder (manifest.json, <top>.v, ir/)")
+    p.add_argument("--sim", choices=("verilator", "icarus"), default="verilator", help="simulator (default verilator)")
+    p.add_argument("--samples", type=int, default=20, help="number of test samples to verify (default 20)")
+    p.add_argument("--dataset", choices=DATASET_CHOICES, default="digits",
+                   help="where the samples come from (default digits); a network whose input size does not "
+                        "match gets seeded random inputs")
+    p.add_argument("--data-dir", type=Path, default=None, help="folder of the optdigits / mnist files")
+    p.add_argument("--classes", default=None, help="class subset of the data set, e.g. '0-4'")
+    p.add_argument("--seed", type=int, default=0, help="seed of random inputs and of cocotb (default 0)")
+    p.add_argument("--waves", action="store_true", help="record a waveform of the whole run")
+    p.add_argument("--timeout", type=float, default=None, help="wall-clock limit of the simulator run (seconds)")
+    p.add_argument("--json", action="store_true",
+                   help="print one machine-readable JSON line on stdout (human text goes to stderr)")
+    p.add_argument("--no-progress", dest="progress", action="store_false", help="do not print progress lines")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, out: Out) -> int:
+    from ..errors import ConfigError
+    from ..verify import verify_build
+
+    if args.samples < 1:
+        raise ConfigError(f"--samples must be >= 1, got {args.samples}")
+    classes = None
+    if args.classes:
+        from ..data import parse_classes
+
+        classes = parse_classes(args.classes)
+    rep = verify_build(args.build, sim=args.sim, samples=args.samples, dataset=args.dataset,
+                       data_dir=args.data_dir, classes=classes, waves=args.waves, seed=args.seed,
+                       timeout_s=args.timeout, progress=out.say if args.progress else None)
+    out.say(f"simulator     {rep.simulator}")
+    out.say(f"inputs        {rep.inputs}")
+    out.say(f"samples       {rep.samples} x {rep.timesteps} steps")
+    out.say(f"compared      {rep.values_compared} values, {rep.mismatches} mismatches")
+    out.say(f"build         {rep.build_s:.2f} s{' (cached)' if rep.build_cached else ''}")
+    out.say(f"simulation    {rep.sim_s:.2f} s, {rep.samples_per_s:.3f} samples/s (scnc.ref {rep.ref_s:.2f} s)")
+    out.say(f"junit         {rep.junit_xml}")
+    for line in rep.protocol:
+        out.say(f"protocol      {line}")
+    if rep.first_divergence:
+        d = rep.first_divergence
+        act = "missing" if d["actual"] is None else d["actual"]
+        out.say(f"FIRST DIVERGENCE: sample {d['sample']}, step {d['step']}, layer {d['layer']}, neuron {d['neuron']}: "
+                f"{d['field']} expected {d['expected']}, actual {act}")
+    if rep.waves_file:
+        out.say(f"waves         {rep.waves_file}")
+    out.say("PASS: bit-exact" if rep.ok else "FAIL")
+    summary = {"command": "verify", "build": str(args.build)}
+    summary.update(rep.summary())
+    out.result(summary)
+    return 0 if rep.ok else EXIT_CHECK_FAILED

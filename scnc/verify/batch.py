@@ -1,0 +1,138 @@
+"""Verify many small cores in one simulator build: a wrapper instantiates them side by side.
+
+A Verilator build costs 5-40 s, nearly all of it compiling Verilator's runtime, whatever the design.
+Randomized equivalence needs many configurations, so :func:`verify_batch` compiles every graph with
+its own top name (``c0``, ``c1``, ...; Amaranth prefixes every sub-module name with the top name, so
+the Verilog files never clash), writes a wrapper module ``scnc_batch`` that exposes each core's ports
+as ``c<i>__<port>`` on one shared clock and reset, and runs the same cocotb bench
+(``sim/scnc_bench.py``), which checks every core concurrently. One build, one simulator run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from scnc._io import atomic_write_text
+from scnc.errors import ConfigError
+from scnc.verify.cases import make_case, save_case
+from scnc.verify.runner import RunResult
+
+__all__ = ["BatchResult", "verify_batch", "batch_wrapper"]
+
+BATCH_TOP = "scnc_batch"
+#: Verilator arguments of a quick build: the generated C++ compiled at -O0.
+VERILATOR_QUICK_ARGS = ("-CFLAGS", "-O0")
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """Outcome of :func:`verify_batch`: one results dict per graph (as the bench wrote it), the run."""
+
+    results: list
+    run: RunResult
+    compile_s: float
+    ref_s: float
+
+    @property
+    def ok(self) -> bool:
+        return all(r.get("ok") for r in self.results) and self.run.ok
+
+    def failures(self) -> list[tuple[int, dict]]:
+        return [(i, r) for i, r in enumerate(self.results) if not r.get("ok")]
+
+
+def batch_wrapper(manifests: list[dict]) -> str:
+    """Verilog of the wrapper: core ``i`` (module ``manifests[i]["top"]``) with ports ``c<i>__<port>``."""
+    lines = [f"// scnc batch wrapper: {len(manifests)} cores on one clock and reset", ""]
+    ports = ["clk", "rst"]
+    decls = ["  input clk;", "  input rst;"]
+    insts = []
+    for i, man in enumerate(manifests):
+        conns = [".clk(clk)", ".rst(rst)"]
+        for p in man["ports"]:
+            if p["name"] in ("clk", "rst"):
+                continue
+            outer = f"c{i}__{p['name']}"
+            rng = f"[{p['width'] - 1}:0] " if p["width"] > 1 else ""
+            ports.append(outer)
+            decls.append(f"  {p['direction']} {rng}{outer};")
+            conns.append(f".{p['name']}({outer})")
+        insts.append(f"  {man['top']} u{i} (\n    " + ",\n    ".join(conns) + "\n  );")
+    lines.append(f"module {BATCH_TOP}({', '.join(ports)});")
+    lines += decls + insts + ["endmodule", ""]
+    return "\n".join(lines)
+
+
+def verify_batch(
+    graphs: list,
+    out_dir: str | os.PathLike,
+    *,
+    inputs: list[dict],
+    sim: str = "verilator",
+    build_root: str | os.PathLike | None = None,
+    seed: int = 0,
+    timeout_s: float | None = None,
+    quick_build: bool = True,
+) -> BatchResult:
+    """Compile ``graphs`` into one wrapper and verify each against :mod:`scnc.ref` in one run.
+
+    Parameters
+    ----------
+    graphs:
+        Quantized graphs.
+    out_dir:
+        Work folder: ``c<i>/`` (each core's build), ``scnc_batch.v``, ``batch.json``, results.
+    inputs:
+        Per graph, ``{"intensities": ...}`` or ``{"spikes": ...}`` (see :func:`scnc.verify.choose_inputs`).
+    sim, build_root, seed, timeout_s:
+        As in :func:`scnc.verify.verify_build` (``build_root`` default ``out_dir/builds``).
+    quick_build:
+        Verilator: compile the model's C++ without optimisation (:data:`VERILATOR_QUICK_ARGS`); small
+        cores simulate fast anyway, and the compile of many cores is what a batch costs.
+    """
+    from scnc.rtl import compile_graph
+    from scnc.verify.verify import _run_with_env, bench_dir
+
+    if not graphs or len(graphs) != len(inputs):
+        raise ConfigError(f"verify_batch needs one inputs dict per graph, got {len(graphs)} graphs, {len(inputs)} inputs")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    manifests, sources = [], []
+    for i, g in enumerate(graphs):
+        man = compile_graph(g, out / f"c{i}", top_name=f"c{i}", trace=True)
+        manifests.append(man)
+        sources.append(out / f"c{i}" / man["files"]["verilog"])
+    wrapper = out / f"{BATCH_TOP}.v"
+    atomic_write_text(wrapper, batch_wrapper(manifests))
+    compile_s = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    jobs = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for i, (g, inp) in enumerate(zip(graphs, inputs)):
+            case_path = save_case(make_case(g, **inp), out / f"c{i}" / "case.npz")
+            res = out / f"c{i}" / "results.json"
+            res.unlink(missing_ok=True)
+            jobs.append({"prefix": f"c{i}__", "manifest": str(out / f"c{i}" / "manifest.json"),
+                         "case": str(case_path), "results": str(res)})
+    ref_s = time.perf_counter() - t0
+    batch_json = out / "batch.json"
+    atomic_write_text(batch_json, json.dumps(jobs, indent=1))
+
+    rr = _run_with_env(sim=sim, sources=[*sources, wrapper], toplevel=BATCH_TOP, module_dirs=[bench_dir()],
+                       test_dir=out, build_root=Path(build_root) if build_root else out / "builds",
+                       results_xml=out / "results.xml", extra_env={"SCNC_BATCH": str(batch_json)},
+                       waves=False, seed=seed, timeout_s=timeout_s,
+                       extra_build_args=VERILATOR_QUICK_ARGS if quick_build else ())
+    results = []
+    for job in jobs:
+        p = Path(job["results"])
+        results.append(json.loads(p.read_text()) if p.is_file() else {"ok": False, "protocol": ["no results written"]})
+    return BatchResult(results=results, run=rr, compile_s=compile_s, ref_s=ref_s)

@@ -1,0 +1,259 @@
+"""The checker: what a core emitted (raw stream beats) against what :mod:`scnc.ref` expects.
+
+Pure numpy; no cocotb. The bench in ``sim/`` collects raw beats (Python ints) and calls
+:func:`compare`; the host can call it too (tests, re-checks of a saved observation).
+
+Everything is compared with ``==``. For every sample ``b``, step ``t``, layer ``l`` and neuron ``i``:
+the trace beat's membrane and spike, the per-sample count of trace beats flagged ``saturated``
+(per layer), the ``o_data`` step beats (last layer's spikes) and the counts beat. The input beats the
+driver saw accepted must equal the case's (so the expectations describe what entered the DUT), and
+trace beats must arrive in the hardware's order (step, layer, neuron) with matching headers.
+
+A divergence is located as ``(sample, step, layer, neuron, field, expected, actual)``; the *first*
+one is the smallest in (sample, step, layer, neuron) order, i.e. the earliest in simulated time.
+The counts beat and the saturation totals sit at ``step = T`` (after the last step). A trace beat
+whose header is out of order is field ``trace_order`` with ``expected`` / ``actual`` written as
+``step * 10**6 + layer * 10**3 + neuron``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from scnc.verify.cases import Case, input_beats
+
+__all__ = ["Divergence", "Comparison", "compare", "decode_beats", "stream_fields"]
+
+_MAX_EXAMPLES = 20
+# Order of fields at the same (sample, step, layer, neuron): the earliest cause first.
+_FIELD_RANK = {"input": 0, "trace_order": 1, "membrane": 2, "spike": 3, "o_data_spike": 4,
+               "saturations": 5, "count": 6, "missing_o_data": 7}
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """One differing value. ``neuron`` / ``layer`` are -1 where they do not apply."""
+
+    sample: int
+    step: int
+    layer: int
+    neuron: int
+    field: str
+    expected: int
+    actual: int | None
+
+    def key(self) -> tuple:
+        return (self.sample, self.step, self.layer, self.neuron, _FIELD_RANK.get(self.field, 99))
+
+    def describe(self) -> str:
+        act = "missing" if self.actual is None else self.actual
+        return (f"sample {self.sample}, step {self.step}, layer {self.layer}, neuron {self.neuron}: "
+                f"{self.field} expected {self.expected}, actual {act}")
+
+
+@dataclass
+class Comparison:
+    """Result of :func:`compare`.
+
+    Members
+    -------
+    values_compared:
+        Scalars compared (membranes, spikes, o_data spikes, counts, saturation totals, input beats).
+    mismatches:
+        How many of them differed (a missing value counts as one mismatch).
+    first:
+        The first divergence, or ``None``.
+    examples:
+        Up to 20 divergences, in order.
+    per_field:
+        Mismatches per field name.
+    protocol:
+        Stream-level problems (beat counts, order), as text.
+    """
+
+    values_compared: int = 0
+    mismatches: int = 0
+    first: Divergence | None = None
+    examples: list = field(default_factory=list)
+    per_field: dict = field(default_factory=dict)
+    protocol: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.mismatches == 0 and not self.protocol
+
+    def _add(self, found: list[Divergence], total: int) -> None:
+        if total == 0:
+            return
+        self.mismatches += total
+        self.per_field[found[0].field] = self.per_field.get(found[0].field, 0) + total
+        merged = sorted(self.examples + found, key=Divergence.key)[:_MAX_EXAMPLES]
+        self.examples = merged
+        self.first = merged[0]
+
+    def to_dict(self) -> dict:
+        return {
+            "values_compared": self.values_compared,
+            "mismatches": self.mismatches,
+            "first_divergence": asdict(self.first) if self.first else None,
+            "examples": [asdict(d) for d in self.examples],
+            "per_field": dict(self.per_field),
+            "protocol": list(self.protocol),
+        }
+
+
+def stream_fields(manifest: dict, stream: str) -> dict:
+    """``{name: (offset, width, signed)}`` of a stream's payload from ``manifest.json``."""
+    return {f["name"]: (int(f["offset"]), int(f["width"]), bool(f["signed"]))
+            for f in manifest["streams"][stream]["payload"]["fields"]}
+
+
+def decode_beats(words: list[int], fields: dict, names: list[str]) -> dict:
+    """Decode packed beats into int64 arrays, one per field name (signed fields sign-extended)."""
+    out = {}
+    for name in names:
+        off, width, signed = fields[name]
+        mask = (1 << width) - 1
+        vals = [(w >> off) & mask for w in words]
+        if signed:
+            half = 1 << (width - 1)
+            vals = [v - (1 << width) if v >= half else v for v in vals]
+        out[name] = np.array(vals, dtype=np.int64 if width <= 63 else object)
+    return out
+
+
+def _diff(name: str, got: np.ndarray, want: np.ndarray, present: np.ndarray, coords) -> tuple[list, int]:
+    """Divergences where ``got != want`` or ``present`` is False; ``coords(idx) -> (b, t, l, i)``."""
+    bad = (got != want) | ~present
+    total = int(bad.sum())
+    if not total:
+        return [], 0
+    found = []
+    for idx in np.argwhere(bad)[:_MAX_EXAMPLES]:
+        idx = tuple(int(v) for v in idx)
+        b, t, li, i = coords(idx)
+        found.append(Divergence(b, t, li, i, name, int(want[idx]), int(got[idx]) if present[idx] else None))
+    return found, total
+
+
+def compare(manifest: dict, case: Case, observed: dict) -> Comparison:
+    """Compare an observation of the core with the case's expectations.
+
+    Parameters
+    ----------
+    manifest:
+        The core's ``manifest.json`` (payload layouts, sizes).
+    case:
+        Inputs and expectations (:mod:`scnc.verify.cases`).
+    observed:
+        ``{"inputs": [[beat, ...] per sample], "o_data": [beat, ...], "trace": [beat, ...]}``:
+        every accepted beat in arrival order (``trace`` may be absent for a build without it).
+    """
+    res = Comparison()
+    B, T = case.samples, case.timesteps
+    layers = manifest["layers"]
+    sizes = [int(ly["n_out"]) for ly in layers]
+    L = len(sizes)
+    n_out = sizes[-1]
+
+    # ---- input beats: did the DUT receive what the expectations assume? ----------------------
+    want_in = input_beats(case)
+    got_in = observed.get("inputs", [])
+    n_in_vals = sum(len(s) for s in want_in)
+    res.values_compared += n_in_vals
+    found, total = [], 0
+    for b, want in enumerate(want_in):
+        got = got_in[b] if b < len(got_in) else []
+        for k, w in enumerate(want):
+            g = got[k] if k < len(got) else None
+            if g != w:
+                total += 1
+                if len(found) < _MAX_EXAMPLES:
+                    step = k if case.coding == "spikes" else 0
+                    found.append(Divergence(b, step, -1, -1 if case.coding == "spikes" else k, "input", w, g))
+    res._add(found, total)
+
+    # ---- trace beats -> (B, T, n_l) arrays ------------------------------------------------------
+    per_sample = T * sum(sizes)
+    if "trace" in manifest["streams"] and "trace" in observed:
+        words = observed["trace"]
+        if len(words) != B * per_sample:
+            res.protocol.append(f"trace: expected {B * per_sample} beats ({per_sample} per sample), got {len(words)}")
+        tf = stream_fields(manifest, "trace")
+        dec = decode_beats(words[: B * per_sample], tf, ["layer", "neuron", "step", "membrane", "spike", "saturated"])
+        order = np.array([(t, li, i) for t in range(T) for li in range(L) for i in range(sizes[li])], np.int64)
+        n_got = len(dec["layer"])
+        exp_hdr = np.tile(order, (B, 1))[:n_got]
+        got_hdr = np.stack([dec["step"], dec["layer"], dec["neuron"]], axis=1) if n_got else np.zeros((0, 3), np.int64)
+        bad_hdr = np.flatnonzero((got_hdr != exp_hdr).any(axis=1))
+        res.values_compared += 3 * per_sample * B
+        if len(bad_hdr):
+            k = int(bad_hdr[0])
+            b, (t, li, i) = k // per_sample, exp_hdr[k]
+            res.protocol.append(
+                f"trace: {len(bad_hdr)} beats out of order; first at sample {b} beat {k % per_sample}: "
+                f"expected (step, layer, neuron) = {tuple(int(v) for v in exp_hdr[k])}, got "
+                f"{tuple(int(v) for v in got_hdr[k])}")
+            res._add([Divergence(int(b), int(t), int(li), int(i), "trace_order",
+                                 int(t * 10**6 + li * 10**3 + i),
+                                 int(got_hdr[k][0] * 10**6 + got_hdr[k][1] * 10**3 + got_hdr[k][2]))], len(bad_hdr))
+        # place beats by their expected position (order is fixed), so a corrupt header cannot scatter them
+        for li in range(L):
+            n = sizes[li]
+            pos = np.zeros((T, n), np.int64)
+            for t in range(T):
+                base = t * sum(sizes) + sum(sizes[:li])
+                pos[t] = base + np.arange(n)
+            flat = (np.arange(B)[:, None, None] * per_sample + pos[None]).reshape(-1)
+            present = (flat < n_got).reshape(B, T, n)
+            take = np.minimum(flat, max(n_got - 1, 0))
+            got_m = (dec["membrane"][take] if n_got else np.zeros_like(take)).reshape(B, T, n)
+            got_s = (dec["spike"][take] if n_got else np.zeros_like(take)).reshape(B, T, n)
+            sat = (dec["saturated"][take] if n_got else np.zeros_like(take)).reshape(B, T, n)
+            got_sat = np.where(present, sat, 0).sum(axis=(1, 2))
+            res.values_compared += 2 * B * T * n + B
+            for name, got, want in (("membrane", got_m, case.membranes[li]), ("spike", got_s, case.spikes[li])):
+                found, total = _diff(name, got, want, present, lambda idx, li=li: (idx[0], idx[1], li, idx[2]))
+                res._add(found, total)
+            found, total = _diff("saturations", got_sat, case.saturations[li], np.ones(B, bool),
+                                 lambda idx, li=li: (idx[0], T, li, -1))
+            res._add(found, total)
+
+    # ---- o_data: T spike beats and one counts beat per sample ---------------------------------
+    words = observed.get("o_data", [])
+    if len(words) != B * (T + 1):
+        res.protocol.append(f"o_data: expected {B * (T + 1)} beats ({T + 1} per sample), got {len(words)}")
+    of = stream_fields(manifest, "o_data")
+    cb = int(manifest["graph"]["count_bits"])
+    d_off, d_w, _ = of["data"]
+    l_off, _, _ = of["last"]
+    got_spk = np.zeros((B, T, n_out), np.int64)
+    spk_present = np.zeros((B, T, n_out), bool)
+    got_cnt = np.zeros((B, n_out), np.int64)
+    cnt_present = np.zeros((B, n_out), bool)
+    last_bad = []
+    for k, w in enumerate(words[: B * (T + 1)]):
+        b, t = divmod(k, T + 1)
+        data = (w >> d_off) & ((1 << d_w) - 1)
+        last = (w >> l_off) & 1
+        if last != (1 if t == T else 0):
+            last_bad.append((b, t))
+        if t < T:
+            got_spk[b, t] = [(data >> i) & 1 for i in range(n_out)]
+            spk_present[b, t] = True
+        else:
+            got_cnt[b] = [(data >> (i * cb)) & ((1 << cb) - 1) for i in range(n_out)]
+            cnt_present[b] = True
+    if last_bad:
+        res.protocol.append(f"o_data: 'last' flag wrong on {len(last_bad)} beats, first (sample, beat) = {last_bad[0]}")
+        b, t = last_bad[0]
+        res._add([Divergence(b, t, L - 1, -1, "o_data_last", int(t == T), int(not (t == T)))], len(last_bad))
+    res.values_compared += B * T * n_out + B * n_out
+    found, total = _diff("o_data_spike", got_spk, case.spikes[-1].astype(np.int64), spk_present,
+                         lambda idx: (idx[0], idx[1], L - 1, idx[2]))
+    res._add(found, total)
+    found, total = _diff("count", got_cnt, case.counts, cnt_present, lambda idx: (idx[0], T, L - 1, idx[1]))
+    res._add(found, total)
+    return res

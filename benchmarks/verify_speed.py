@@ -13,7 +13,6 @@ import json
 import time
 from pathlib import Path
 
-import numpy as np
 
 from scnc import ref
 from scnc.ir import QuantOptions, from_network, quantize

@@ -15,8 +15,6 @@ from scnc.ir import (
     STAGES,
     QuantizationWarning,
     QuantOptions,
-    allocate_streams,
-    bound_widths,
     calibrate,
     check_graph,
     fold,

@@ -11,7 +11,6 @@ import sys
 
 from .._version import __version__
 from ..errors import ScncError
-from . import _common
 from ._common import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, CheckFailed, Out
 
 __all__ = ["main", "build_parser"]

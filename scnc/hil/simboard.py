@@ -29,20 +29,13 @@ from ..errors import ConfigError, ToolError
 from .protocol import shape_word
 from .transport import SocketTransport
 
-__all__ = ["SIM_CLK_HZ", "SIM_TOP", "VERILATOR_SPEED_ARGS", "SimBoard", "bridge_parameters", "hdl_dir", "sim_top_verilog"]
+__all__ = ["SIM_CLK_HZ", "SIM_TOP", "SimBoard", "bridge_parameters", "hdl_dir", "sim_top_verilog"]
 
 #: Clock frequency the simulated board claims (Hz); with ``cycles_per_bit`` it sets BAUD.
 SIM_CLK_HZ = 12_000_000
 #: Module name of the simulation top level.
 SIM_TOP = "scnc_hil_top"
 _BOARD_MODULE = "hil_board"
-#: Verilator arguments after cocotb's own: cocotb's runner always passes ``--public-flat-rw``, which
-#: keeps every internal signal of the core as a VPI-visible variable and made the W-digits board
-#: ~11x slower per clock cycle (measured 14.5 vs 1.3 us CPU per idle cycle, P_i = 16, P_n = 8).
-#: The board model touches only the top-level ports, so only those stay public.
-VERILATOR_SPEED_ARGS = ("--no-public-flat-rw", "--public-depth", "1")
-
-
 def hdl_dir() -> Path:
     """Folder holding ``scnc_uart_bridge.v`` (``hdl/`` of the scnc source tree)."""
     d = Path(__file__).resolve().parents[2] / "hdl"
@@ -211,20 +204,11 @@ class SimBoard:
 
     def _run(self, sources: list[Path], sock_path: str) -> None:
         from ..rtl import WAIVERS
-        from ..verify import run_cocotb
-        from ..verify.verify import ICARUS_ARGS, VERILATOR_MAKEFLAGS, ccache_environ
+        from ..verify.runner import build_environ, run_cocotb, sim_build_args
 
-        if self.sim == "verilator":
-            build_args = [f"-Wno-{k}" for k in sorted(set(WAIVERS) | {"ASCRANGE"})] + list(VERILATOR_SPEED_ARGS)
-        else:
-            build_args = list(ICARUS_ARGS)
-        old_flags = os.environ.get("MAKEFLAGS")
+        build_args = sim_build_args(self.sim, WAIVERS)
         try:
-            if self.sim == "verilator":
-                extra = " ".join(f for f in VERILATOR_MAKEFLAGS if f not in (old_flags or ""))
-                if extra:
-                    os.environ["MAKEFLAGS"] = f"{old_flags} {extra}".strip() if old_flags else extra
-            with ccache_environ():
+            with build_environ():
                 self.result = run_cocotb(
                     sim=self.sim, sources=sources, toplevel=SIM_TOP, test_module=_BOARD_MODULE,
                     module_dirs=[_sim_dir()], test_dir=self.work_dir, build_root=self.build_root,
@@ -235,11 +219,6 @@ class SimBoard:
                 )
         except BaseException as exc:  # reported to the caller's thread
             self._error = exc
-        finally:
-            if old_flags is None:
-                os.environ.pop("MAKEFLAGS", None)
-            else:
-                os.environ["MAKEFLAGS"] = old_flags
 
     # -- context manager ---------------------------------------------------------------------------
     def __enter__(self) -> SocketTransport:

@@ -31,6 +31,8 @@ WAIVERS: dict = {
     "assigns its default first, so an unlisted value keeps that default.",
     "DECLFILENAME": "The whole core is one file `<top>.v`; its submodules are named `<top>.<path>` by the "
     "backend, so only the top module's name matches the file name.",
+    "ASCRANGE": "Amaranth writes the address of a depth-1 memory as a zero-width wire, which the backend "
+    "spells `wire [-1:0]`; the wire is never read.",
     "PROCASSINIT": "Registers carry an initial value (the FPGA power-on state, equal to their synchronous "
     "reset value) and are also assigned in processes.",
 }

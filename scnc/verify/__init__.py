@@ -11,7 +11,8 @@ from scnc.verify.cases import Case, input_beats, load_case, make_case, save_case
 from scnc.verify.runner import CaseResult, RunResult, build_key, parse_results_xml, run_cocotb
 from scnc.verify.scoreboard import Comparison, Divergence, compare
 from scnc.verify.tools import SimTool, describe_tools, find_icarus, find_simulator, find_verilator
-from scnc.verify.verify import ICARUS_ARGS, VerifyReport, bench_dir, ccache_environ, choose_inputs, verify_build
+from scnc.verify.runner import ICARUS_ARGS, ccache_environ
+from scnc.verify.verify import VerifyReport, bench_dir, choose_inputs, verify_build
 
 __all__ = [
     "SimTool",

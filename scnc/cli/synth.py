@@ -1,0 +1,54 @@
+"""``scnc synth BUILD``: synthesis and place and route of a compiled core, with its resource report."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ._common import EXIT_CHECK_FAILED, Out
+
+
+def register(sub) -> None:
+    p = sub.add_parser("synth", help="synthesize + place and route a compiled core (yosys, nextpnr)",
+                       description="Run yosys and nextpnr on a build folder (compiled with trace=False for the "
+                                   "board wrapper) and report LUTs, flip-flops, BRAMs, DSPs, Fmax, whether it "
+                                   "fits, and latency at Fmax. Writes BUILD/synth/report.json and report.txt and "
+                                   "keeps the tool logs there. Exit 1 when the design does not fit the device.")
+    p.add_argument("build", type=Path, help="build folder (manifest.json, <top>.v)")
+    p.add_argument("--target", choices=("ice40-up5k", "ecp5-25k", "ecp5-85k", "generic"), default="ice40-up5k",
+                   help="device (default ice40-up5k); generic: yosys only, the core alone, no place and route")
+    p.add_argument("--wrapper", choices=("board", "ooc"), default=None,
+                   help="what is placed around the core: board (iCEBreaker top + UART bridge, the default on "
+                        "ice40-up5k) or ooc (a shift-register shell with 4 pins, the default on ecp5)")
+    p.add_argument("--tools", dest="yosys", choices=("yowasp", "system"), default="yowasp",
+                   help="YoWASP wheels (default) or yosys/nextpnr on PATH")
+    p.add_argument("--seed", type=int, default=0, help="nextpnr placement seed (default 0)")
+    p.add_argument("--freq", type=float, default=None, help="nextpnr timing target in MHz (default 12 ice40, 50 ecp5)")
+    p.add_argument("--no-dsp", dest="dsp", action="store_false", help="map multipliers to LUTs, not DSP blocks")
+    p.add_argument("--timeout", type=float, default=None, help="wall-clock limit per tool run (seconds)")
+    p.add_argument("--json", action="store_true",
+                   help="print one machine-readable JSON line on stdout (human text goes to stderr)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, out: Out) -> int:
+    from ..fpga import DoesNotFit, synth
+
+    wrapper = args.wrapper or ("board" if args.target == "ice40-up5k" else "ooc")
+    summary = {"command": "synth", "build": str(args.build), "target": args.target, "wrapper": wrapper}
+    try:
+        rep = synth(args.build, target=args.target, wrapper=wrapper, yosys=args.yosys, seed=args.seed,
+                    freq_mhz=args.freq, dsp=args.dsp, timeout_s=args.timeout)
+    except DoesNotFit as e:
+        out.say(e.report.table())
+        out.say(f"DOES NOT FIT: {e}")
+        summary.update(e.report.summary())
+        summary["overflow"] = {k: list(v) for k, v in e.overflow.items()}
+        out.result(summary)
+        return EXIT_CHECK_FAILED
+    out.say(rep.table())
+    out.say(f"report        {Path(args.build) / rep.files['report']}")
+    summary.update(rep.summary())
+    summary["report"] = str(Path(args.build) / rep.files["report"])
+    out.result(summary)
+    return 0

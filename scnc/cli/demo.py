@@ -1,6 +1,7 @@
 """``scnc demo``: the whole pipeline on the bundled digits in one command.
 
-train (float) -> checkpoint -> quantize (IR) -> hardware accuracy (scnc.ref) -> Verilog core.
+train (float) -> checkpoint -> quantize (IR) -> hardware accuracy (scnc.ref) -> Verilog core ->
+bit-exact co-simulation of a sample subset in Verilator (cocotb) against scnc.ref.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import Out, add_output_options, check_min_accuracy, fmt_pct
+from ._common import CheckFailed, Out, add_output_options, check_min_accuracy, fmt_pct
 from ._quant import add_quant_options, quant_options
 
 
@@ -26,6 +27,10 @@ def register(sub) -> None:
     p.add_argument("--timesteps", type=int, default=25, help="time steps per sample (default: 25)")
     p.add_argument("--epochs", type=int, default=None, help="training epochs (default: TrainConfig's)")
     p.add_argument("--seed", type=int, default=0, help="seed of training and encoding")
+    p.add_argument("--verify-samples", type=int, default=10,
+                   help="test samples to co-simulate in Verilator, bit for bit (default 10; 0 skips)")
+    p.add_argument("--sim", choices=("verilator", "icarus"), default="verilator",
+                   help="simulator of the co-simulation (default verilator)")
     p.add_argument("--min-accuracy", type=float, default=None,
                    help="exit 1 if the hardware accuracy is below this fraction")
     add_quant_options(p)
@@ -63,7 +68,7 @@ def run(args: argparse.Namespace, out: Out) -> int:
     cfg = TrainConfig(seed=args.seed, **({"epochs": args.epochs} if args.epochs else {}))
     net = Network.dense([train_ds.n_features, args.hidden, train_ds.n_classes], seed=args.seed,
                         timesteps=args.timesteps, encoder=EncoderConfig(seed=args.seed))
-    out.say(f"[1/4] training 64 -> {args.hidden} -> 10 LIF on digits ({train_ds.n} samples, "
+    out.say(f"[1/5] training 64 -> {args.hidden} -> 10 LIF on digits ({train_ds.n} samples, "
             f"T={args.timesteps}, {cfg.epochs} epochs)")
     net = train(net, train_ds.x, train_ds.y, cfg, progress=args.progress).network
     float_pred = predict(net, test_ds.x)
@@ -74,11 +79,11 @@ def run(args: argparse.Namespace, out: Out) -> int:
     ckpt_path = save_checkpoint(ckpt, outdir / "digits.npz")
     out.say(f"      float accuracy {fmt_pct(float_acc)} on {test_ds.n} test samples; wrote {ckpt_path}")
 
-    out.say("[2/4] quantizing to the hardware IR")
+    out.say("[2/5] quantizing to the hardware IR")
     graph = quantize(from_checkpoint(ckpt), quant_options(args))
     out.say(summary(graph))
 
-    out.say("[3/4] running the bit-exact hardware model (scnc.ref) on the test split")
+    out.say("[3/5] running the bit-exact hardware model (scnc.ref) on the test split")
     hw = ref.run(graph, test_ds.x, trace=False)
     hw_acc = float((hw.winners == test_ds.y).mean())
     agree = float((hw.winners == float_pred).mean())
@@ -87,15 +92,32 @@ def run(args: argparse.Namespace, out: Out) -> int:
     for line in where_outputs_went(list(test_ds.classes), test_ds.y, float_pred, hw.winners):
         out.say(line)
 
-    out.say("[4/4] generating the Verilog core")
+    out.say("[4/5] generating the Verilog core")
     manifest = compile_graph(graph, outdir / "build")
     cycles = manifest.get("cycles", {})
     out.say(f"      wrote {outdir / 'build'} ({manifest['top']}.v, manifest.json); "
             f"{cycles.get('per_sample', '?')} cycles per sample")
+    verified = None
+    if args.verify_samples > 0:
+        from ..verify import verify_build
+
+        out.say(f"[5/5] co-simulating {args.verify_samples} test samples in {args.sim} (cocotb) against scnc.ref")
+        rep = verify_build(outdir / "build", sim=args.sim, samples=args.verify_samples, dataset="digits",
+                           progress=out.say if args.progress else None)
+        out.say(f"      {rep.simulator}: {rep.values_compared} values compared (every spike and membrane), "
+                f"{rep.mismatches} mismatches; build {rep.build_s:.1f} s, {rep.samples_per_s:.2f} samples/s")
+        if rep.first_divergence:
+            d = rep.first_divergence
+            out.say(f"      FIRST DIVERGENCE: sample {d['sample']}, step {d['step']}, layer {d['layer']}, "
+                    f"neuron {d['neuron']}: {d['field']} expected {d['expected']}, actual {d['actual']}")
+        verified = rep.summary()
     seconds = time.perf_counter() - t_start
     out.say(f"done in {seconds:.1f} s")
     out.result({"command": "demo", "accuracy": hw_acc, "float_accuracy": float_acc, "agreement": agree,
                 "checkpoint": str(ckpt_path), "build": str(outdir / "build"), "ir_hash": ir_hash(graph),
-                "cycles_per_sample": cycles.get("per_sample"), "seconds": round(seconds, 3)})
+                "cycles_per_sample": cycles.get("per_sample"), "seconds": round(seconds, 3),
+                "verify": verified})
+    if verified is not None and not verified["ok"]:
+        raise CheckFailed(f"the core differs from scnc.ref ({verified['mismatches']} mismatches)")
     check_min_accuracy(out, hw_acc, args.min_accuracy, "hardware accuracy")
     return 0

@@ -14,10 +14,9 @@ The core's module is renamed to ``scnc_core`` before elaboration, whatever its m
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
+from .._resources import hdl_dir
 from ..errors import ConfigError, ToolError
 
 __all__ = ["WRAPPERS", "OOC_SHELL", "CORE_MODULE", "Wrapper", "hdl_dir", "wrapper_for", "core_params"]
@@ -95,21 +94,6 @@ class Wrapper:
     constraints: tuple | None
     params: dict
     clock_mhz: float | None
-
-
-def hdl_dir() -> Path:
-    """The folder holding the hand-written Verilog (``hdl/``): ``$SCNC_HDL_DIR``, else the source tree's.
-
-    Raises
-    ------
-    ToolError
-        Neither exists (an installed wheel without the repository: set ``SCNC_HDL_DIR``).
-    """
-    env = os.environ.get("SCNC_HDL_DIR")
-    cand = Path(env) if env else Path(__file__).resolve().parents[2] / "hdl"
-    if not cand.is_dir():
-        raise ToolError(f"hdl folder {str(cand)!r} not found: set SCNC_HDL_DIR to the repository's hdl/ folder")
-    return cand
 
 
 def core_params(manifest: dict) -> dict:

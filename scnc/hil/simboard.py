@@ -25,32 +25,18 @@ from pathlib import Path
 from typing import Callable
 
 from .._io import atomic_write_text
+from .._resources import hdl_dir, sim_dir
 from ..errors import ConfigError, ToolError
 from .protocol import shape_word
 from .transport import SocketTransport
 
-__all__ = ["SIM_CLK_HZ", "SIM_TOP", "SimBoard", "bridge_parameters", "hdl_dir", "sim_top_verilog"]
+__all__ = ["SIM_CLK_HZ", "SIM_TOP", "SimBoard", "bridge_parameters", "sim_top_verilog"]
 
 #: Clock frequency the simulated board claims (Hz); with ``cycles_per_bit`` it sets BAUD.
 SIM_CLK_HZ = 12_000_000
 #: Module name of the simulation top level.
 SIM_TOP = "scnc_hil_top"
 _BOARD_MODULE = "hil_board"
-def hdl_dir() -> Path:
-    """Folder holding ``scnc_uart_bridge.v`` (``hdl/`` of the scnc source tree)."""
-    d = Path(__file__).resolve().parents[2] / "hdl"
-    if not (d / "scnc_uart_bridge.v").is_file():
-        raise ToolError(f"hdl/scnc_uart_bridge.v is not in {d} (scnc must be installed from its source tree)")
-    return d
-
-
-def _sim_dir() -> Path:
-    d = Path(__file__).resolve().parents[2] / "sim"
-    if not (d / f"{_BOARD_MODULE}.py").is_file():
-        raise ToolError(f"the cocotb board model {_BOARD_MODULE}.py is not in {d}")
-    return d
-
-
 def bridge_parameters(manifest: dict, *, clk_hz: int, baud: int) -> dict[str, int]:
     """Parameters of ``scnc_uart_bridge`` for a core described by ``manifest`` (a build's manifest.json).
 
@@ -211,7 +197,7 @@ class SimBoard:
             with build_environ():
                 self.result = run_cocotb(
                     sim=self.sim, sources=sources, toplevel=SIM_TOP, test_module=_BOARD_MODULE,
-                    module_dirs=[_sim_dir()], test_dir=self.work_dir, build_root=self.build_root,
+                    module_dirs=[sim_dir()], test_dir=self.work_dir, build_root=self.build_root,
                     results_xml=self.work_dir / "hil_board.xml", build_args=build_args,
                     extra_env={"SCNC_HIL_SOCKET": sock_path, "SCNC_HIL_CPB": str(self.cycles_per_bit),
                                "SCNC_HIL_STATS": str(self.work_dir / "hil_board.json")},

@@ -16,7 +16,7 @@ import numpy as np
 
 from scnc.errors import ConfigError
 
-__all__ = ["ConfigSpec", "build_config", "draw_spec", "known_gap"]
+__all__ = ["ConfigSpec", "build_config", "draw_spec"]
 
 
 @dataclass(frozen=True)
@@ -125,26 +125,3 @@ def draw_spec(rng: np.random.Generator, *, max_width: int = 6) -> ConfigSpec:
         samples=2,
         seed=int(rng.integers(0, 2**31)),
     )
-
-
-def known_gap(graph, inputs: dict) -> str | None:
-    """Why ``graph`` cannot be verified although :func:`scnc.ir.quantize` produced it, or ``None``.
-
-    Two disagreements between the stages, found by the campaigns and reported to their owners:
-
-    * the bounds pass gives an all-zero layer ``current_bits = 1``; :mod:`scnc.rtl` needs >= 2;
-    * with a forced ``membrane_bits`` the IR can hold a ``bias_q`` outside the membrane range, which
-      :mod:`scnc.ref` rejects (the IR checks accept it).
-
-    Campaigns count such configurations apart instead of verifying them.
-    """
-    from scnc import ref
-    from scnc.errors import IRError
-
-    if any(node.quant.current_bits < 2 for node in graph.layers):
-        return "scnc.rtl rejects current_bits = 1 (an all-zero layer)"
-    try:
-        ref.run(graph, **{k: v[:1] for k, v in inputs.items()}, trace=False)
-    except IRError as exc:
-        return f"scnc.ref rejects the quantized graph: {exc}"
-    return None

@@ -26,6 +26,7 @@ from typing import Callable
 import numpy as np
 
 from scnc._io import atomic_write_text
+from scnc._resources import sim_dir
 from scnc.errors import ConfigError, DataError, IRError, ToolError
 from scnc.verify.cases import Case, make_case, save_case
 from scnc.verify.runner import RunResult, build_environ, run_cocotb, sim_build_args
@@ -34,12 +35,8 @@ __all__ = ["VerifyReport", "verify_build", "choose_inputs", "bench_dir"]
 
 _BENCH_MODULE = "scnc_bench"
 def bench_dir() -> Path:
-    """The folder holding the cocotb bench modules (``sim/`` of the scnc source tree)."""
-    d = Path(__file__).resolve().parents[2] / "sim"
-    if not (d / f"{_BENCH_MODULE}.py").is_file():
-        raise ToolError(f"the cocotb bench {_BENCH_MODULE}.py is not in {d} (scnc must be installed from its "
-                        "source tree, e.g. pip install -e .)")
-    return d
+    """The folder holding the cocotb bench modules (``sim/`` of the scnc source tree, or its installed copy)."""
+    return sim_dir()
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 Guarantee (both encodings, since ``set_encoding`` only flips ``HardwareParams.encoding``):
 
-* ``current_bits`` holds every current the layer can compute: ``|I_i| <= sum_j c_ij`` split by sign,
+* ``current_bits`` (at least 2) holds every current the layer can compute: ``|I_i| <= sum_j c_ij`` split by sign,
   where ``c_ij`` is the larger of the fixed-point count ``m_ij`` and the largest window count of
   synapse stream ``j mod P_i`` over the ``T`` windows of a sample (exact: SNGs restart every sample,
   so those ``T`` windows are all there are; for VDC / Sobol the count is ``m_ij`` itself).
@@ -164,7 +164,8 @@ def bound_widths(graph: Graph, options: QuantOptions | None = None) -> Graph:
     for layer in graph.layers:
         q = layer.quant
         i_lo, i_hi = current_range(q, L, T)  # both encodings: set_encoding may switch
-        current_bits = signed_bits(int(i_lo.min()), int(i_hi.max()))
+        # at least 2: a signed register needs a sign bit and a value bit (an all-zero layer needs no more)
+        current_bits = max(2, signed_bits(int(i_lo.min()), int(i_hi.max())))
         thr_max = int(q.threshold_q.max())
         lo, hi, fire = membrane_range(q, L, T, can_spike)
         need = max(2, signed_bits(min(0, int(lo.min())), max(int(hi.max()), thr_max)))
@@ -176,6 +177,12 @@ def bound_widths(graph: Graph, options: QuantOptions | None = None) -> Graph:
                 raise ConfigError(
                     f"option membrane_bits={M} cannot hold layer '{layer.name}' threshold_q={thr_max} "
                     f"(needs {signed_bits(0, thr_max)} bits)"
+                )
+            b_lo, b_hi = int(q.bias_q.min()), int(q.bias_q.max())
+            if b_lo < -(1 << (M - 1)) or b_hi > (1 << (M - 1)) - 1:
+                raise ConfigError(
+                    f"option membrane_bits={M} cannot hold layer '{layer.name}' bias_q in [{b_lo}, {b_hi}] "
+                    f"(needs {signed_bits(b_lo, b_hi)} bits)"
                 )
         overflow_free = need <= M
         if not overflow_free:

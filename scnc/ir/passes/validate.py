@@ -197,7 +197,12 @@ def _check_quant_layer(node: DenseLIFNode, hw: HardwareParams, T: int) -> None:
     mb = _int_in(w, "quant.membrane_bits", q.membrane_bits, 2, MAX_WIDTH)
     if int(q.threshold_q.max()) > (1 << (mb - 1)) - 1:
         raise IRError(w, "quant.threshold_q", f"expected values the {mb}-bit membrane can hold (<= {(1 << (mb - 1)) - 1}), found {int(q.threshold_q.max())}")
-    cb = _int_in(w, "quant.current_bits", q.current_bits, 1, MAX_WIDTH)
+    lo_m, hi_m = -(1 << (mb - 1)), (1 << (mb - 1)) - 1
+    if q.bias_q.size and (int(q.bias_q.min()) < lo_m or int(q.bias_q.max()) > hi_m):
+        raise IRError(w, "quant.bias_q", f"expected values the {mb}-bit membrane can hold ([{lo_m}, {hi_m}]), "
+                      f"found [{int(q.bias_q.min())}, {int(q.bias_q.max())}]")
+    # a signed register needs a sign bit and a value bit; the RTL's accumulators rely on it
+    cb = _int_in(w, "quant.current_bits", q.current_bits, 2, MAX_WIDTH)
     if not (isinstance(q.scale, float) and math.isfinite(q.scale) and q.scale > 0):
         raise IRError(w, "quant.scale", f"expected a finite float > 0, got {q.scale!r}")
     P = _int_in(w, "quant.parallel_inputs", q.parallel_inputs, 1, n_in)

@@ -23,6 +23,11 @@ def test_quick_start_is_two_commands_and_they_exist():
     first, second = (c.strip() for c in commands)
     assert "pip install ." in first and first.endswith("scnc demo")
     assert "pytest" in second
+    # CI runs exactly the README's install and test commands
+    ci = (README.parent / ".ci" / "run").read_text()
+    install, test = (part.strip() for part in second.split("&&"))
+    assert install.replace("pip install", "pip install --quiet") in ci
+    assert any(line.startswith(test) for line in ci.splitlines())
     # the main job's sub-command really exists
     sub = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
     assert "demo" in sub
@@ -47,3 +52,18 @@ def test_python_block_runs(tmp_path, monkeypatch, capsys):
     assert "[0.0, 0.001]" in out
     assert re.search(r"float 0\.\d+\s+hardware 0\.\d+", out)
     assert (tmp_path / "digits_snn.npz").exists() and (tmp_path / "digits_snn.json").exists()
+
+
+def test_hardware_commands_parse():
+    """The hardware block needs boards and long tool runs, so it is not executed here (each command has
+    its own tests); every scnc line in it must still be accepted by the parser as written."""
+    block = next(b for b in blocks("bash") if "scnc compile" in b)
+    parser = build_parser()
+    n = 0
+    for line in block.strip().splitlines():
+        for cmd in line.split("#")[0].split("&&"):
+            argv = shlex.split(cmd)
+            if argv and argv[0] == "scnc":
+                parser.parse_args(argv[1:])
+                n += 1
+    assert n >= 8

@@ -118,6 +118,10 @@ def test_finetune_replaces_head_and_keeps_frozen_layer(pretrained, tmp_path, cap
     assert code == 0
     summary = json_line(out)
     assert summary["classes"] == [5, 6, 7, 8, 9] and summary["train_samples"] == 50
+    # --shots thins the training data only: accuracy is measured on the whole test split of 5-9
+    from scnc.data import load_dataset
+
+    assert summary["test_samples"] == load_dataset("digits", split="test", classes=[5, 6, 7, 8, 9]).n
     pre, ft = load_checkpoint(pretrained), load_checkpoint(out_path)
     assert np.array_equal(pre.weights[0], ft.weights[0])  # frozen: bit-identical
     assert ft.class_labels == [5, 6, 7, 8, 9]

@@ -57,9 +57,15 @@ class Out:
             print(json.dumps(summary, sort_keys=True), flush=True)
 
 
+_FROM_OPTIONS: Any = object()
+
+
 def load_data(args: argparse.Namespace, *, dataset: str | None = None, classes: Any = None,
-              split: str | None = None, shots: int | None = None, seed: int = 0):
-    """Load the data set the options select (explicit keyword values override the options)."""
+              split: str | None = None, shots: Any = _FROM_OPTIONS, seed: int = 0):
+    """Load the data set the options select (explicit keyword values override the options).
+
+    ``shots`` defaults to ``--shots``; pass ``shots=None`` for the whole split (test splits).
+    """
     from ..data import load_dataset, parse_classes
 
     name = dataset or args.dataset or "digits"
@@ -69,7 +75,7 @@ def load_data(args: argparse.Namespace, *, dataset: str | None = None, classes: 
         split=split or args.split,
         data_dir=args.data_dir,
         classes=cls,
-        shots=shots if shots is not None else args.shots,
+        shots=args.shots if shots is _FROM_OPTIONS else shots,
         seed=seed,
     )
 

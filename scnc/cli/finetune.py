@@ -19,14 +19,15 @@ def register(sub) -> None:
     p.add_argument("-o", "--output", type=Path, required=True, help="fine-tuned checkpoint path")
     p.add_argument("--freeze-until", default="0",
                    help="freeze layers 0..N (index or layer name); -1 freezes nothing (default: 0)")
-    p.add_argument("--lr-head", type=float, default=1e-3, help="learning rate of the output layer")
+    p.add_argument("--lr-head", type=float, default=3e-3, help="learning rate of the output layer (default: 3e-3)")
     p.add_argument("--lr-frozen", type=float, default=0.0,
                    help="learning rate of the non-head layers that are not frozen (default: 0)")
-    p.add_argument("--epochs", type=int, default=30, help="epochs of the single phase (default: 30)")
+    p.add_argument("--epochs", type=int, default=60, help="epochs of the single phase (default: 60)")
     p.add_argument("--phases", default=None,
                    help="gradual unfreezing: comma-separated phases FREEZE_UNTIL:EPOCHS[:LR_HEAD[:LR_FROZEN]], "
                         "e.g. '0:20,-1:20:1e-3:1e-4' (overrides --freeze-until/--epochs)")
-    p.add_argument("--batch-size", type=int, default=None, help="mini-batch size")
+    p.add_argument("--batch-size", type=int, default=16,
+                   help="mini-batch size (default: 16, suited to few-shot sets of ~100 examples)")
     p.add_argument("--seed", type=int, default=0, help="seed of the new head, the few-shot sample and training")
     p.add_argument("--min-accuracy", type=float, default=None,
                    help="exit 1 if the test-split accuracy is below this fraction")
@@ -87,8 +88,7 @@ def run(args: argparse.Namespace, out: Out) -> int:
             raise ConfigError(f"--epochs must be >= 1, got {args.epochs}")
         phases = [(TransferConfig(freeze_until=_freeze(args.freeze_until), lr_head=args.lr_head,
                                   lr_frozen=args.lr_frozen), args.epochs)]
-    overrides = {"batch_size": args.batch_size} if args.batch_size else {}
-    train_cfg = TrainConfig(seed=args.seed, **overrides)
+    train_cfg = TrainConfig(seed=args.seed, batch_size=args.batch_size)
     out.say(f"fine-tuning on {train_ds.name}/{train_ds.split}: {len(train_ds.y)} samples, classes {labels}, "
             f"{len(phases)} phase(s)")
     t0 = time.perf_counter()
@@ -105,7 +105,8 @@ def run(args: argparse.Namespace, out: Out) -> int:
     path = save_checkpoint(ckpt, args.output)
     out.say(f"test accuracy {fmt_pct(test_acc)} on {len(test_ds.y)} samples, {seconds:.1f} s; wrote {path}")
     out.result({"command": "finetune", "checkpoint": str(path), "accuracy": test_acc,
-                "train_samples": int(len(train_ds.y)), "phases": len(phases), "classes": labels,
+                "train_samples": int(len(train_ds.y)), "test_samples": int(len(test_ds.y)),
+                "phases": len(phases), "classes": labels,
                 "seconds": round(seconds, 3)})
     check_min_accuracy(out, test_acc, args.min_accuracy)
     return 0

@@ -101,6 +101,7 @@ def run(args: argparse.Namespace, out: Out) -> int:
     out.say(f"wrote {path}")
     out.result({"command": "train", "checkpoint": str(path), "accuracy": test_acc,
                 "train_accuracy": train_acc, "seconds": round(seconds, 3), "epochs": cfg.epochs,
+                "train_samples": int(len(train_ds.y)), "test_samples": int(len(test_ds.y)),
                 "dataset": train_ds.name, "classes": list(train_ds.classes)})
     check_min_accuracy(out, test_acc, args.min_accuracy)
     return 0

@@ -11,7 +11,8 @@ import pytest
 from ir_strategies import GraphShape, build_graph
 from scnc.errors import ConfigError, IRError, ToolError
 from scnc.ir import ir_hash, load_ir
-from scnc.rtl import WAIVERS, compile_graph, find_verilator, lint_verilog, sample_cycles, step_cycles
+from scnc.rtl import WAIVERS, compile_graph, sample_cycles, step_cycles
+from scnc.verify import find_verilator, lint_verilog
 
 
 @pytest.fixture(scope="module")

@@ -7,14 +7,15 @@ never imports :mod:`scnc.ref`: tests put the two side by side.
 * :class:`NetworkCore` -- the top component; :class:`LayerEngine`, :class:`InputEncoder`,
   :class:`CycleSNG`, :class:`StepSNG`, :class:`APC` -- its parts.
 * :func:`simulate` -- run the core in Amaranth's simulator (bit-accurate, slow).
-* :func:`lint_verilog` -- Verilator lint with the waivers listed in :data:`WAIVERS`.
+* :data:`WAIVERS` -- the Verilator warning kinds waived for generated Verilog, with reasons
+  (:func:`scnc.verify.lint_verilog` lints with them).
 """
 
 from .apc import APC, tree_sum
 from .compile import MANIFEST_FORMAT, build_manifest, compile_graph
 from .encoder import InputEncoder
 from .layer import LayerEngine
-from .lint import WAIVERS, find_verilator, lint_verilog
+from .lint import WAIVERS
 from .network import NetworkCore, check_graph, input_shape, output_layout, trace_layout
 from .schedule import LayerPlan, input_cycles_per_step, layer_plan, sample_cycles, step_cycles
 from .sim import SimResult, simulate
@@ -34,11 +35,9 @@ __all__ = [
     "build_manifest",
     "check_graph",
     "compile_graph",
-    "find_verilator",
     "input_cycles_per_step",
     "input_shape",
     "layer_plan",
-    "lint_verilog",
     "output_layout",
     "sample_cycles",
     "simulate",

@@ -8,6 +8,7 @@ spike, membrane, saturation and count with :mod:`scnc.ref` (:mod:`scnc.verify.sc
 
 from scnc.verify.batch import BatchResult, batch_wrapper, verify_batch
 from scnc.verify.cases import Case, input_beats, load_case, make_case, save_case
+from scnc.verify.lint import lint_verilog
 from scnc.verify.runner import CaseResult, RunResult, build_key, parse_results_xml, run_cocotb
 from scnc.verify.scoreboard import Comparison, Divergence, compare
 from scnc.verify.tools import SimTool, describe_tools, find_icarus, find_simulator, find_verilator
@@ -42,4 +43,5 @@ __all__ = [
     "BatchResult",
     "verify_batch",
     "batch_wrapper",
+    "lint_verilog",
 ]

@@ -131,7 +131,6 @@ def _digits_build(root):
     return d
 
 
-@pytest.mark.slow
 @needs_verilator
 def test_cli_streams_20_digits_through_the_verilator_board(tmp_path, capsys) -> None:
     from scnc.cli import main

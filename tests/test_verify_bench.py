@@ -196,13 +196,14 @@ def _w_digits():
 
 
 @pytest.mark.sim
-@pytest.mark.slow
-def test_w_digits_200_samples_verilator(tmp_path) -> None:
+@pytest.mark.parametrize("samples", [pytest.param(12, id="12"), pytest.param(200, id="200", marks=pytest.mark.slow)])
+def test_w_digits_verilator(tmp_path, samples) -> None:
+    """The reference workload with default options, bit-exact on digits test samples (200 in the slow run)."""
     find_verilator()
     d = tmp_path / "wd"
     compile_graph(_w_digits(), d)
-    rep = verify_build(d, sim="verilator", samples=200, dataset="digits")
-    assert rep.ok and rep.samples == 200, rep.summary()
+    rep = verify_build(d, sim="verilator", samples=samples, dataset="digits")
+    assert rep.ok and rep.samples == samples, rep.summary()
     assert "digits/test" in rep.inputs
 
 

@@ -17,7 +17,7 @@ from ._quant import add_quant_options, quant_options
 
 
 def register(sub) -> None:
-    p = sub.add_parser("demo", help="train, quantize and compile a digits network in one command",
+    p = sub.add_parser("demo", help="the whole pipeline on the bundled digits: train, quantize, compile, co-simulate",
                        description="The whole scnc pipeline on the bundled digits (no download): train a "
                                    "64 -> 128 -> 10 LIF network, save the checkpoint, quantize it to SC "
                                    "hardware, compare hardware accuracy (bit-exact model) with float "

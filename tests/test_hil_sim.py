@@ -1,8 +1,8 @@
 """The simulated board: core + hdl/scnc_uart_bridge.v in an HDL simulator, the host over a socket.
 
-Fast set: small cores on Icarus (builds in < 1 s): the bridge's error replies, rate and spike
-coding against scnc.ref, an IR-hash mismatch. Slow set: ``scnc hil --port sim --samples 20`` on a
-briefly trained 64-128-10 digits network in Verilator.
+Small cores on Icarus (builds in < 1 s): the bridge's error replies, rate and spike coding against
+scnc.ref, an IR-hash mismatch; and ``scnc hil --port sim --samples 20`` on a briefly trained
+64-128-10 digits network in Verilator (about 10-25 s with a warm ccache).
 """
 
 from __future__ import annotations

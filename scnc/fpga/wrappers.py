@@ -107,25 +107,10 @@ def core_params(manifest: dict) -> dict:
     ConfigError
         A field is missing or malformed.
     """
-    try:
-        streams = manifest["streams"]
-        in_w = int(streams["i_data"]["payload"]["width"])
-        out_w = int(streams["o_data"]["payload"]["width"])
-        in_beats = int(streams["i_data"]["beats_per_sample"])
-        out_beats = int(streams["o_data"]["beats_per_sample"])
-        digest = str(manifest["ir_hash"])
-    except (KeyError, TypeError, ValueError) as e:
-        raise ConfigError(f"manifest.json: missing or malformed field {e}") from None
-    hexdigits = digest[:16]
-    if len(hexdigits) != 16 or any(c not in "0123456789abcdefABCDEF" for c in hexdigits):
-        raise ConfigError(f"manifest.json: field 'ir_hash' must start with 16 hex digits, got {digest!r}")
-    for name, v in (("i_data beats_per_sample", in_beats), ("o_data beats_per_sample", out_beats)):
-        if not 0 < v < 1 << 16:
-            raise ConfigError(f"manifest.json: {name} must be in 1..65535 for the UART bridge, got {v}")
-    if in_w < 1 or out_w < 1:
-        raise ConfigError(f"manifest.json: payload widths must be >= 1, got {in_w}, {out_w}")
-    return {"IN_W": in_w, "OUT_W": out_w, "IR_HASH": f"64'h{hexdigits.lower()}",
-            "SHAPE": f"32'h{in_beats:04x}{out_beats:04x}"}
+    from ..hil.protocol import bridge_shape  # the bridge's own reading of a manifest
+
+    b = bridge_shape(manifest)
+    return {"IN_W": b.in_w, "OUT_W": b.out_w, "IR_HASH": f"64'h{b.ir_hash:016x}", "SHAPE": f"32'h{b.shape:08x}"}
 
 
 def _check_ports(manifest: dict) -> None:

@@ -20,9 +20,11 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from ..errors import DataError
+from ..errors import ConfigError, DataError
 
 __all__ = [
+    "BridgeShape",
+    "bridge_shape",
     "SYNC",
     "PROTOCOL_VERSION",
     "MAGIC",
@@ -208,6 +210,55 @@ def shape_word(in_beats: int, out_beats: int) -> int:
         if not (isinstance(v, int) and 1 <= v <= 0xFFFF):
             raise DataError(f"{name} must be an integer in 1..65535 (beats per sample), got {v!r}")
     return (in_beats << 16) | out_beats
+
+
+@dataclass(frozen=True)
+class BridgeShape:
+    """What the UART bridge must know of a core, read from its ``manifest.json``.
+
+    ``in_w`` / ``out_w``: ``i_data`` / ``o_data`` payload widths (bits); ``in_beats`` / ``out_beats``:
+    beats per sample; ``ir_hash``: the first 64 bits (16 hex digits) of the manifest's IR hash.
+    """
+
+    in_w: int
+    out_w: int
+    in_beats: int
+    out_beats: int
+    ir_hash: int
+
+    @property
+    def shape(self) -> int:
+        """The bridge's ``SHAPE`` parameter (:func:`shape_word`)."""
+        return shape_word(self.in_beats, self.out_beats)
+
+
+def bridge_shape(manifest: dict) -> BridgeShape:
+    """Read and check the fields of a build's ``manifest.json`` the UART bridge is built from.
+
+    Raises
+    ------
+    ConfigError
+        A field is missing or malformed (names it).
+    """
+    try:
+        streams = manifest["streams"]
+        in_w = int(streams["i_data"]["payload"]["width"])
+        out_w = int(streams["o_data"]["payload"]["width"])
+        in_beats = int(streams["i_data"]["beats_per_sample"])
+        out_beats = int(streams["o_data"]["beats_per_sample"])
+        digest = str(manifest["ir_hash"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(f"manifest.json: field {exc} is missing or malformed "
+                          "(need streams.i_data/o_data payload width and beats_per_sample, and ir_hash)") from None
+    prefix = digest[:16]
+    if len(prefix) != 16 or any(c not in "0123456789abcdefABCDEF" for c in prefix):
+        raise ConfigError(f"manifest.json: field 'ir_hash' must start with 16 hex digits, got {digest!r}")
+    for name, v in (("i_data beats_per_sample", in_beats), ("o_data beats_per_sample", out_beats)):
+        if not 0 < v < 1 << 16:
+            raise ConfigError(f"manifest.json: {name} must be in 1..65535 for the UART bridge, got {v}")
+    if in_w < 1 or out_w < 1:
+        raise ConfigError(f"manifest.json: payload widths must be >= 1, got {in_w}, {out_w}")
+    return BridgeShape(in_w, out_w, in_beats, out_beats, int(prefix, 16))
 
 
 def split_shape(shape: int) -> tuple[int, int]:

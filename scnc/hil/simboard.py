@@ -27,7 +27,7 @@ from typing import Callable
 from .._io import atomic_write_text
 from .._resources import hdl_dir, sim_dir
 from ..errors import ConfigError, ToolError
-from .protocol import shape_word
+from .protocol import bridge_shape
 from .transport import SocketTransport
 
 __all__ = ["SIM_CLK_HZ", "SIM_TOP", "SimBoard", "bridge_parameters", "sim_top_verilog"]
@@ -49,25 +49,11 @@ def bridge_parameters(manifest: dict, *, clk_hz: int, baud: int) -> dict[str, in
     ConfigError
         A field is missing, or ``clk_hz / baud`` is below 4 cycles per bit.
     """
-    try:
-        streams = manifest["streams"]
-        in_w = int(streams["i_data"]["payload"]["width"])
-        out_w = int(streams["o_data"]["payload"]["width"])
-        in_beats = int(streams["i_data"]["beats_per_sample"])
-        out_beats = int(streams["o_data"]["beats_per_sample"])
-        ir_hash = str(manifest["ir_hash"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ConfigError(f"manifest: field {exc} is missing or malformed (need streams.i_data/o_data and ir_hash)") from None
+    b = bridge_shape(manifest)
     if not (isinstance(clk_hz, int) and isinstance(baud, int) and baud > 0 and clk_hz >= 4 * baud):
         raise ConfigError(f"clk_hz / baud must give at least 4 clock cycles per UART bit, got {clk_hz!r} / {baud!r}")
-    return {
-        "CLK_HZ": clk_hz,
-        "BAUD": baud,
-        "IN_W": in_w,
-        "OUT_W": out_w,
-        "IR_HASH": int(ir_hash[:16], 16),
-        "SHAPE": shape_word(in_beats, out_beats),
-    }
+    return {"CLK_HZ": clk_hz, "BAUD": baud, "IN_W": b.in_w, "OUT_W": b.out_w, "IR_HASH": b.ir_hash,
+            "SHAPE": b.shape}
 
 
 def sim_top_verilog(manifest: dict, *, cycles_per_bit: int = 8) -> str:

@@ -265,3 +265,36 @@ def test_input_validation():
         value_and_grad(net, good, np.zeros(2, np.int64), slope=0.0)
     with pytest.raises(ConfigError, match="loss"):
         value_and_grad(net, good, np.zeros(2, np.int64), loss="hinge")
+
+
+@pytest.mark.parametrize("binary", [True, False])
+def test_grads_match_reference_several_row_blocks_and_chunks(binary):
+    # more inputs than one block of weight-gradient rows (32) in every layer, more samples than chunks
+    rng = np.random.default_rng(20 + binary)
+    net = _net([70, 45, 33, 4], rng, per_neuron=True, bias=True, timesteps=5)
+    if binary:
+        inputs = (rng.random((5, 21, 70)) < 0.3).astype(np.float32)
+    else:
+        inputs = (rng.random((5, 21, 70)) * (rng.random((5, 21, 70)) < 0.5)).astype(np.float32)
+    y = rng.integers(0, 4, size=21)
+    _check_against_reference(net, inputs, y, "ce_count", "fast_sigmoid")
+
+
+def test_reused_scratch_matches_fresh_buffers():
+    from scnc.snn.bptt import _GradBuffers
+
+    rng = np.random.default_rng(4)
+    net = _net([40, 36, 6], rng, bias=True, timesteps=7)
+    scratch = _GradBuffers()
+    for batch in (19, 3, 19):
+        inputs = (rng.random((7, batch, 40)) < 0.3).astype(np.float32)
+        y = rng.integers(0, 6, size=batch)
+        a = value_and_grad(net, inputs, y, _scratch=scratch)
+        b = value_and_grad(net, inputs, y)
+        assert a.loss == b.loss
+        np.testing.assert_array_equal(a.counts, b.counts)
+        for ga, gb in zip(a.grads, b.grads):
+            assert ga.weight.tobytes() == gb.weight.tobytes()
+            assert ga.bias.tobytes() == gb.bias.tobytes()
+            assert ga.beta.tobytes() == gb.beta.tobytes()
+            assert ga.threshold.tobytes() == gb.threshold.tobytes()

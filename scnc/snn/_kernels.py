@@ -41,9 +41,15 @@ The reset's spike is treated as a constant (detached), so per neuron and step, g
 Determinism
 -----------
 The batch is split into ``n_chunks`` fixed, contiguous sample ranges (independent of the
-number of threads). ``prange`` runs over chunks; each chunk processes its samples in order and
-accumulates into its own gradient slice; the slices are then summed in chunk order. Results are
-therefore bit-identical for any thread count and any thread timing.
+number of threads). Every batch-summed gradient element is accumulated chunk by chunk: within a
+chunk, samples in increasing order and steps in decreasing order, starting from zero; the chunk
+partial sums are then added in chunk order. The backward kernel first stores ``dv_pre`` per
+sample, step and neuron (parallel over chunks, each sample writing only its own rows), then forms
+the sums in that order, parallel over blocks of weight rows (each block owned by one thread).
+Results are therefore bit-identical for any thread count and any thread timing.
+
+Performance notes: inner loops run over contiguous slices (no index arithmetic, so LLVM
+vectorises them) and the non-zero gathers are branch-free.
 """
 
 from __future__ import annotations
@@ -68,24 +74,32 @@ def _surrogate(u, kind, slope):  # pragma: no cover - compiled
 
 @njit(cache=True, inline="always")
 def _gather_inputs(x, t, b, nin, binary, idx, val):  # pragma: no cover - compiled
-    """Indices (and values unless binary) of the non-zero inputs ``x[t, b, :]``; returns count."""
+    """Indices (and values unless binary) of the non-zero inputs ``x[t, b, :]``; returns count.
+
+    Branch-free: every index is written, the count only advances past non-zeros.
+    """
+    xr = x[t, b, :nin]
     nnz = 0
-    for i in range(nin):
-        xv = x[t, b, i]
-        if xv != np.float32(0.0):
+    if binary:
+        for i in range(nin):
+            idx[nnz] = i
+            nnz += xr[i] != np.float32(0.0)
+    else:
+        for i in range(nin):
+            xv = xr[i]
             idx[nnz] = i
             val[nnz] = xv
-            nnz += 1
+            nnz += xv != np.float32(0.0)
     return nnz
 
 
 @njit(cache=True, inline="always")
-def _gather_spikes(spikes, b, t, off, nin, idx):  # pragma: no cover - compiled
+def _gather_spikes(sr, nin, idx):  # pragma: no cover - compiled
+    """Indices of the non-zero entries of the spike row ``sr[:nin]``; returns count."""
     nnz = 0
     for i in range(nin):
-        if spikes[b, t, off + i] != 0:
-            idx[nnz] = i
-            nnz += 1
+        idx[nnz] = i
+        nnz += sr[i] != 0
     return nnz
 
 
@@ -95,23 +109,49 @@ def _add_rows(w, wo, nout, idx, val, nnz, weighted, cur):  # pragma: no cover - 
 
     The gather-add at the heart of every layer: only the ``nnz`` active inputs are visited, in
     increasing index order (the summation order every kernel shares, so results match bit for bit).
+    Rows are taken as slices so the inner loops are free of index arithmetic and vectorise.
     """
     for j in range(nout):
         cur[j] = np.float32(0.0)
     for k in range(nnz):
         base = wo + idx[k] * nout
+        row = w[base:base + nout]
         if weighted:
             a = val[k]
             for j in range(nout):
-                cur[j] += a * w[base + j]
+                cur[j] += a * row[j]
         else:
             for j in range(nout):
-                cur[j] += w[base + j]
+                cur[j] += row[j]
+
+
+@njit(cache=True, inline="always")
+def _lif_step(cur, bias_r, beta_r, theta_r, vprev_r, rz, nout, vpre_r, spk_r, vpost_r):  # pragma: no cover
+    """One membrane update of ``nout`` neurons: ``v_pre``, spike and ``v`` (the dynamics above)."""
+    for j in range(nout):
+        vp = beta_r[j] * vprev_r[j] + (cur[j] + bias_r[j])
+        th = theta_r[j]
+        s = vp >= th
+        vpre_r[j] = vp
+        spk_r[j] = s
+        if rz:
+            vpost_r[j] = np.float32(0.0) if s else vp
+        else:
+            vpost_r[j] = vp - th if s else vp
 
 
 @njit(cache=True, inline="always")
 def _chunk_bounds(c, n_chunks, batch):  # pragma: no cover - compiled
     return (c * batch) // n_chunks, ((c + 1) * batch) // n_chunks
+
+
+@njit(cache=True, inline="always")
+def _max_size(sizes):  # pragma: no cover - compiled
+    max_n = 0
+    for l in range(sizes.shape[0]):
+        if sizes[l] > max_n:
+            max_n = sizes[l]
+    return max_n
 
 
 @njit(cache=True, parallel=True)
@@ -130,15 +170,13 @@ def forward_train(x, binary, sizes, w_off, n_off, w, bias, beta, theta, reset_ze
     T = x.shape[0]
     B = x.shape[1]
     L = sizes.shape[0] - 1
-    max_n = 0
-    for l in range(L + 1):
-        if sizes[l] > max_n:
-            max_n = sizes[l]
+    max_n = _max_size(sizes)
     for c in prange(n_chunks):
         b0, b1 = _chunk_bounds(c, n_chunks, B)
         idx = np.empty(max_n, np.int64)
         val = np.empty(max_n, np.float32)
         cur = np.empty(max_n, np.float32)
+        zero = np.zeros(max_n, np.float32)
         for b in range(b0, b1):
             for t in range(T):
                 for l in range(L):
@@ -150,35 +188,35 @@ def forward_train(x, binary, sizes, w_off, n_off, w, bias, beta, theta, reset_ze
                         nnz = _gather_inputs(x, t, b, nin, binary, idx, val)
                         _add_rows(w, wo, nout, idx, val, nnz, not binary, cur)
                     else:
-                        nnz = _gather_spikes(spikes, b, t, n_off[l - 1], nin, idx)
+                        po = n_off[l - 1]
+                        nnz = _gather_spikes(spikes[b, t, po:po + nin], nin, idx)
                         _add_rows(w, wo, nout, idx, val, nnz, False, cur)
-                    rz = reset_zero[l]
-                    for j in range(nout):
-                        n = no + j
-                        vprev = vpost[b, t - 1, n] if t > 0 else np.float32(0.0)
-                        vp = beta[n] * vprev + (cur[j] + bias[n])
-                        vpre[b, t, n] = vp
-                        if vp >= theta[n]:
-                            spikes[b, t, n] = 1
-                            vpost[b, t, n] = np.float32(0.0) if rz else vp - theta[n]
-                        else:
-                            spikes[b, t, n] = 0
-                            vpost[b, t, n] = vp
+                    vprev_r = vpost[b, t - 1, no:no + nout] if t > 0 else zero[:nout]
+                    _lif_step(cur, bias[no:no + nout], beta[no:no + nout], theta[no:no + nout], vprev_r,
+                              reset_zero[l], nout, vpre[b, t, no:no + nout], spikes[b, t, no:no + nout],
+                              vpost[b, t, no:no + nout])
 
 
 @njit(cache=True, parallel=True)
 def backward(x, binary, sizes, w_off, n_off, w, beta, theta, reset_zero, surrogate, slope,
              spikes, vpre, vpost, g_spk, g_mem, n_chunks,
-             gw_chunks, gn_chunks, gw, gbias, gbeta, gtheta):  # pragma: no cover - compiled
+             dvp_all, gth_all, gw, gbias, gbeta, gtheta):  # pragma: no cover - compiled
     """Backward pass through time; writes the batch-summed gradients.
+
+    Two phases. (1) Per sample (parallel over chunks of samples), the recursion back through time
+    and layers, storing ``dv_pre`` and the threshold term per sample, step and neuron. (2) The
+    batch sums, each element accumulated in the fixed order of the module docstring (chunk by
+    chunk; within a chunk samples in increasing order, steps in decreasing order; the chunk
+    partial sums then added in chunk order). Weight rows are parallel over blocks of input rows,
+    so no per-chunk copy of the weight gradient is needed.
 
     Parameters
     ----------
     g_spk, g_mem:
         float32 ``(T, B, sizes[-1])``: dL/d(output spikes) and dL/d(output membrane ``v``) per
         step (either may be all zeros).
-    gw_chunks, gn_chunks:
-        Scratch, float32 ``(n_chunks, len(w))`` and ``(n_chunks, 3, len(bias))``.
+    dvp_all, gth_all:
+        Scratch, float32 ``(B, T, len(beta))``: dL/dv_pre and the threshold-gradient term.
     gw, gbias, gbeta, gtheta:
         Outputs, shaped like ``w``, ``bias``, ``beta``, ``theta`` (per neuron).
     """
@@ -187,29 +225,28 @@ def backward(x, binary, sizes, w_off, n_off, w, beta, theta, reset_zero, surroga
     L = sizes.shape[0] - 1
     n_w = w.shape[0]
     n_n = beta.shape[0]
-    max_n = 0
-    for l in range(L + 1):
-        if sizes[l] > max_n:
-            max_n = sizes[l]
+    max_n = _max_size(sizes)
+    # transposed weights of the layers above the first: dL/ds_in[i] = sum_j w[i, j] dv_pre[j]
+    # is then, for each j in increasing order, a vectorised axpy over i (same order per element)
+    wt = np.empty(n_w, np.float32)
+    for l in range(1, L):
+        nin = sizes[l]
+        nout = sizes[l + 1]
+        wo = w_off[l]
+        for i in range(nin):
+            for j in range(nout):
+                wt[wo + j * nin + i] = w[wo + i * nout + j]
+    # ---- phase 1: dv_pre per sample, step and neuron
     for c in prange(n_chunks):
         b0, b1 = _chunk_bounds(c, n_chunks, B)
-        gwc = gw_chunks[c]
-        gnc = gn_chunks[c]
-        for k in range(n_w):
-            gwc[k] = np.float32(0.0)
-        for r in range(3):
-            for k in range(n_n):
-                gnc[r, k] = np.float32(0.0)
-        idx = np.empty(max_n, np.int64)
-        val = np.empty(max_n, np.float32)
         ds = np.zeros((T, max_n), np.float32)       # dL/ds of the current layer, per step
         ds_in = np.zeros((T, max_n), np.float32)    # dL/ds of the layer below
-        dvp = np.empty(max_n, np.float32)           # dL/dv_pre at the step just processed
+        dvn = np.empty(max_n, np.float32)           # dL/dv_pre at the step just processed
+        gmz = np.zeros(max_n, np.float32)
         for b in range(b0, b1):
             nlast = sizes[L]
             for t in range(T):
-                for j in range(nlast):
-                    ds[t, j] = g_spk[t, b, j]
+                ds[t, :nlast] = g_spk[t, b, :]
             for l in range(L - 1, -1, -1):
                 nin = sizes[l]
                 nout = sizes[l + 1]
@@ -217,79 +254,134 @@ def backward(x, binary, sizes, w_off, n_off, w, beta, theta, reset_zero, surroga
                 no = n_off[l]
                 rz = reset_zero[l]
                 last = l == L - 1
+                beta_r = beta[no:no + nout]
+                theta_r = theta[no:no + nout]
                 for j in range(nout):
-                    dvp[j] = np.float32(0.0)
+                    dvn[j] = np.float32(0.0)
                 for t in range(T - 1, -1, -1):
+                    gm = g_mem[t, b, :] if last else gmz[:nout]
+                    vpre_r = vpre[b, t, no:no + nout]
+                    spk_r = spikes[b, t, no:no + nout]
+                    ds_r = ds[t, :nout]
+                    dvp = dvp_all[b, t, no:no + nout]
+                    gth_r = gth_all[b, t, no:no + nout]
                     for j in range(nout):
-                        n = no + j
-                        dv = beta[n] * dvp[j]
+                        dv = beta_r[j] * dvn[j]
                         if last:
-                            dv += g_mem[t, b, j]
-                        sg = _surrogate(vpre[b, t, n] - theta[n], surrogate, slope)
-                        s = spikes[b, t, n]
-                        dss = ds[t, j]
+                            dv += gm[j]
+                        sg = _surrogate(vpre_r[j] - theta_r[j], surrogate, slope)
+                        s = spk_r[j]
+                        dss = ds_r[j]
                         if rz and s:
                             d = dss * sg
                         else:
                             d = dv + dss * sg
+                        dvn[j] = d
                         dvp[j] = d
-                        gnc[0, n] += d
-                        if t > 0:
-                            gnc[1, n] += d * vpost[b, t - 1, n]
                         gth = -(dss * sg)
                         if s and not rz:
                             gth -= dv
-                        gnc[2, n] += gth
-                    # weight gradient over the active inputs of this step
-                    if l == 0:
-                        nnz = _gather_inputs(x, t, b, nin, binary, idx, val)
-                        if binary:
-                            for k in range(nnz):
-                                base = wo + idx[k] * nout
-                                grow = gwc[base:base + nout]
-                                for j in range(nout):
-                                    grow[j] += dvp[j]
-                        else:
-                            for k in range(nnz):
-                                base = wo + idx[k] * nout
-                                grow = gwc[base:base + nout]
-                                a = val[k]
-                                for j in range(nout):
-                                    grow[j] += a * dvp[j]
-                    else:
-                        nnz = _gather_spikes(spikes, b, t, n_off[l - 1], nin, idx)
-                        for k in range(nnz):
-                            base = wo + idx[k] * nout
-                            grow = gwc[base:base + nout]
-                            for j in range(nout):
-                                grow[j] += dvp[j]
-                        # dL/ds of the layer below at this step
+                        gth_r[j] = gth
+                    if l > 0:
+                        # dL/ds of the layer below at this step: j outer, i inner (vectorised)
+                        dsi = ds_in[t, :nin]
                         for i in range(nin):
-                            base = wo + i * nout
-                            row = w[base:base + nout]
-                            acc = np.float32(0.0)
-                            for j in range(nout):
-                                acc += row[j] * dvp[j]
-                            ds_in[t, i] = acc
+                            dsi[i] = np.float32(0.0)
+                        for j in range(nout):
+                            col = wt[wo + j * nin:wo + (j + 1) * nin]
+                            dj = dvp[j]
+                            for i in range(nin):
+                                dsi[i] += col[i] * dj
                 if l > 0:
                     ds, ds_in = ds_in, ds
-    # deterministic reduction: chunks summed in order
-    for k in prange(n_w):
-        acc = np.float32(0.0)
+    # ---- phase 2a: per-neuron sums (bias, beta, threshold)
+    acc0 = np.empty(n_n, np.float32)
+    acc1 = np.empty(n_n, np.float32)
+    acc2 = np.empty(n_n, np.float32)
+    gbias[:] = np.float32(0.0)
+    gbeta[:] = np.float32(0.0)
+    gtheta[:] = np.float32(0.0)
+    for c in range(n_chunks):
+        b0, b1 = _chunk_bounds(c, n_chunks, B)
+        acc0[:] = np.float32(0.0)
+        acc1[:] = np.float32(0.0)
+        acc2[:] = np.float32(0.0)
+        for b in range(b0, b1):
+            for t in range(T - 1, -1, -1):
+                d_r = dvp_all[b, t]
+                g_r = gth_all[b, t]
+                for k in range(n_n):
+                    acc0[k] += d_r[k]
+                    acc2[k] += g_r[k]
+                if t > 0:
+                    v_r = vpost[b, t - 1]
+                    for k in range(n_n):
+                        acc1[k] += d_r[k] * v_r[k]
+        for k in range(n_n):
+            gbias[k] += acc0[k]
+            gbeta[k] += acc1[k]
+            gtheta[k] += acc2[k]
+    # ---- phase 2b: weight rows, parallel over (layer, block of input rows)
+    rb = 32
+    n_tasks = 0
+    for l in range(L):
+        n_tasks += (sizes[l] + rb - 1) // rb
+    for task in prange(n_tasks):
+        l = 0
+        first = 0
+        while task - first >= (sizes[l] + rb - 1) // rb:
+            first += (sizes[l] + rb - 1) // rb
+            l += 1
+        nin = sizes[l]
+        nout = sizes[l + 1]
+        wo = w_off[l]
+        no = n_off[l]
+        i0 = (task - first) * rb
+        ri = min(rb, nin - i0)
+        acc = np.empty((rb, max_n), np.float32)
+        idx = np.empty(rb, np.int64)
+        val = np.empty(rb, np.float32)
+        gblk = gw[wo + i0 * nout:wo + (i0 + ri) * nout]
+        gblk[:] = np.float32(0.0)
+        po = n_off[l - 1] if l > 0 else 0
+        weighted = l == 0 and not binary
         for c in range(n_chunks):
-            acc += gw_chunks[c, k]
-        gw[k] = acc
-    for k in prange(n_n):
-        a0 = np.float32(0.0)
-        a1 = np.float32(0.0)
-        a2 = np.float32(0.0)
-        for c in range(n_chunks):
-            a0 += gn_chunks[c, 0, k]
-            a1 += gn_chunks[c, 1, k]
-            a2 += gn_chunks[c, 2, k]
-        gbias[k] = a0
-        gbeta[k] = a1
-        gtheta[k] = a2
+            b0, b1 = _chunk_bounds(c, n_chunks, B)
+            for r in range(ri):
+                for j in range(nout):
+                    acc[r, j] = np.float32(0.0)
+            for b in range(b0, b1):
+                for t in range(T - 1, -1, -1):
+                    nnz = 0
+                    if l == 0:
+                        xr = x[t, b, i0:i0 + ri]
+                        for r in range(ri):
+                            xv = xr[r]
+                            idx[nnz] = r
+                            val[nnz] = xv
+                            nnz += xv != np.float32(0.0)
+                    else:
+                        sr = spikes[b, t, po + i0:po + i0 + ri]
+                        for r in range(ri):
+                            idx[nnz] = r
+                            nnz += sr[r] != 0
+                    if nnz == 0:
+                        continue
+                    dvp = dvp_all[b, t, no:no + nout]
+                    for k in range(nnz):
+                        arow = acc[idx[k], :nout]
+                        if weighted:
+                            a = val[k]
+                            for j in range(nout):
+                                arow[j] += a * dvp[j]
+                        else:
+                            for j in range(nout):
+                                arow[j] += dvp[j]
+            for r in range(ri):
+                grow = gblk[r * nout:(r + 1) * nout]
+                arow = acc[r, :nout]
+                for j in range(nout):
+                    grow[j] += arow[j]
 
 
 @njit(cache=True, parallel=True)
@@ -304,10 +396,7 @@ def infer_counts(x, binary, sizes, w_off, n_off, w, bias, beta, theta, reset_zer
     B = x.shape[1]
     L = sizes.shape[0] - 1
     n_n = beta.shape[0]
-    max_n = 0
-    for l in range(L + 1):
-        if sizes[l] > max_n:
-            max_n = sizes[l]
+    max_n = _max_size(sizes)
     nlast = sizes[L]
     olast = n_off[L - 1]
     for b in prange(B):
@@ -315,9 +404,11 @@ def infer_counts(x, binary, sizes, w_off, n_off, w, bias, beta, theta, reset_zer
         val = np.empty(max_n, np.float32)
         cur = np.empty(max_n, np.float32)
         v = np.zeros(n_n, np.float32)
+        vp_scratch = np.empty(n_n, np.float32)
         s = np.zeros(n_n, np.uint8)
+        cnt = counts[b]
         for k in range(nlast):
-            counts[b, k] = 0
+            cnt[k] = 0
         for t in range(T):
             for l in range(L):
                 nin = sizes[l]
@@ -329,24 +420,14 @@ def infer_counts(x, binary, sizes, w_off, n_off, w, bias, beta, theta, reset_zer
                     _add_rows(w, wo, nout, idx, val, nnz, not binary, cur)
                 else:
                     po = n_off[l - 1]
-                    nnz = 0
-                    for i in range(nin):
-                        if s[po + i] != 0:
-                            idx[nnz] = i
-                            nnz += 1
+                    nnz = _gather_spikes(s[po:po + nin], nin, idx)
                     _add_rows(w, wo, nout, idx, val, nnz, False, cur)
-                rz = reset_zero[l]
-                for j in range(nout):
-                    n = no + j
-                    vp = beta[n] * v[n] + (cur[j] + bias[n])
-                    if vp >= theta[n]:
-                        s[n] = 1
-                        v[n] = np.float32(0.0) if rz else vp - theta[n]
-                    else:
-                        s[n] = 0
-                        v[n] = vp
+                vr = v[no:no + nout]
+                _lif_step(cur, bias[no:no + nout], beta[no:no + nout], theta[no:no + nout], vr,
+                          reset_zero[l], nout, vp_scratch[no:no + nout], s[no:no + nout], vr)
+            so = s[olast:olast + nlast]
             for k in range(nlast):
-                counts[b, k] += s[olast + k]
+                cnt[k] += so[k]
 
 
 @njit(cache=True)

@@ -31,8 +31,9 @@ SURROGATES = ("fast_sigmoid", "arctan")
 """Surrogate names: ``fast_sigmoid`` -> ``1/(1+slope*|u|)**2``, ``arctan`` -> ``1/(1+(pi*slope*u/2)**2)``."""
 
 N_CHUNKS = 16
-"""Fixed number of per-chunk gradient accumulators (independent of the thread count, so results
-are bit-identical on any machine); a batch smaller than this uses one chunk per sample."""
+"""Fixed number of sample chunks whose partial gradient sums are added in chunk order (independent
+of the thread count, so results are bit-identical on any machine); a batch smaller than this uses
+one chunk per sample."""
 
 
 @dataclass
@@ -112,12 +113,17 @@ def _check_surrogate(surrogate: str, slope: float) -> int:
     return _kernels.SURROGATE_FAST_SIGMOID if surrogate == "fast_sigmoid" else _kernels.SURROGATE_ARCTAN
 
 
-def _forward_buffers(p: _Packed, inputs: np.ndarray, binary: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _forward_buffers(
+    p: _Packed, inputs: np.ndarray, binary: bool, out: tuple[np.ndarray, ...] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     T, B, _ = inputs.shape
     N = p.n_neurons
-    spikes = np.empty((B, T, N), np.uint8)
-    vpre = np.empty((B, T, N), np.float32)
-    vpost = np.empty((B, T, N), np.float32)
+    if out is None:
+        spikes = np.empty((B, T, N), np.uint8)
+        vpre = np.empty((B, T, N), np.float32)
+        vpost = np.empty((B, T, N), np.float32)
+    else:
+        spikes, vpre, vpost = out
     _kernels.forward_train(
         inputs, binary, p.sizes, p.w_off, p.n_off, p.w, p.bias, p.beta, p.theta, p.reset_zero,
         min(N_CHUNKS, B), spikes, vpre, vpost,
@@ -172,18 +178,26 @@ def output_counts(net: Network, inputs: np.ndarray, *, binary: bool | None = Non
 
 
 class _GradBuffers:
-    """Scratch reused across batches of the same network shape (avoids page-faulting fresh memory)."""
+    """Scratch reused across batches of the same shape (avoids page-faulting fresh memory).
+
+    Holds the forward record (spikes, ``v_pre``, ``v``) and the backward's per-sample
+    ``dv_pre`` and threshold terms, all ``(B, T, n_neurons)``.
+    """
 
     def __init__(self) -> None:
         self.key: tuple[int, int, int] | None = None
 
-    def get(self, n_w: int, n_n: int, n_chunks: int) -> tuple[np.ndarray, ...]:
-        key = (n_w, n_n, n_chunks)
+    def get(self, batch: int, timesteps: int, n_n: int) -> tuple[np.ndarray, ...]:
+        key = (batch, timesteps, n_n)
         if self.key != key:
             self.key = key
-            self.gw_chunks = np.zeros((n_chunks, n_w), np.float32)
-            self.gn_chunks = np.zeros((n_chunks, 3, n_n), np.float32)
-        return self.gw_chunks, self.gn_chunks
+            shape = (batch, timesteps, n_n)
+            self.spikes = np.empty(shape, np.uint8)
+            self.vpre = np.empty(shape, np.float32)
+            self.vpost = np.empty(shape, np.float32)
+            self.dvp = np.empty(shape, np.float32)
+            self.gth = np.empty(shape, np.float32)
+        return self.spikes, self.vpre, self.vpost, self.dvp, self.gth
 
 
 def value_and_grad(
@@ -232,7 +246,9 @@ def value_and_grad(
 
     p = _Packed.of(net)
     L = len(net.layers)
-    spikes, vpre, vpost = _forward_buffers(p, inputs, binary)
+    scratch = _scratch if _scratch is not None else _GradBuffers()
+    spikes, vpre, vpost, dvp_all, gth_all = scratch.get(B, T, p.n_neurons)
+    _forward_buffers(p, inputs, binary, (spikes, vpre, vpost))
     out_lo = int(p.n_off[L - 1])
     out_spk = spikes[:, :, out_lo:out_lo + K]
     counts = out_spk.sum(axis=1, dtype=np.int32)
@@ -245,8 +261,6 @@ def value_and_grad(
         g_spk = zeros
 
     n_chunks = min(N_CHUNKS, B)
-    scratch = _scratch if _scratch is not None else _GradBuffers()
-    gw_chunks, gn_chunks = scratch.get(p.w.shape[0], p.n_neurons, n_chunks)
     gw = np.empty_like(p.w)
     gbias = np.empty_like(p.bias)
     gbeta = np.empty_like(p.beta)
@@ -255,7 +269,7 @@ def value_and_grad(
         inputs, binary, p.sizes, p.w_off, p.n_off, p.w, p.beta, p.theta, p.reset_zero,
         sg_kind, np.float32(slope), spikes, vpre, vpost,
         np.ascontiguousarray(g_spk, np.float32), np.ascontiguousarray(g_mem, np.float32), n_chunks,
-        gw_chunks, gn_chunks, gw, gbias, gbeta, gtheta,
+        dvp_all, gth_all, gw, gbias, gbeta, gtheta,
     )
     grads = []
     for i, layer in enumerate(net.layers):

@@ -127,6 +127,10 @@ def test_finetune_replaces_head_and_keeps_frozen_layer(pretrained, tmp_path, cap
     assert ft.class_labels == [5, 6, 7, 8, 9]
     code, out, _ = run_cli(capsys, "evaluate", out_path, "--json")
     assert code == 0 and json_line(out)["classes"] == [5, 6, 7, 8, 9]
+    # the hardware view of a head whose labels are not 0..k-1: same scale as the float accuracy
+    code, out, _ = run_cli(capsys, "evaluate", out_path, "--hw", "--json")
+    hw = json_line(out)
+    assert code == 0 and abs(hw["accuracy"] - hw["float_accuracy"]) < 0.15, hw
 
 
 def test_finetune_phases_parse_errors(pretrained, tmp_path, capsys):

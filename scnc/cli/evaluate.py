@@ -63,7 +63,7 @@ def run(args: argparse.Namespace, out: Out) -> int:
             graph = quantize(from_checkpoint(ckpt), opts)
             hw = ref.run(graph, x, trace=False)
             ref.check_activity(graph, x)
-        hw_acc = float((hw.predictions == y).mean()) if len(y) else 0.0
+        hw_acc = float((hw.winners == y).mean()) if len(y) else 0.0  # y indexes ds.classes, like winners
         hwp = graph.hardware
         out.say(f"hardware accuracy  {fmt_pct(hw_acc)}  (scnc.ref; encoding={hwp.encoding}, L={hwp.stream_length}, "
                 f"sng={hwp.sng}, weight bits={graph.layers[0].quant.weight_bits}, leak={graph.layers[0].quant.leak})")

@@ -62,7 +62,7 @@ def accuracy_for(graph, data) -> float | None:
 
     x, y = data
     res = ref.run(graph, x, trace=False)
-    return float((res.predictions == y).mean())
+    return float((res.winners == y).mean())
 
 
 def main() -> None:

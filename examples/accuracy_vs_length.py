@@ -246,7 +246,7 @@ def sweep(
             acc = float(np.mean(labels[np.argmax(output_counts(net, inputs, binary=True), axis=1)] == y))
             sats = 0
         else:
-            acc = float(np.mean(res.predictions == y))
+            acc = float(np.mean(res.winners == y))
             sats = int(sum(int(s.sum()) for s in res.saturations))
         rows.append({
             "experiment": experiment,

@@ -174,8 +174,9 @@ def test_predict_accuracy_and_class_labels() -> None:
     np.testing.assert_array_equal(res.predictions, np.array([7, 5, 9])[res.winners])
     np.testing.assert_array_equal(res.winners, np.argmax(res.counts, axis=1))
     np.testing.assert_array_equal(ref.predict(g, spikes=spikes), res.predictions)
-    assert ref.accuracy(g, None, res.predictions, spikes=spikes) == 1.0
-    assert ref.accuracy(g, None, res.predictions + 1, spikes=spikes) == 0.0
+    assert ref.accuracy(g, None, res.winners, spikes=spikes) == 1.0  # class indices, not labels
+    assert ref.accuracy(g, None, (res.winners + 1) % 3, spikes=spikes) == 0.0
+    assert ref.accuracy(g, None, res.predictions, spikes=spikes) < 1.0  # labels 7, 5, 9 are not indices
 
 
 def test_ties_go_to_the_lowest_index() -> None:

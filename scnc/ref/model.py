@@ -490,8 +490,12 @@ def predict(graph: Graph, x: np.ndarray | None = None, *, intensities=None, spik
 
 
 def accuracy(graph: Graph, x: np.ndarray | None, y: np.ndarray, *, intensities=None, spikes=None) -> float:
-    """Fraction of samples whose predicted label equals ``y`` (original class labels)."""
-    pred = predict(graph, x, intensities=intensities, spikes=spikes)
+    """Fraction of samples whose winning output neuron equals ``y``.
+
+    ``y`` holds class *indices* (output-neuron numbers), like :attr:`scnc.data.Dataset.y` and
+    :func:`scnc.snn.accuracy`; ``class_labels[y]`` are the original labels (:func:`predict` returns those).
+    """
+    pred = run(graph, x, intensities=intensities, spikes=spikes, trace=False).winners
     yy = np.asarray(y).reshape(-1)
     if yy.shape != pred.shape:
         raise DataError(f"labels must have shape {pred.shape}, got {yy.shape}")

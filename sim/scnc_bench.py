@@ -9,31 +9,71 @@ the expectations :mod:`scnc.ref` computed for them). Paths arrive in the environ
 ``SCNC_CASE``      the case ``.npz``
 ``SCNC_RESULTS``   where to write the results JSON (values compared, mismatches,
                    first divergence, latencies, timings)
+``SCNC_FLOW``      ``always`` (default: inputs back to back, sinks always ready) or
+                   ``random`` (seeded idle cycles between input beats, back-pressure
+                   on ``o_data`` and ``trace``)
+``SCNC_FLOW_SEED`` seed of the ``random`` flow pattern (default 0)
 =================  ==============================================================
 
-Parts: the driver (:class:`scnc_streams.StreamDriver`) offers the samples back to back and records
-what entered the DUT; monitors (:class:`scnc_streams.StreamMonitor`) collect every ``o_data`` and
-``trace`` beat; the model is the case file; the checker is :func:`scnc.verify.scoreboard.compare`.
+Parts: the driver (:class:`scnc_streams.StreamDriver`) offers the samples and records what entered
+the DUT; monitors (:class:`scnc_streams.StreamMonitor`, sinks tied ready) or back-pressuring sinks
+(:class:`scnc_streams.StreamSink`) collect every ``o_data`` and ``trace`` beat; the model is the case
+file; the checker is :func:`scnc.verify.scoreboard.compare`. After the last expected beat the bench
+runs a few more cycles and checks that nothing is left: no further beat, no ``valid`` still high,
+``busy`` low.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import random
 import time
 from pathlib import Path
 
 import cocotb
 from cocotb.clock import Clock
 from cocotb.simtime import get_sim_time
-from cocotb.triggers import ClockCycles, FallingEdge
+from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly
 
 from scnc._io import atomic_write_text
 from scnc.verify.cases import input_beats, load_case
 from scnc.verify.scoreboard import compare
-from scnc_streams import HandshakeTimeout, StreamDriver, StreamMonitor
+from scnc_streams import HandshakeTimeout, StreamDriver, StreamMonitor, StreamSink
 
 PERIOD_NS = 10
+FLOWS = ("always", "random")
+
+# ``random`` flow pattern (cycles). Input: before each beat, with probability IDLE_P, valid stays low
+# for 1..MAX_IDLE cycles. Sinks: ready high for 1..MAX_HIGH cycles (counted while beats are offered),
+# then low for 1..SHORT_LOW cycles, or with probability LONG_P for LONG_LOW[0]..LONG_LOW[1] cycles.
+IDLE_P, MAX_IDLE = 0.25, 8
+MAX_HIGH, SHORT_LOW, LONG_P, LONG_LOW = 8, 4, 1 / 16, (16, 40)
+MAX_LOW = LONG_LOW[1]
+# cycles run after the last expected beat to catch leftovers (random flow: plus one full ready pattern)
+DRAIN_CYCLES = 16
+
+
+def _rng(seed: int, prefix: str, stream: str) -> random.Random:
+    return random.Random(f"scnc-flow:{seed}:{prefix}:{stream}")
+
+
+def idle_pattern(seed: int, prefix: str = ""):
+    """``idle() -> cycles`` of the ``random`` flow for ``i_data`` (seeded, one stream per core)."""
+    rng = _rng(seed, prefix, "i_data")
+    return lambda: rng.randint(1, MAX_IDLE) if rng.random() < IDLE_P else 0
+
+
+def ready_pattern(seed: int, prefix: str, stream: str):
+    """``hold(level) -> cycles`` of the ``random`` flow for a sink's ``ready`` (seeded per stream)."""
+    rng = _rng(seed, prefix, stream)
+
+    def hold(level: bool) -> int:
+        if level:
+            return rng.randint(1, MAX_HIGH)
+        return rng.randint(*LONG_LOW) if rng.random() < LONG_P else rng.randint(1, SHORT_LOW)
+
+    return hold
 
 
 def _env_path(name: str) -> Path:
@@ -63,26 +103,47 @@ async def start_clock_and_reset(dut) -> None:
 
 
 def tie_sinks_ready(dut, manifest: dict, prefix: str = "") -> None:
-    """Tie the ``ready`` of every output stream high (the bench never back-pressures)."""
+    """Tie the ``ready`` of every output stream high (``random`` flow's sinks take over after reset)."""
     for name, st in manifest["streams"].items():
         if st["direction"] == "output":
             getattr(dut, f"{prefix}{name}__ready").value = 1
 
 
-async def check_core(dut, manifest: dict, case, results_path: Path, prefix: str = "") -> dict:
+async def check_core(dut, manifest: dict, case, results_path: Path, prefix: str = "", *,
+                     flow: str = "always", seed: int = 0) -> dict:
     """Drive ``case`` into the core whose ports are ``<prefix><port>``, compare, write the results JSON.
 
-    The clock must run and reset be done (:func:`start_clock_and_reset`). Returns the results dict.
+    The clock must run and reset be done (:func:`start_clock_and_reset`). ``flow``: ``"always"``
+    (back to back, sinks tied ready; each sample's latency must equal the manifest's) or
+    ``"random"`` (seeded by ``seed``: idle input cycles and back-pressure; latency must be at least
+    the manifest's). Returns the results dict.
     """
+    if flow not in FLOWS:
+        raise ValueError(f"flow must be one of {FLOWS}, got {flow!r}")
     B, T = case.samples, case.timesteps
     has_trace = "trace" in manifest["streams"]
     per_sample_cycles = int(manifest["cycles"]["per_sample"])
-    # the longest legal wait for any beat is one sample's latency; allow twice that
-    timeout_ns = (2 * per_sample_cycles + 100) * PERIOD_NS
+    n_trace = T * sum(int(ly["n_out"]) for ly in manifest["layers"]) if has_trace else 0
+    in_beats = input_beats(case)
+    # the longest legal wait for any beat is one sample's latency (no-stall figure, plus the worst
+    # stall of every output beat and the longest idle gap before every input beat); allow twice that
+    bound = per_sample_cycles
+    if flow == "random":
+        bound += (n_trace + T + 1) * MAX_LOW + (len(in_beats[0]) if in_beats else 0) * MAX_IDLE
+    timeout_ns = (2 * bound + 100) * PERIOD_NS
 
-    driver = StreamDriver(dut.clk, *_stream(dut, prefix, "i_data"), timeout_ns=timeout_ns)
-    o_mon = StreamMonitor(dut.clk, *_stream(dut, prefix, "o_data"), period_ns=PERIOD_NS)
-    t_mon = StreamMonitor(dut.clk, *_stream(dut, prefix, "trace"), period_ns=PERIOD_NS) if has_trace else None
+    rnd = flow == "random"
+    driver = StreamDriver(dut.clk, *_stream(dut, prefix, "i_data"), timeout_ns=timeout_ns,
+                          idle=idle_pattern(seed, prefix) if rnd else None)
+
+    def sink(name: str):
+        if rnd:
+            return StreamSink(dut.clk, *_stream(dut, prefix, name), period_ns=PERIOD_NS,
+                              hold=ready_pattern(seed, prefix, name))
+        return StreamMonitor(dut.clk, *_stream(dut, prefix, name), period_ns=PERIOD_NS)
+
+    o_mon = sink("o_data")
+    t_mon = sink("trace") if has_trace else None
     tasks = [cocotb.start_soon(o_mon.run())]
     if t_mon is not None:
         tasks.append(cocotb.start_soon(t_mon.run()))
@@ -91,15 +152,25 @@ async def check_core(dut, manifest: dict, case, results_path: Path, prefix: str 
     hang = None
     accepted: list[list[int]] = []
     first_beat_ns: list[int] = []
+    leftovers: list[str] = []
     try:
-        for beats in input_beats(case):
+        for beats in in_beats:
             n0 = len(driver.accepted)
             accepted.append(await driver.send(beats))
             first_beat_ns.append(driver.accepted[n0][1])
         await o_mon.wait_for(B * (T + 1), timeout_ns=timeout_ns, what="o_data")
         if t_mon is not None:
-            per = T * sum(int(ly["n_out"]) for ly in manifest["layers"])
-            await t_mon.wait_for(B * per, timeout_ns=timeout_ns, what="trace")
+            await t_mon.wait_for(B * n_trace, timeout_ns=timeout_ns, what="trace")
+        # drain: the sinks keep running (a random sink passes through a whole ready pattern), so an
+        # extra beat is collected (and counted by compare); then nothing may still be offered
+        await ClockCycles(dut.clk, DRAIN_CYCLES + (MAX_HIGH + MAX_LOW if rnd else 0))
+        await ReadOnly()
+        for name in ("o_data", "trace") if has_trace else ("o_data",):
+            if str(getattr(dut, f"{prefix}{name}__valid").value) != "0":
+                leftovers.append(f"{name}: valid still high after the last expected beat (a beat left unconsumed)")
+        busy = getattr(dut, f"{prefix}busy", None) if any(p["name"] == "busy" for p in manifest.get("ports", [])) else None
+        if busy is not None and str(busy.value) != "0":
+            leftovers.append("busy still high after the last counts beat")
     except HandshakeTimeout as exc:
         hang = str(exc)
     wall = time.perf_counter() - wall0
@@ -115,10 +186,13 @@ async def check_core(dut, manifest: dict, case, results_path: Path, prefix: str 
         k = (b + 1) * (T + 1) - 1
         if k < len(o_mon.times):
             latencies.append((o_mon.times[k] - t0) // PERIOD_NS + 1)
-    bad_latency = [b for b, c in enumerate(latencies) if c != per_sample_cycles]
+    # stalls only add cycles: with random flow the manifest's no-stall figure is a lower bound
+    bad_latency = [b for b, c in enumerate(latencies) if (c < per_sample_cycles if rnd else c != per_sample_cycles)]
     if bad_latency:
         b = bad_latency[0]
-        cmp.protocol.append(f"latency: sample {b} took {latencies[b]} cycles, manifest says {per_sample_cycles}")
+        cmp.protocol.append(f"latency: sample {b} took {latencies[b]} cycles, manifest says "
+                            f"{'at least ' if rnd else ''}{per_sample_cycles}")
+    cmp.protocol.extend(leftovers)
     if hang:
         cmp.protocol.append(f"hang: {hang}")
     summary = cmp.to_dict()
@@ -129,6 +203,13 @@ async def check_core(dut, manifest: dict, case, results_path: Path, prefix: str 
         "samples_completed": len(o_mon.beats) // (T + 1),
         "latency_cycles": latencies,
         "manifest_latency_cycles": per_sample_cycles,
+        "flow": flow,
+        "flow_seed": seed,
+        "flow_stats": {
+            "i_data_idle_cycles": driver.idle_cycles,
+            **{f"{name}_{k}": getattr(mon, k) for name, mon in (("o_data", o_mon), ("trace", t_mon))
+               if isinstance(mon, StreamSink) for k in ("ready_low_cycles", "stalls")},
+        },
         "hang": hang,
         "sim_wall_s": round(wall, 4),
         "sim_cycles": int(get_sim_time("ns") // PERIOD_NS),
@@ -150,11 +231,15 @@ def _failure(summary: dict) -> str:
 
 @cocotb.test()
 async def core_matches_reference(dut) -> None:
-    """Drive the case's samples back to back and compare everything the core emits.
+    """Drive the case's samples (flow control from ``SCNC_FLOW``) and compare everything the core emits.
 
     Without ``SCNC_MANIFEST`` but with ``SCNC_BATCH`` (a JSON file listing ``{"prefix", "manifest",
     "case", "results"}`` per core), every core of a batch wrapper is checked concurrently.
     """
+    flow = os.environ.get("SCNC_FLOW") or "always"
+    if flow not in FLOWS:
+        raise RuntimeError(f"SCNC_FLOW must be one of {FLOWS}, got {flow!r}")
+    seed = int(os.environ.get("SCNC_FLOW_SEED") or 0)
     if os.environ.get("SCNC_BATCH"):
         jobs = json.loads(_env_path("SCNC_BATCH").read_text())
     else:
@@ -165,7 +250,8 @@ async def core_matches_reference(dut) -> None:
         tie_sinks_ready(dut, manifest, job["prefix"])
         getattr(dut, f"{job['prefix']}i_data__valid").value = 0
     await start_clock_and_reset(dut)
-    tasks = [cocotb.start_soon(check_core(dut, manifest, case, Path(job["results"]), job["prefix"]))
+    tasks = [cocotb.start_soon(check_core(dut, manifest, case, Path(job["results"]), job["prefix"],
+                                          flow=flow, seed=seed))
              for job, manifest, case in loaded]
     failures = []
     for (job, _, _), task in zip(loaded, tasks):

@@ -1,8 +1,9 @@
 """The cocotb network bench and `scnc verify`: scoreboard unit tests, and real runs on a small core.
 
 The scoreboard tests need no simulator. Simulator tests (marker ``sim``) verify a small compiled core
-in Icarus (builds < 1 s) and Verilator (one cached build for the module), and the CLI around them.
-W-digits on 200 samples is ``slow``.
+in Icarus (builds < 1 s) and Verilator (one cached build for the module), and the CLI around them,
+with both flow patterns (``always``: back to back, cycle-exact latency; ``random``: idle input cycles
+and back-pressure, also with a planted difference). W-digits on 200 samples is ``slow``.
 """
 
 from __future__ import annotations
@@ -156,14 +157,16 @@ needs_icarus = pytest.mark.skipif(shutil.which("iverilog") is None, reason="need
 @needs_icarus
 def test_icarus_bit_exact_with_json_cli(core, build_root, capsys) -> None:
     d, _, _ = core
-    rc = main(["verify", str(d), "--sim", "icarus", "--samples", "3", "--json", "--no-progress"])
+    rc = main(["verify", str(d), "--sim", "icarus", "--samples", "3", "--flow", "always", "--json", "--no-progress"])
     line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert rc == 0, line
+    assert line["flow"] == "always"
     assert line["mismatches"] == 0 and line["samples"] == 3 and line["values_compared"] > 500
     assert line["simulator"].startswith("icarus") and line["seconds"] > 0
     assert (d / "verify" / "results.xml").is_file()
     res = json.loads((d / "verify" / "results.json").read_text())
-    assert res["latency_cycles"] == [res["manifest_latency_cycles"]] * 3
+    assert res["latency_cycles"] == [res["manifest_latency_cycles"]] * 3  # no stalls: cycle-exact
+    assert res["flow_stats"] == {"i_data_idle_cycles": 0}
     assert "random intensity" in line["inputs"]  # 6 inputs do not match digits' 64 features
 
 
@@ -184,11 +187,90 @@ def test_verilator_bit_exact(core, build_root) -> None:
     except Exception as exc:  # noqa: BLE001
         pytest.skip(f"no usable Verilator: {exc}")
     d, g, _ = core
-    rep = verify_build(d, sim="verilator", samples=3, dataset=None, build_root=build_root)
+    rep = verify_build(d, sim="verilator", samples=3, dataset=None, flow="always", build_root=build_root)
     assert rep.ok, rep.summary()
     assert rep.simulator.startswith("verilator") and rep.mismatches == 0
+    assert rep.latency_cycles == [rep.results["manifest_latency_cycles"]] * 3
     again = verify_build(d, sim="verilator", samples=3, dataset=None, build_root=build_root)
-    assert again.build_cached and again.ok
+    assert again.build_cached and again.ok and again.flow == "random"  # the default
+
+
+# ---- flow control: idle input cycles and back-pressure (flow="random") --------------------------
+
+def _flow_checks(res: dict) -> None:
+    """A random-flow run really stalled: idle input cycles, back-pressure felt on both outputs."""
+    st = res["flow_stats"]
+    assert res["flow"] == "random"
+    assert st["i_data_idle_cycles"] > 0
+    assert st["o_data_stalls"] > 0 and st["trace_stalls"] > 0, st
+    lat, want = res["latency_cycles"], res["manifest_latency_cycles"]
+    assert len(lat) == res["samples"] and min(lat) >= want and max(lat) > want, (lat, want)
+
+
+@pytest.mark.sim
+@needs_icarus
+def test_icarus_random_flow_bit_exact_and_seeded(core, build_root, capsys) -> None:
+    d, _, _ = core
+    rc = main(["verify", str(d), "--sim", "icarus", "--samples", "3", "--flow", "random", "--seed", "3",
+               "--json", "--no-progress"])
+    line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert rc == 0 and line["ok"] and line["flow"] == "random" and line["protocol"] == [], line
+    res = json.loads((d / "verify" / "results.json").read_text())
+    _flow_checks(res)
+    again = verify_build(d, sim="icarus", samples=3, dataset=None, flow="random", seed=3, build_root=build_root)
+    assert again.ok and again.results["latency_cycles"] == res["latency_cycles"]  # same seed, same pattern
+    assert again.results["flow_stats"] == res["flow_stats"]
+    other = verify_build(d, sim="icarus", samples=3, dataset=None, flow="random", seed=4, build_root=build_root)
+    assert other.ok and other.results["flow_stats"] != res["flow_stats"]
+
+
+@pytest.mark.sim
+@needs_icarus
+def test_icarus_random_flow_spike_coded(tmp_path, build_root) -> None:
+    d = tmp_path / "spk"
+    compile_graph(small_graph("spikes", seed=5), d)
+    rep = verify_build(d, sim="icarus", samples=3, dataset=None, flow="random", seed=1, build_root=build_root)
+    assert rep.ok, rep.summary()
+    _flow_checks(rep.results)
+
+
+@pytest.mark.sim
+def test_verilator_random_flow_bit_exact(core, build_root) -> None:
+    try:
+        find_verilator()
+    except Exception as exc:  # noqa: BLE001
+        pytest.skip(f"no usable Verilator: {exc}")
+    d, _, _ = core
+    rep = verify_build(d, sim="verilator", samples=3, dataset=None, flow="random", seed=3, build_root=build_root)
+    assert rep.ok, rep.summary()
+    assert rep.flow == "random" and rep.summary()["flow"] == "random"
+    _flow_checks(rep.results)
+
+
+@pytest.mark.sim
+@needs_icarus
+def test_random_flow_still_catches_a_planted_threshold(tmp_path) -> None:
+    """A threshold off by one in the Verilog is caught under back-pressure, at the predicted place."""
+    from test_verify_mutation import INPUTS, base_graph, planted_build, predicted_first, with_layer0
+
+    good = base_graph("shift")
+    th = good.layers[0].quant.threshold_q.copy()
+    th[1] += 1
+    bad = with_layer0(good, threshold_q=th)
+    d, man = planted_build(tmp_path, good, bad)
+    rep = verify_build(d, sim="icarus", inputs=INPUTS, flow="random", seed=2, build_root=tmp_path / "simbuilds")
+    assert not rep.ok and rep.mismatches > 0
+    assert rep.first_divergence == predicted_first(man, good, bad)
+    assert rep.results["flow_stats"]["trace_stalls"] > 0
+    assert rep.waves_file is not None and rep.waves_file.is_file()
+
+
+def test_unknown_flow_is_a_config_error(core) -> None:
+    d, _, _ = core
+    with pytest.raises(ConfigError, match="flow"):
+        verify_build(d, sim="icarus", flow="bursty")
+    with pytest.raises(SystemExit):
+        main(["verify", str(d), "--flow", "bursty"])
 
 
 def _w_digits():

@@ -22,7 +22,12 @@ def register(sub) -> None:
                         "match gets seeded random inputs")
     p.add_argument("--data-dir", type=Path, default=None, help="folder of the optdigits / mnist files")
     p.add_argument("--classes", default=None, help="class subset of the data set, e.g. '0-4'")
-    p.add_argument("--seed", type=int, default=0, help="seed of random inputs and of cocotb (default 0)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of random inputs, of cocotb and of the random flow pattern (default 0)")
+    p.add_argument("--flow", choices=("always", "random"), default="random",
+                   help="bench flow control: 'random' (seeded idle input cycles and back-pressure on "
+                        "o_data/trace; latency at least the manifest's) or 'always' (inputs back to back, "
+                        "outputs always ready; latency must equal the manifest's) (default random)")
     p.add_argument("--waves", action="store_true", help="record a waveform of the whole run")
     p.add_argument("--timeout", type=float, default=None, help="wall-clock limit of the simulator run (seconds)")
     p.add_argument("--json", action="store_true",
@@ -43,10 +48,11 @@ def run(args: argparse.Namespace, out: Out) -> int:
 
         classes = parse_classes(args.classes)
     rep = verify_build(args.build, sim=args.sim, samples=args.samples, dataset=args.dataset,
-                       data_dir=args.data_dir, classes=classes, waves=args.waves, seed=args.seed,
+                       data_dir=args.data_dir, classes=classes, waves=args.waves, seed=args.seed, flow=args.flow,
                        timeout_s=args.timeout, progress=out.say if args.progress else None)
     out.say(f"simulator     {rep.simulator}")
     out.say(f"inputs        {rep.inputs}")
+    out.say(f"flow          {rep.flow}")
     out.say(f"samples       {rep.samples} x {rep.timesteps} steps")
     out.say(f"compared      {rep.values_compared} values, {rep.mismatches} mismatches")
     out.say(f"build         {rep.build_s:.2f} s{' (cached)' if rep.build_cached else ''}")

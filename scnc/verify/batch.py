@@ -78,6 +78,7 @@ def verify_batch(
     seed: int = 0,
     timeout_s: float | None = None,
     quick_build: bool = True,
+    flow: str = "random",
 ) -> BatchResult:
     """Compile ``graphs`` into one wrapper and verify each against :mod:`scnc.ref` in one run.
 
@@ -89,15 +90,17 @@ def verify_batch(
         Work folder: ``c<i>/`` (each core's build), ``scnc_batch.v``, ``batch.json``, results.
     inputs:
         Per graph, ``{"intensities": ...}`` or ``{"spikes": ...}`` (see :func:`scnc.verify.choose_inputs`).
-    sim, build_root, seed, timeout_s:
-        As in :func:`scnc.verify.verify_build` (``build_root`` default ``out_dir/builds``).
+    sim, build_root, seed, timeout_s, flow:
+        As in :func:`scnc.verify.verify_build` (``build_root`` default ``out_dir/builds``; each core
+        gets its own seeded flow pattern).
     quick_build:
         Verilator: compile the model's C++ without optimisation (:data:`VERILATOR_QUICK_ARGS`); small
         cores simulate fast anyway, and the compile of many cores is what a batch costs.
     """
     from scnc.rtl import compile_graph
-    from scnc.verify.verify import _run_with_env, bench_dir
+    from scnc.verify.verify import _run_with_env, bench_dir, flow_env
 
+    env = flow_env(flow, seed)
     if not graphs or len(graphs) != len(inputs):
         raise ConfigError(f"verify_batch needs one inputs dict per graph, got {len(graphs)} graphs, {len(inputs)} inputs")
     out = Path(out_dir)
@@ -128,7 +131,7 @@ def verify_batch(
 
     rr = _run_with_env(sim=sim, sources=[*sources, wrapper], toplevel=BATCH_TOP, module_dirs=[bench_dir()],
                        test_dir=out, build_root=Path(build_root) if build_root else out / "builds",
-                       results_xml=out / "results.xml", extra_env={"SCNC_BATCH": str(batch_json)},
+                       results_xml=out / "results.xml", extra_env={"SCNC_BATCH": str(batch_json), **env},
                        waves=False, seed=seed, timeout_s=timeout_s,
                        extra_build_args=VERILATOR_QUICK_ARGS if quick_build else ())
     results = []

@@ -31,9 +31,23 @@ from scnc.errors import ConfigError, DataError, IRError, ToolError
 from scnc.verify.cases import Case, make_case, save_case
 from scnc.verify.runner import RunResult, build_environ, run_cocotb, sim_build_args
 
-__all__ = ["VerifyReport", "verify_build", "choose_inputs", "bench_dir"]
+__all__ = ["VerifyReport", "verify_build", "choose_inputs", "bench_dir", "FLOWS", "flow_env"]
 
 _BENCH_MODULE = "scnc_bench"
+#: Flow-control patterns of the bench: ``"always"`` (input beats back to back, sinks always ready)
+#: and ``"random"`` (seeded idle cycles between input beats, back-pressure on ``o_data``/``trace``).
+FLOWS = ("always", "random")
+
+
+def flow_env(flow: str, seed: int) -> dict:
+    """The bench's environment for a flow pattern (``SCNC_FLOW``, ``SCNC_FLOW_SEED``); checks ``flow``."""
+    if flow not in FLOWS:
+        raise ConfigError(f"flow must be one of {', '.join(repr(f) for f in FLOWS)}, got {flow!r}")
+    if not isinstance(seed, int):
+        raise ConfigError(f"seed must be an integer, got {seed!r}")
+    return {"SCNC_FLOW": flow, "SCNC_FLOW_SEED": str(seed)}
+
+
 def bench_dir() -> Path:
     """The folder holding the cocotb bench modules (``sim/`` of the scnc source tree, or its installed copy)."""
     return sim_dir()
@@ -66,11 +80,14 @@ class VerifyReport:
     samples_per_s:
         Verified samples per second of simulation run time.
     latency_cycles:
-        Measured cycles per sample (first input beat to counts beat).
+        Measured cycles per sample (first input beat to counts beat); with ``flow="random"`` stalls
+        included, so at least the manifest's no-stall figure.
     results_json, junit_xml, waves_file:
         Paths of the bench's results, cocotb's JUnit XML and the waveform (``None`` unless kept).
     results:
         The bench's results JSON as a dict.
+    flow:
+        The bench's flow-control pattern (``"always"`` or ``"random"``).
     """
 
     ok: bool
@@ -92,6 +109,7 @@ class VerifyReport:
     junit_xml: Path
     waves_file: Path | None = None
     results: dict = field(default_factory=dict)
+    flow: str = "random"
 
     def summary(self) -> dict:
         """JSON-ready summary (what ``scnc verify --json`` prints)."""
@@ -105,6 +123,7 @@ class VerifyReport:
             "protocol": self.protocol,
             "simulator": self.simulator,
             "inputs": self.inputs,
+            "flow": self.flow,
             "build_s": round(self.build_s, 3),
             "build_cached": self.build_cached,
             "sim_s": round(self.sim_s, 3),
@@ -235,14 +254,16 @@ endmodule
 
 
 def _run_bench(*, sim: str, verilog: Path, manifest: dict, man_path: Path, case_path: Path, out_dir: Path,
-               build_root: Path, waves: bool, seed: int, timeout_s: float | None) -> tuple[RunResult, dict]:
+               build_root: Path, waves: bool, seed: int, timeout_s: float | None,
+               flow: str = "always") -> tuple[RunResult, dict]:
     results = out_dir / "results.json"
     with contextlib.suppress(FileNotFoundError):
         results.unlink()
     rr = _run_with_env(
         sim=sim, sources=[verilog], toplevel=manifest["top"], module_dirs=[bench_dir()], test_dir=out_dir,
         build_root=build_root, results_xml=out_dir / "results.xml",
-        extra_env={"SCNC_MANIFEST": str(man_path), "SCNC_CASE": str(case_path), "SCNC_RESULTS": str(results)},
+        extra_env={"SCNC_MANIFEST": str(man_path), "SCNC_CASE": str(case_path), "SCNC_RESULTS": str(results),
+                   **flow_env(flow, seed)},
         waves=waves, seed=seed, timeout_s=timeout_s,
     )
     if not results.is_file():
@@ -261,6 +282,7 @@ def verify_build(
     classes=None,
     waves: bool = False,
     seed: int = 0,
+    flow: str = "random",
     inputs: dict | None = None,
     reference=None,
     build_root: str | os.PathLike | None = None,
@@ -283,7 +305,12 @@ def verify_build(
         Record a waveform of the whole run. Without it, a mismatch triggers a re-run of the first
         diverging sample with waves, so a waveform is always kept for a failure.
     seed:
-        Seed of random inputs and of cocotb.
+        Seed of random inputs, of cocotb and of the ``random`` flow pattern.
+    flow:
+        ``"random"`` (default): seeded idle cycles between input beats and random back-pressure
+        (ready low, random hold times) on both outputs; the values must match bit for bit and each
+        latency be at least the no-stall figure. ``"always"``: input beats back to back, ``o_data``/``trace`` always ready; each sample's
+        latency must equal ``manifest.cycles.per_sample`` (cycle-exact schedule check).
     inputs:
         Explicit inputs, ``{"intensities": (B, n_in)}`` or ``{"spikes": (B, T, n_in)}``.
     reference:
@@ -313,6 +340,7 @@ def verify_build(
     build_dir = Path(build_dir)
     if sim not in ("verilator", "icarus"):
         raise ConfigError(f"sim must be 'verilator' or 'icarus', got {sim!r}")
+    flow_env(flow, seed)
     manifest, graph, verilog = _load_build(build_dir)
     ref_graph = graph if reference is None else reference
     out_dir = build_dir / "verify"
@@ -330,15 +358,15 @@ def verify_build(
     case_path = save_case(case, out_dir / "case.npz")
     say(f"reference: {case.samples} samples ({desc}), scnc.ref {ref_s:.2f} s")
 
-    say(f"simulating on {sim} ...")
+    say(f"simulating on {sim} (flow {flow}) ...")
     rr, res = _run_bench(sim=sim, verilog=verilog, manifest=manifest, man_path=build_dir / "manifest.json",
                          case_path=case_path, out_dir=out_dir, build_root=broot, waves=waves, seed=seed,
-                         timeout_s=timeout_s)
+                         timeout_s=timeout_s, flow=flow)
     waves_file = rr.waves_file if waves and rr.waves_file and rr.waves_file.is_file() else None
     if not res["ok"] and not waves:
         waves_file = _waves_of_first_divergence(sim=sim, verilog=verilog, manifest=manifest, build_dir=build_dir,
                                                 case=case, res=res, broot=broot, seed=seed, timeout_s=timeout_s,
-                                                say=say)
+                                                say=say, flow=flow)
     elif waves_file is not None:
         keep = out_dir / "waves" / waves_file.name
         keep.parent.mkdir(exist_ok=True)
@@ -365,11 +393,12 @@ def verify_build(
         junit_xml=rr.results_xml,
         waves_file=waves_file,
         results=res,
+        flow=flow,
     )
 
 
 def _waves_of_first_divergence(*, sim, verilog, manifest, build_dir, case: Case, res, broot, seed, timeout_s,
-                               say) -> Path | None:
+                               say, flow: str = "always") -> Path | None:
     """Re-run only the sample of the first divergence with waves; keep the file in verify/waves/."""
     first = res.get("first_divergence")
     b = int(first["sample"]) if first else 0
@@ -381,7 +410,7 @@ def _waves_of_first_divergence(*, sim, verilog, manifest, build_dir, case: Case,
     try:
         rr, _ = _run_bench(sim=sim, verilog=verilog, manifest=manifest, man_path=build_dir / "manifest.json",
                            case_path=sub_path, out_dir=wdir, build_root=broot, waves=True, seed=seed,
-                           timeout_s=timeout_s)
+                           timeout_s=timeout_s, flow=flow)
     except ToolError as exc:
         say(f"warning: the waveform re-run failed: {exc}")
         return None

@@ -8,48 +8,17 @@ stops answering ends the run; the results obtained so far are kept and reported.
 
 from __future__ import annotations
 
-import json
-import os
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-from ..errors import ConfigError, DataError, IRError
+from ..errors import ConfigError, DataError
+from ..rtl import load_build  # re-exported: the reader of a build folder lives with its writer
 from .host import Board, BoardError
 
 __all__ = ["HILReport", "load_build", "board_inputs", "stream_samples"]
-
-
-def load_build(build_dir: str | os.PathLike) -> tuple[dict, object]:
-    """``(manifest, quantized graph)`` of a build folder written by :func:`scnc.rtl.compile_graph`.
-
-    Raises
-    ------
-    ConfigError
-        No folder, no or unreadable ``manifest.json``.
-    IRError
-        The IR in ``ir/`` does not hash to the manifest's ``ir_hash``.
-    """
-    from ..ir import ir_hash, load_ir
-
-    d = Path(build_dir)
-    man_path = d / "manifest.json"
-    if not man_path.is_file():
-        raise ConfigError(f"{d} has no manifest.json: not a build folder written by scnc.rtl.compile_graph")
-    try:
-        manifest = json.loads(man_path.read_text())
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"{man_path}: not readable JSON ({exc})") from None
-    if "ir_hash" not in manifest:
-        raise ConfigError(f"{man_path}: field 'ir_hash' is missing")
-    graph = load_ir(d / "ir")
-    h = ir_hash(graph)
-    if h != manifest["ir_hash"]:
-        raise IRError(str(d / "ir"), "ir_hash", f"the IR hashes to {h[:16]}..., the manifest names {manifest['ir_hash'][:16]}...")
-    return manifest, graph
 
 
 def board_inputs(graph, *, samples: int, dataset: str = "digits", data_dir=None, classes=None,

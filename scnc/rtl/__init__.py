@@ -12,7 +12,7 @@ never imports :mod:`scnc.ref`: tests put the two side by side.
 """
 
 from .apc import APC, tree_sum
-from .compile import MANIFEST_FORMAT, build_manifest, compile_graph
+from .compile import MANIFEST_FORMAT, build_manifest, compile_graph, load_build
 from .encoder import InputEncoder
 from .layer import LayerEngine
 from .lint import WAIVERS
@@ -35,6 +35,7 @@ __all__ = [
     "build_manifest",
     "check_graph",
     "compile_graph",
+    "load_build",
     "input_cycles_per_step",
     "input_shape",
     "layer_plan",

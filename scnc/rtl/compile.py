@@ -19,7 +19,7 @@ from amaranth.lib.wiring import In
 
 from .. import __version__ as scnc_version
 from .._io import atomic_write_text, canonical_json
-from ..errors import ConfigError
+from ..errors import ConfigError, IRError
 from ..ir import ir_hash, save_ir
 from .lint import WAIVERS
 from .network import NetworkCore, check_graph, input_shape, output_layout, trace_layout
@@ -256,3 +256,43 @@ def compile_graph(graph, out_dir: str | os.PathLike, *, top_name: str = "scnc_co
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return manifest
+
+
+def load_build(build_dir: str | os.PathLike) -> tuple[dict, "object"]:
+    """Read a folder written by :func:`compile_graph`: ``(manifest, graph)``, checked.
+
+    Raises
+    ------
+    ConfigError
+        No such folder, no or unreadable ``manifest.json``, a field missing, or the Verilog file the
+        manifest names is missing.
+    IRError
+        The IR in ``ir/`` is malformed or does not hash to the manifest's ``ir_hash``.
+    """
+    import json
+
+    from ..ir import load_ir
+
+    d = Path(build_dir)
+    if not d.is_dir():
+        raise ConfigError(f"build folder {str(d)!r} does not exist: expected a folder with manifest.json "
+                          "written by scnc compile")
+    man_path = d / "manifest.json"
+    if not man_path.is_file():
+        raise ConfigError(f"{d} has no manifest.json: not a build folder written by scnc compile")
+    try:
+        manifest = json.loads(man_path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{man_path}: not readable JSON ({exc})") from None
+    for key in ("top", "files", "streams", "layers", "graph", "cycles", "ir_hash"):
+        if key not in manifest:
+            raise ConfigError(f"{man_path}: field {key!r} is missing")
+    verilog = manifest["files"].get("verilog") if isinstance(manifest["files"], dict) else None
+    if not verilog or not (d / verilog).is_file():
+        raise ConfigError(f"{man_path}: field 'files.verilog' must name the core's Verilog file in {d}, got {verilog!r}")
+    graph = load_ir(d / "ir")
+    digest = ir_hash(graph)
+    if digest != manifest["ir_hash"]:
+        raise IRError(str(d / "ir"), "ir_hash",
+                      f"the IR hashes to {digest[:16]}..., the manifest names {str(manifest['ir_hash'])[:16]}...")
+    return manifest, graph

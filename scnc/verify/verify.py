@@ -27,7 +27,7 @@ import numpy as np
 
 from scnc._io import atomic_write_text
 from scnc._resources import sim_dir
-from scnc.errors import ConfigError, DataError, IRError, ToolError
+from scnc.errors import ConfigError, DataError, ToolError
 from scnc.verify.cases import Case, make_case, save_case
 from scnc.verify.runner import RunResult, build_environ, run_cocotb, sim_build_args
 
@@ -134,31 +134,6 @@ class VerifyReport:
             "junit_xml": str(self.junit_xml),
             "waves_file": str(self.waves_file) if self.waves_file else None,
         }
-
-
-def _load_build(build_dir: Path):
-    from scnc.ir import ir_hash, load_ir
-
-    if not build_dir.is_dir():
-        raise ConfigError(f"build folder {str(build_dir)!r} does not exist (make one with scnc.rtl.compile_graph)")
-    man_path = build_dir / "manifest.json"
-    if not man_path.is_file():
-        raise ConfigError(f"{build_dir} has no manifest.json: not a build folder written by scnc.rtl.compile_graph")
-    try:
-        manifest = json.loads(man_path.read_text())
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"{man_path}: not readable JSON ({exc})") from None
-    for key in ("top", "files", "streams", "layers", "graph", "cycles", "ir_hash"):
-        if key not in manifest:
-            raise ConfigError(f"{man_path}: field {key!r} is missing")
-    verilog = build_dir / manifest["files"]["verilog"]
-    if not verilog.is_file():
-        raise ConfigError(f"{build_dir}: the Verilog file {manifest['files']['verilog']!r} named by the manifest is missing")
-    graph = load_ir(build_dir / "ir")
-    if ir_hash(graph) != manifest["ir_hash"]:
-        raise IRError(str(build_dir / "ir"), "ir_hash",
-                      f"the IR hashes to {ir_hash(graph)[:16]}..., the manifest names {manifest['ir_hash'][:16]}...")
-    return manifest, graph, verilog
 
 
 def choose_inputs(graph, *, samples: int, dataset: str | None = "digits", data_dir=None, classes=None,
@@ -341,7 +316,10 @@ def verify_build(
     if sim not in ("verilator", "icarus"):
         raise ConfigError(f"sim must be 'verilator' or 'icarus', got {sim!r}")
     flow_env(flow, seed)
-    manifest, graph, verilog = _load_build(build_dir)
+    from scnc.rtl import load_build
+
+    manifest, graph = load_build(build_dir)
+    verilog = build_dir / manifest["files"]["verilog"]
     ref_graph = graph if reference is None else reference
     out_dir = build_dir / "verify"
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,7 @@ from scnc.verify.runner import CaseResult, RunResult, build_key, parse_results_x
 from scnc.verify.scoreboard import Comparison, Divergence, compare
 from scnc.verify.tools import SimTool, describe_tools, find_icarus, find_simulator, find_verilator
 from scnc.verify.runner import ICARUS_ARGS, ccache_environ
-from scnc.verify.verify import VerifyReport, bench_dir, choose_inputs, verify_build
+from scnc.verify.verify import FLOWS, VerifyReport, bench_dir, choose_inputs, flow_env, verify_build
 
 __all__ = [
     "SimTool",
@@ -44,4 +44,6 @@ __all__ = [
     "verify_batch",
     "batch_wrapper",
     "lint_verilog",
+    "FLOWS",
+    "flow_env",
 ]

@@ -13,9 +13,11 @@ pytestmark = pytest.mark.sim
 
 
 @pytest.mark.skipif(shutil.which("iverilog") is None, reason="needs Icarus Verilog (apt-get install -y iverilog)")
-def test_demo_runs_every_stage(tmp_path, capsys):
+def test_demo_runs_every_stage(tmp_path, monkeypatch, capsys):
+    # a relative output folder, as in the README (the simulators run in other folders)
+    monkeypatch.chdir(tmp_path)
     out = tmp_path / "demo"
-    code = main(["demo", "-o", str(out), "--epochs", "2", "--hidden", "16", "--timesteps", "6",
+    code = main(["demo", "-o", "demo", "--epochs", "2", "--hidden", "16", "--timesteps", "6",
                  "--verify-samples", "2", "--sim", "icarus", "--no-progress", "--json"])
     captured = capsys.readouterr()
     assert code == 0, captured.err

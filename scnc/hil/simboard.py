@@ -146,7 +146,7 @@ class SimBoard:
                  progress: Callable[[str], None] | None = None) -> None:
         if sim not in ("verilator", "icarus"):
             raise ConfigError(f"sim must be 'verilator' or 'icarus', got {sim!r}")
-        self.build_dir = Path(build_dir)
+        self.build_dir = Path(build_dir).resolve()  # the runner works in other folders
         man_path = self.build_dir / "manifest.json"
         if not man_path.is_file():
             raise ConfigError(f"{self.build_dir} has no manifest.json: not a build folder written by scnc.rtl.compile_graph")
@@ -155,8 +155,8 @@ class SimBoard:
             raise ConfigError(f"{self.build_dir} is a trace build; the board needs one compiled with trace=False")
         self.sim = sim
         self.cycles_per_bit = cycles_per_bit
-        self.work_dir = Path(work_dir) if work_dir is not None else self.build_dir / "hil"
-        self.build_root = Path(build_root) if build_root is not None else self.work_dir / "builds"
+        self.work_dir = Path(work_dir).resolve() if work_dir is not None else self.build_dir / "hil"
+        self.build_root = Path(build_root).resolve() if build_root is not None else self.work_dir / "builds"
         self.timeout_s = timeout_s
         self.connect_timeout_s = float(connect_timeout_s)
         self._say = progress or (lambda _s: None)

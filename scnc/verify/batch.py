@@ -103,7 +103,7 @@ def verify_batch(
     env = flow_env(flow, seed)
     if not graphs or len(graphs) != len(inputs):
         raise ConfigError(f"verify_batch needs one inputs dict per graph, got {len(graphs)} graphs, {len(inputs)} inputs")
-    out = Path(out_dir)
+    out = Path(out_dir).resolve()  # the runner works in other folders: no relative paths
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     manifests, sources = [], []

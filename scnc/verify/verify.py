@@ -312,7 +312,7 @@ def verify_build(
         No usable simulator, the build failed, or the simulator died.
     """
     say = progress or (lambda _s: None)
-    build_dir = Path(build_dir)
+    build_dir = Path(build_dir).resolve()  # the runner works in other folders: no relative paths
     if sim not in ("verilator", "icarus"):
         raise ConfigError(f"sim must be 'verilator' or 'icarus', got {sim!r}")
     flow_env(flow, seed)

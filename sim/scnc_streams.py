@@ -93,7 +93,26 @@ class StreamDriver:
         return got
 
 
-class StreamMonitor:
+class _BeatCollector:
+    """What every sink-side recorder shares: ``beats``/``times`` and waiting for a count of beats."""
+
+    def __init__(self) -> None:
+        self.beats: list[int] = []
+        self.times: list[int] = []
+        self._new = Event()
+
+    async def wait_for(self, count: int, *, timeout_ns: int, what: str) -> None:
+        """Wait until ``count`` beats arrived; :class:`HandshakeTimeout` if none arrives for ``timeout_ns``."""
+        while len(self.beats) < count:
+            self._new.clear()
+            try:
+                await with_timeout(self._new.wait(), timeout_ns, "ns")
+            except SimTimeoutError:
+                raise HandshakeTimeout(
+                    f"{what}: no beat for {timeout_ns} ns, {len(self.beats)} of {count} received") from None
+
+
+class StreamMonitor(_BeatCollector):
     """Sink-side observer: records every beat that moves (``valid & ready`` at a rising edge).
 
     The sink's ``ready`` is tied high by the bench; the monitor only watches. ``times`` holds the
@@ -102,10 +121,8 @@ class StreamMonitor:
 
     def __init__(self, clk, valid, ready, payload, *, period_ns: int) -> None:
         self.clk, self.valid, self.ready, self.payload = clk, valid, ready, payload
+        super().__init__()
         self.period_ns = int(period_ns)
-        self.beats: list[int] = []
-        self.times: list[int] = []
-        self._new = Event()
 
     async def run(self) -> None:
         """Collect beats forever (start with ``cocotb.start_soon``)."""
@@ -124,18 +141,9 @@ class StreamMonitor:
                 await RisingEdge(clk)
                 await ReadOnly()
 
-    async def wait_for(self, count: int, *, timeout_ns: int, what: str) -> None:
-        """Wait until ``count`` beats arrived; :class:`HandshakeTimeout` if none arrives for ``timeout_ns``."""
-        while len(self.beats) < count:
-            self._new.clear()
-            try:
-                await with_timeout(self._new.wait(), timeout_ns, "ns")
-            except SimTimeoutError:
-                raise HandshakeTimeout(
-                    f"{what}: no beat for {timeout_ns} ns, {len(self.beats)} of {count} received") from None
 
 
-class StreamSink:
+class StreamSink(_BeatCollector):
     """Sink side with back-pressure: drives ``ready`` by random hold times, records every beat that moves.
 
     ``ready`` is written at falling edges; ``valid`` and ``payload`` are read in the ReadOnly phase
@@ -169,12 +177,10 @@ class StreamSink:
                  phase_ns: int = 0) -> None:
         self.clk, self.valid, self.ready, self.payload = clk, valid, ready, payload
         self.period_ns, self.phase_ns = int(period_ns), int(phase_ns)
+        super().__init__()
         self.hold = hold
-        self.beats: list[int] = []
-        self.times: list[int] = []
         self.ready_low_cycles = 0
         self.stalls = 0
-        self._new = Event()
 
     def _next_rise(self) -> int:
         t, p = int(get_sim_time("ns")), self.period_ns
@@ -215,12 +221,3 @@ class StreamSink:
                 left = max(1, int(self.hold(True)))
                 after_low = True
 
-    async def wait_for(self, count: int, *, timeout_ns: int, what: str) -> None:
-        """Wait until ``count`` beats arrived; :class:`HandshakeTimeout` if none arrives for ``timeout_ns``."""
-        while len(self.beats) < count:
-            self._new.clear()
-            try:
-                await with_timeout(self._new.wait(), timeout_ns, "ns")
-            except SimTimeoutError:
-                raise HandshakeTimeout(
-                    f"{what}: no beat for {timeout_ns} ns, {len(self.beats)} of {count} received") from None

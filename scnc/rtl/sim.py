@@ -143,21 +143,18 @@ def simulate(
             if cycle[0] > max_cycles:
                 raise DataError(f"simulation did not finish within {max_cycles} cycles")
 
-    async def out_monitor(ctx):
-        while True:
-            r = 1 if p >= 1.0 or rng.random() < p else 0
-            ctx.set(dut.o_data.ready, r)
-            _, _, valid, payload = await ctx.tick().sample(dut.o_data.valid, dut.o_data.payload.as_value())
-            if valid and r:
-                out_beats.append(int(payload))
+    def sink(stream, beats: list):
+        """A testbench that offers ``ready`` with probability ``p`` and records the beats that move."""
 
-    async def trace_monitor(ctx):
-        while True:
-            r = 1 if p >= 1.0 or rng.random() < p else 0
-            ctx.set(dut.trace.ready, r)
-            _, _, valid, payload = await ctx.tick().sample(dut.trace.valid, dut.trace.payload.as_value())
-            if valid and r:
-                trace_beats.append(int(payload))
+        async def monitor(ctx):
+            while True:
+                r = 1 if p >= 1.0 or rng.random() < p else 0
+                ctx.set(stream.ready, r)
+                _, _, valid, payload = await ctx.tick().sample(stream.valid, stream.payload.as_value())
+                if valid and r:
+                    beats.append(int(payload))
+
+        return monitor
 
     async def status(ctx):
         async for _, _, st, dn in ctx.tick().sample(dut.start, dut.done):
@@ -170,10 +167,10 @@ def simulate(
     sim = Simulator(dut)
     sim.add_clock(1e-8)
     sim.add_testbench(drive)
-    sim.add_testbench(out_monitor, background=True)
+    sim.add_testbench(sink(dut.o_data, out_beats), background=True)
     sim.add_testbench(status, background=True)
     if trace:
-        sim.add_testbench(trace_monitor, background=True)
+        sim.add_testbench(sink(dut.trace, trace_beats), background=True)
     sim.run()
 
     # ---- decode -----------------------------------------------------------------------------

@@ -6,13 +6,29 @@ import hashlib
 import io
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
 
-__all__ = ["atomic_write_bytes", "atomic_write_text", "canonical_json", "hash_arrays", "npz_bytes"]
+__all__ = [
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "canonical_json",
+    "hash_arrays",
+    "npz_bytes",
+    "read_json",
+    "JSONLimitError",
+    "MAX_JSON_BYTES",
+    "MAX_JSON_DEPTH",
+]
+
+#: Largest JSON file (sidecar, ir.json, manifest.json) scnc reads, in bytes. Real ones are < 1 MiB.
+MAX_JSON_BYTES = 64 << 20
+#: Deepest nesting of arrays/objects scnc reads; its own files nest fewer than 10 levels.
+MAX_JSON_DEPTH = 64
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
@@ -84,3 +100,62 @@ def npz_bytes(arrays: Mapping[str, np.ndarray]) -> bytes:
             info.external_attr = 0o644 << 16
             zf.writestr(info, member.getvalue())
     return buf.getvalue()
+
+
+class JSONLimitError(ValueError):
+    """A JSON document is larger or deeper than scnc reads, or not valid JSON (message says which)."""
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def _json_depth(text: str) -> int:
+    """Deepest nesting of ``[``/``{`` in ``text``, outside strings (linear, no recursion)."""
+    depth = deepest = 0
+    for m in _JSON_BRACKET.finditer(_JSON_STRING.sub("", text)):
+        if m.group() in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+def read_json(
+    path: str | os.PathLike, *, max_bytes: int = MAX_JSON_BYTES, max_depth: int = MAX_JSON_DEPTH
+) -> Any:
+    """Read a JSON file scnc wrote (or a user edited), refusing what could exhaust memory or the stack.
+
+    The size is checked from the file's metadata before it is read; the nesting depth by a linear
+    scan before parsing (Python's parser recurses and would raise ``RecursionError``). A UTF-8 byte
+    order mark is accepted. ``NaN``/``Infinity`` literals are refused (scnc never writes them).
+
+    Raises
+    ------
+    FileNotFoundError, IsADirectoryError, PermissionError
+        As ``open`` raises them.
+    JSONLimitError
+        Too large, too deep, not UTF-8, or not valid JSON; the message says which (callers wrap it
+        into their own error naming the file).
+    """
+    path = Path(path)
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise JSONLimitError(f"is {size} bytes; scnc reads JSON files of at most {max_bytes} bytes")
+    raw = path.read_bytes()[: max_bytes + 1]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise JSONLimitError(f"is not UTF-8 text ({e.reason} at byte {e.start})") from None
+    depth = _json_depth(text)
+    if depth > max_depth:
+        raise JSONLimitError(f"nests {depth} levels deep; scnc reads JSON nested at most {max_depth} levels")
+
+    def _no_constants(name: str) -> Any:
+        raise JSONLimitError(f"holds {name}, which is not valid JSON")
+
+    try:
+        return json.loads(text, parse_constant=_no_constants)
+    except json.JSONDecodeError as e:
+        raise JSONLimitError(f"is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None

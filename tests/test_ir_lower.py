@@ -87,7 +87,7 @@ def test_from_checkpoint_carries_provenance_and_labels():
 
 
 def test_from_real_checkpoint():
-    transfer = pytest.importorskip("scnc.transfer")
+    from scnc import transfer
     net = Network.dense([4, 3, 2], seed=2)
     try:
         ckpt = transfer.SNNCheckpoint.from_network(net)

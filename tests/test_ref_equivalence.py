@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from hw_naive import run_naive, sng_values
-from ir_strategies import GraphShape, build_graph, graph_shapes, random_inputs
+from support.hw_naive import run_naive, sng_values
+from support.ir_strategies import GraphShape, build_graph, graph_shapes, random_inputs
 from scnc import ref
 from scnc.sc import LFSRSpec, SobolSpec, VdcSpec, sequence
 

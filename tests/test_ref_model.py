@@ -5,11 +5,13 @@ from __future__ import annotations
 import warnings
 from dataclasses import replace
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 
-from ir_strategies import GraphShape, build_graph, graph_shapes, random_inputs
+from support.ir_strategies import GraphShape, build_graph, graph_shapes, random_inputs
 from scnc import ref
 from scnc.errors import DataError, IRError
 from scnc.ref import model as ref_model
@@ -127,33 +129,65 @@ def _with_quant(graph, **changes):
     return graph.replace_node(layer.name, replace(layer, quant=replace(layer.quant, **changes)))
 
 
-def test_graph_validation_names_the_field() -> None:
+def _with_leak(graph, **changes):
+    layer = graph.layers[0]
+    return _with_quant(graph, leak=replace(layer.quant.leak, **changes))
+
+
+#: One broken graph per IR rule (a builder, since some break at construction) and the field named.
+_BROKEN = [
+    (lambda g: replace(g, level="float"), "hardware"),
+    (lambda g: replace(g, level="halfway"), "level"),
+    (lambda g: replace(g, hardware=None), "hardware"),
+    (lambda g: _with_quant(g, weight_q=np.full((3, 2), 4, np.int32)), "weight_q"),
+    (lambda g: _with_quant(g, weight_q=np.zeros((2, 2), np.int32)), "weight_q"),
+    (lambda g: _with_quant(g, weight_bits=4), "weight_bits"),
+    (lambda g: _with_quant(g, compare_shift=0), "compare_shift"),
+    (lambda g: _with_quant(g, threshold_q=np.zeros(2, np.int32)), "threshold_q"),
+    (lambda g: _with_quant(g, threshold_q=np.full(2, 40, np.int32)), "threshold_q"),
+    (lambda g: _with_quant(g, bias_q=np.zeros(3, np.int32)), "bias_q"),
+    (lambda g: _with_leak(g, beta_q=np.full(2, 9, np.int32)), "beta_q"),
+    (lambda g: _with_leak(g, rounding=8), "rounding"),
+    (lambda g: _with_quant(g, membrane_bits=33), "membrane_bits"),
+    (lambda g: _with_quant(g, membrane_bits=64), "membrane_bits"),
+    (lambda g: _with_quant(g, reset="hold"), "reset"),
+    (lambda g: _with_quant(g, leak="exp"), "leak"),
+    (lambda g: _with_quant(g, synapse_sngs=()), "synapse_sngs"),
+    (lambda g: _with_leak(g, beta_sng=None), "beta_sng"),
+    (lambda g: _with_quant(g, synapse_sngs=(g.input.quant.sngs[0],)), "synapse_sngs"),  # 4-bit spec, L = 8
+    (lambda g: replace(g, timesteps=0), "timesteps"),
+    (lambda g: g.replace_node("output", replace(g.output, count_bits=1)), "count_bits"),
+    (lambda g: g.replace_node("output", replace(g.output, source="input")), "source"),
+    (lambda g: g.replace_node("input", replace(g.input, quant=None)), "quant"),
+    (lambda g: g.replace_node("input", replace(g.input, quant=replace(g.input.quant, sngs=()))), "sngs"),
+    (lambda g: g.replace_node("input", replace(g.input, quant=replace(g.input.quant, input_bits=17))), "input_bits"),
+]
+
+
+@pytest.mark.parametrize("backend", ["ref", "rtl"])
+@pytest.mark.parametrize("break_graph, field", _BROKEN, ids=[f for _, f in _BROKEN])
+def test_the_ir_validator_refuses_a_planted_drift(backend, break_graph, field, tmp_path) -> None:
+    """Each broken rule is refused naming the field, by the IR (graph types or the one validator),
+    never by a check of the backend's own: ref and rtl read only validated graphs."""
+    from scnc.rtl import compile_graph
+
     g = build_graph(GraphShape(sizes=(3, 2), stream_length=8, weight_bits=2, membrane_bits=6))
-    cases = [
-        (replace(g, level="float"), "level"),
-        (replace(g, hardware=None), "hardware"),
-        (_with_quant(g, weight_q=np.full((3, 2), 4, np.int32)), "weight_q"),
-        (_with_quant(g, weight_q=np.zeros((2, 2), np.int32)), "weight_q"),
-        (_with_quant(g, weight_bits=4), "weight_bits"),
-        (_with_quant(g, threshold_q=np.zeros(2, np.int32)), "threshold_q"),
-        (_with_quant(g, threshold_q=np.full(2, 40, np.int32)), "threshold_q"),
-        (_with_quant(g, bias_q=np.zeros(3, np.int32)), "bias_q"),
-        (_with_quant(g, beta_q=np.full(2, 9, np.int32)), "beta_q"),
-        (_with_quant(g, membrane_bits=64), "membrane_bits"),
-        (_with_quant(g, reset="hold"), "reset"),
-        (_with_quant(g, leak="exp"), "leak"),
-        (_with_quant(g, synapse_sngs=()), "synapse_sngs"),
-        (_with_quant(g, beta_sng=None), "beta_sng"),
-        (_with_quant(g, synapse_sngs=(g.input.quant.sngs[0],)), "synapse_sngs"),  # 4-bit spec, L = 8
-        (replace(g, timesteps=0), "timesteps"),
-        (g.replace_node("output", replace(g.output, count_bits=1)), "count_bits"),
-        (g.replace_node("output", replace(g.output, source="input")), "source"),
-        (g.replace_node("input", replace(g.input, quant=None)), "quant"),
-        (g.replace_node("input", replace(g.input, quant=replace(g.input.quant, sngs=()))), "sngs"),
-    ]
-    for bad, field in cases:
-        with pytest.raises(IRError, match=field):
-            ref.run(bad, intensities=np.zeros((1, 3), int))
+    run = (lambda bad: ref.run(bad, intensities=np.zeros((1, 3), int))) if backend == "ref" else (
+        lambda bad: compile_graph(bad, tmp_path / "build"))
+    with pytest.raises(IRError, match=field) as info:
+        run(break_graph(g))
+    raised_in = Path(str(info.traceback[-1].path))
+    assert raised_in.parent.name in ("passes", "ir") and raised_in.parent.parent.name in ("ir", "scnc"), raised_in
+    assert not (tmp_path / "build").exists()
+
+
+def test_a_backend_limit_is_its_own_error_naming_the_node() -> None:
+    from scnc.ref import BackendLimitError, MAX_MEMBRANE_BITS
+    from scnc.ir.options import MAX_MEMBRANE_BITS as IR_MAX
+
+    # every membrane the IR accepts fits the reference model's int64 arithmetic
+    assert IR_MAX < MAX_MEMBRANE_BITS
+    assert issubclass(BackendLimitError, IRError)
 
 
 def test_fixed_encoding_needs_no_sngs_and_matches_exact_sc() -> None:

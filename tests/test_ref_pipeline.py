@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hw_naive import run_naive
+from support.hw_naive import run_naive
 from scnc import ref
 
-ir = pytest.importorskip("scnc.ir")
-network = pytest.importorskip("scnc.snn.network")
+from scnc import ir
+from scnc.snn import network
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from ir_strategies import GraphShape, build_graph
+from support.ir_strategies import GraphShape, build_graph
 from scnc.errors import ConfigError, IRError, ToolError
 from scnc.ir import ir_hash, load_ir
 from scnc.rtl import WAIVERS, compile_graph, sample_cycles, step_cycles
@@ -73,7 +73,7 @@ def test_replaces_existing_only_when_complete(graph, tmp_path) -> None:
 
 
 def test_rejects_float_graph(graph, tmp_path) -> None:
-    with pytest.raises(IRError, match="quantized"):
+    with pytest.raises(IRError, match="float graph"):
         compile_graph(replace(graph, level="float"), tmp_path / "f")
 
 

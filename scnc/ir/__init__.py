@@ -19,6 +19,8 @@ from .graph import (
     OutputNode,
     QuantInput,
     QuantLIF,
+    SCLeak,
+    ShiftLeak,
 )
 from .lower import from_checkpoint, from_network
 from .options import QuantizationWarning, QuantOptions
@@ -35,7 +37,8 @@ from .passes import (
 )
 from .pipeline import STAGES, quantize
 from .serialize import ir_hash, load_ir, save_ir
-from .show import estimated_cycles_per_step, summary
+from .schedule import layer_plan, sample_cycles, step_cycles
+from .show import summary
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -45,6 +48,8 @@ __all__ = [
     "QuantInput",
     "DenseLIFNode",
     "QuantLIF",
+    "SCLeak",
+    "ShiftLeak",
     "OutputNode",
     "HardwareParams",
     "from_network",
@@ -66,5 +71,7 @@ __all__ = [
     "load_ir",
     "ir_hash",
     "summary",
-    "estimated_cycles_per_step",
+    "layer_plan",
+    "step_cycles",
+    "sample_cycles",
 ]

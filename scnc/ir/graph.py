@@ -9,17 +9,22 @@ The exact arithmetic a quantized graph denotes is written in ``docs/hardware.md`
 
 Nodes are connected by name (``source``); today the graph is a chain
 ``InputNode -> DenseLIFNode* -> OutputNode``, and new node kinds (conv, delays, recurrent) slot in
-as further dataclasses with their own ``source`` links.
+as further dataclasses with their own ``source`` links (``docs/architecture.md``).
+
+Variants are enums (:mod:`scnc.kinds`) and, where a variant carries its own data, tagged dataclasses:
+the leak of a quantized layer is an :class:`SCLeak` or a :class:`ShiftLeak`, each holding only its own
+fields, and every stage dispatches on the type.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal, Union
+from typing import Any, ClassVar, Literal, Union
 
 import numpy as np
 
 from ..errors import IRError
+from ..kinds import Encoding, InputCoding, LeakKind, Level, ResetMode, SNGKind, parse
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -27,17 +32,24 @@ __all__ = [
     "QuantInput",
     "DenseLIFNode",
     "QuantLIF",
+    "SCLeak",
+    "ShiftLeak",
+    "Leak",
     "OutputNode",
     "HardwareParams",
     "Graph",
     "Node",
 ]
 
-SCHEMA_VERSION = 1
-LEVELS = ("float", "quantized")
-ENCODINGS = ("sc", "fixed")
-SNG_KINDS = ("vdc", "lfsr", "sobol")
-LEAK_KINDS = ("sc", "shift")
+SCHEMA_VERSION = 2
+
+
+def _coerce(obj: object, field: str, enum: type, where: str) -> None:
+    """Store ``enum(value)`` in a frozen dataclass field, or raise IRError naming it."""
+    try:
+        object.__setattr__(obj, field, parse(enum, getattr(obj, field), field))
+    except ValueError as e:
+        raise IRError(where, field, str(e)) from None
 
 # An SNG spec is one of scnc.sc's frozen dataclasses (VdcSpec, LFSRSpec, SobolSpec). The IR only
 # stores them; it never interprets them (that is scnc.sc's job).
@@ -64,10 +76,15 @@ class HardwareParams:
     """
 
     stream_length: int
-    encoding: Literal["sc", "fixed"] = "sc"
-    sng: Literal["vdc", "lfsr", "sobol"] = "vdc"
-    input_sng: Literal["vdc", "lfsr", "sobol"] = "vdc"
+    encoding: Encoding = Encoding.SC
+    sng: SNGKind = SNGKind.VDC
+    input_sng: SNGKind = SNGKind.VDC
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        _coerce(self, "encoding", Encoding, "hardware")
+        _coerce(self, "sng", SNGKind, "hardware")
+        _coerce(self, "input_sng", SNGKind, "hardware")
 
     @property
     def stream_bits(self) -> int:
@@ -78,11 +95,6 @@ class HardwareParams:
         L = self.stream_length
         if not (isinstance(L, int) and 2 <= L <= 1 << 16 and L & (L - 1) == 0):
             raise IRError("hardware", "stream_length", f"must be a power of two in 2..65536, got {L!r}")
-        if self.encoding not in ENCODINGS:
-            raise IRError("hardware", "encoding", f"must be one of {ENCODINGS}, got {self.encoding!r}")
-        for f in ("sng", "input_sng"):
-            if getattr(self, f) not in SNG_KINDS:
-                raise IRError("hardware", f, f"must be one of {SNG_KINDS}, got {getattr(self, f)!r}")
 
 
 @dataclass(frozen=True)
@@ -96,9 +108,12 @@ class QuantInput:
     ``coding == "spikes"``: the core receives the spike vector of every time step.
     """
 
-    coding: Literal["rate", "spikes"]
+    coding: InputCoding
     input_bits: int = 0
     sngs: tuple = ()
+
+    def __post_init__(self) -> None:
+        _coerce(self, "coding", InputCoding, "input")
 
 
 @dataclass(frozen=True)
@@ -109,6 +124,46 @@ class InputNode:
     size: int
     encoder: dict = field(default_factory=dict)
     quant: QuantInput | None = None
+
+
+@dataclass(frozen=True)
+class SCLeak:
+    """The leak ``v * beta`` with beta an SC value (``docs/hardware.md`` section 3).
+
+    Members
+    -------
+    beta_q:
+        int32 ``(n_out,)`` in ``[0, L]``: beta in units of ``1/L``.
+    beta_sng:
+        Cycle-rate SNG whose window count ``C_t = cnt(t, beta_q)`` multiplies the membrane (encoding
+        ``sc``); the fixed encoding uses ``C = beta_q`` itself.
+    dither_sng:
+        Step-rate SNG (``log2 L`` bits, index ``t``) giving the rounding dither ``d_t`` (encoding ``sc``).
+    rounding:
+        The dither of the fixed encoding, a constant (``L / 2``: round half up), 0..L-1.
+    """
+
+    beta_q: np.ndarray
+    beta_sng: SNGSpec | None = None
+    dither_sng: SNGSpec | None = None
+    rounding: int = 0
+
+    kind: ClassVar[LeakKind] = LeakKind.SC
+    #: Hardware multipliers (membrane x count) one engine needs for this leak.
+    multipliers: ClassVar[int] = 1
+
+
+@dataclass(frozen=True)
+class ShiftLeak:
+    """The leak ``v - (v >> k)``, i.e. beta = ``1 - 2^-k`` exactly; ``shift`` is int32 ``(n_out,)``, k >= 0."""
+
+    shift: np.ndarray
+
+    kind: ClassVar[LeakKind] = LeakKind.SHIFT
+    multipliers: ClassVar[int] = 0
+
+
+Leak = Union[SCLeak, ShiftLeak]
 
 
 @dataclass(frozen=True)
@@ -124,9 +179,11 @@ class QuantLIF:
         ``m = |q| << (log2 L - w)``; a full window of an exact SNG counts ``m`` ones.
     bias_q:
         int32 ``(n_out,)``, added once per time step (accumulator units).
+    compare_shift:
+        ``log2 L - w``: the comparator threshold of synapse ``(j, i)`` is
+        ``m = |q| << compare_shift`` (:attr:`comparator_q`).
     leak:
-        ``"sc"``: ``beta_q`` (int32 ``(n_out,)`` in [0, L]) is an SC stream through ``beta_sng``;
-        ``"shift"``: ``leak_shift`` (int32 ``(n_out,)``, k >= 0) gives ``v - (v >> k)``.
+        :class:`SCLeak` or :class:`ShiftLeak`.
     threshold_q:
         int32 ``(n_out,)``, >= 1 (accumulator units).
     reset:
@@ -142,33 +199,32 @@ class QuantLIF:
         P_n, neurons processed per cycle (they share the stream values).
     synapse_sngs:
         ``P_i`` cycle-rate SNG specs, each ``log2 L`` bits wide, indexed by ``c = t*L + k``.
-    beta_sng:
-        Cycle-rate SNG of the leak stream (``leak == "sc"``), or ``None``.
-    dither_sng:
-        Step-rate SNG (``log2 L`` bits, index ``t``) giving the stochastic-rounding dither of the
-        leak: present when ``leak == "sc"``; unused (and may be ``None``) when the encoding is
-        ``"fixed"``, which rounds half up instead.
     overflow_free:
         True when the bounds pass proved the membrane can never saturate.
     """
 
     weight_bits: int
     weight_q: np.ndarray
+    compare_shift: int
     bias_q: np.ndarray
-    leak: Literal["sc", "shift"]
-    beta_q: np.ndarray
-    leak_shift: np.ndarray
+    leak: Leak
     threshold_q: np.ndarray
-    reset: Literal["subtract", "zero"]
+    reset: ResetMode
     membrane_bits: int
     current_bits: int
     scale: float
     parallel_inputs: int
     parallel_neurons: int
     synapse_sngs: tuple
-    beta_sng: SNGSpec | None
-    dither_sng: SNGSpec | None
     overflow_free: bool = False
+
+    def __post_init__(self) -> None:
+        _coerce(self, "reset", ResetMode, "layer")
+
+    @property
+    def comparator_q(self) -> np.ndarray:
+        """int64 ``(n_in, n_out)``: ``m = |q| << compare_shift``, the window count of an exact SNG."""
+        return np.abs(np.asarray(self.weight_q, dtype=np.int64)) << int(self.compare_shift)
 
     @property
     def membrane_min(self) -> int:
@@ -193,8 +249,11 @@ class DenseLIFNode:
     bias: np.ndarray
     beta: np.ndarray
     threshold: np.ndarray
-    reset: Literal["subtract", "zero"] = "subtract"
+    reset: ResetMode = ResetMode.SUBTRACT
     quant: QuantLIF | None = None
+
+    def __post_init__(self) -> None:
+        _coerce(self, "reset", ResetMode, self.name)
 
     @property
     def n_in(self) -> int:
@@ -234,10 +293,13 @@ class Graph:
 
     nodes: tuple
     timesteps: int
-    level: Literal["float", "quantized"] = "float"
+    level: Level = Level.FLOAT
     hardware: HardwareParams | None = None
     provenance: dict = field(default_factory=dict)
     passes: tuple = ()
+
+    def __post_init__(self) -> None:
+        _coerce(self, "level", Level, "graph")
 
     # ---- navigation -------------------------------------------------------------------------
     @property

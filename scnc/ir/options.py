@@ -8,10 +8,9 @@ naming the option and what was expected.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Literal
 
 from ..errors import ConfigError
-from .graph import ENCODINGS, LEAK_KINDS, SNG_KINDS
+from ..kinds import StrEnum, Calibration, Encoding, InputCoding, LeakKind, SNGKind, choices, parse
 
 __all__ = [
     "QuantOptions",
@@ -22,8 +21,8 @@ __all__ = [
     "MAX_INPUT_BITS",
 ]
 
-INPUT_CODINGS = ("rate", "spikes")
-CALIBRATIONS = ("max", "mse")
+INPUT_CODINGS = choices(InputCoding)
+CALIBRATIONS = choices(Calibration)
 #: Widest membrane register the bounds pass will choose (bits); wider proven ranges saturate.
 MAX_MEMBRANE_BITS = 32
 #: Widest input intensity (bits).
@@ -80,15 +79,15 @@ class QuantOptions:
 
     stream_length: int = 64
     weight_bits: int | None = None
-    sng: Literal["vdc", "lfsr", "sobol"] = "vdc"
-    input_sng: Literal["vdc", "lfsr", "sobol"] = "vdc"
-    encoding: Literal["sc", "fixed"] = "sc"
-    leak: Literal["sc", "shift"] = "sc"
-    input_coding: Literal["rate", "spikes"] = "rate"
+    sng: SNGKind = SNGKind.VDC
+    input_sng: SNGKind = SNGKind.VDC
+    encoding: Encoding = Encoding.SC
+    leak: LeakKind = LeakKind.SC
+    input_coding: InputCoding = InputCoding.RATE
     input_bits: int = 8
     parallel_inputs: int = 8
     parallel_neurons: int = 2
-    calibration: Literal["max", "mse"] = "max"
+    calibration: Calibration = Calibration.MAX
     seed: int = 0
     membrane_bits: int | None = None
 
@@ -103,17 +102,18 @@ class QuantOptions:
                 f"option weight_bits must be an integer in 1..log2(stream_length) = 1..{n} "
                 f"(a weight cannot be finer than one count of the window), got {w!r}"
             )
-        for name, allowed in (
-            ("sng", SNG_KINDS),
-            ("input_sng", SNG_KINDS),
-            ("encoding", ENCODINGS),
-            ("leak", LEAK_KINDS),
-            ("input_coding", INPUT_CODINGS),
-            ("calibration", CALIBRATIONS),
+        for name, enum in (
+            ("sng", SNGKind),
+            ("input_sng", SNGKind),
+            ("encoding", Encoding),
+            ("leak", LeakKind),
+            ("input_coding", InputCoding),
+            ("calibration", Calibration),
         ):
-            v = getattr(self, name)
-            if v not in allowed:
-                raise ConfigError(f"option {name} must be one of {allowed}, got {v!r}")
+            try:  # a plain string (CLI, JSON) becomes its enum member
+                object.__setattr__(self, name, parse(enum, getattr(self, name), f"option {name}"))
+            except ValueError as e:
+                raise ConfigError(str(e)) from None
         if not (_is_int(self.input_bits) and 1 <= self.input_bits <= MAX_INPUT_BITS):
             raise ConfigError(f"option input_bits must be an integer in 1..{MAX_INPUT_BITS}, got {self.input_bits!r}")
         for name in ("parallel_inputs", "parallel_neurons"):
@@ -138,4 +138,4 @@ class QuantOptions:
 
     def to_dict(self) -> dict:
         """The options as a JSON-ready dict (recorded in the graph's provenance)."""
-        return asdict(self)
+        return {k: (v.value if isinstance(v, StrEnum) else v) for k, v in asdict(self).items()}

@@ -3,7 +3,7 @@
 
 ``ir.json`` layout (canonical JSON: sorted keys, fixed indentation)::
 
-    {"format": "scnc-ir", "schema_version": 1, "ir_hash": "<sha256>",
+    {"format": "scnc-ir", "schema_version": 2, "ir_hash": "<sha256>",
      "graph": {"level", "timesteps", "hardware": {...} | null, "provenance": {...}, "passes": [...],
                "nodes": [{"kind": "input", "name", "size", "encoder", "quant": null | {...}},
                          {"kind": "dense_lif", "name", "source", "n_out", "reset", "quant": null | {...}},
@@ -11,9 +11,15 @@
                          {"kind": "output", "name", "source", "readout", "class_labels", "count_bits"}]}}
 
 ``ir.npz`` holds, for node ``i``, ``n<i>.weight``, ``n<i>.bias``, ``n<i>.beta``, ``n<i>.threshold``
-(float32) and at the quantized level ``n<i>.quant.weight_q``, ``.bias_q``, ``.beta_q``,
-``.leak_shift``, ``.threshold_q`` (int32). It is written without pickles and read with
-``allow_pickle=False``.
+(float32) and at the quantized level ``n<i>.quant.weight_q``, ``.bias_q``, ``.threshold_q`` and the
+leak's array (``n<i>.quant.leak.beta_q`` or ``n<i>.quant.leak.shift``) (int32). A layer's leak is a
+tagged object in ``ir.json``: ``{"kind": "sc", "beta_sng", "dither_sng", "rounding"}`` or
+``{"kind": "shift"}``. It is written without pickles and read with ``allow_pickle=False``.
+
+Schema 1 files (scnc 0.1: the leak as flat fields ``leak``, ``beta_q``, ``leak_shift``, ``beta_sng``,
+``dither_sng``; no ``compare_shift``) are read and converted: the fixed-encoding rounding constant
+and the comparator shift they left implicit are the ones scnc 0.1 used (``L / 2``, ``log2 L - w``).
+Their stored hash is checked against the schema-1 form of the content.
 
 Both files are written atomically, the arrays first; a crash between the two leaves a pair whose
 hash does not match, which :func:`load_ir` rejects.
@@ -30,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from .._io import atomic_write_bytes, atomic_write_text, canonical_json, hash_arrays, npz_bytes
+from .._io import JSONLimitError, atomic_write_bytes, atomic_write_text, canonical_json, hash_arrays, npz_bytes, read_json
 from ..errors import ConfigError, IRError
 from .graph import (
     SCHEMA_VERSION,
@@ -41,21 +47,32 @@ from .graph import (
     OutputNode,
     QuantInput,
     QuantLIF,
+    SCLeak,
+    ShiftLeak,
 )
 from .passes.validate import check_graph
 
 __all__ = ["save_ir", "load_ir", "ir_hash", "graph_to_dict", "graph_from_dict", "IR_JSON", "IR_NPZ", "FORMAT"]
 
 FORMAT = "scnc-ir"
+#: Schema versions :func:`load_ir` reads (1 is converted on load).
+READABLE_SCHEMAS = (1, SCHEMA_VERSION)
 IR_JSON = "ir.json"
 IR_NPZ = "ir.npz"
 
 _FLOAT_ARRAYS = ("weight", "bias", "beta", "threshold")
-_QUANT_ARRAYS = ("weight_q", "bias_q", "beta_q", "leak_shift", "threshold_q")
+_QUANT_ARRAYS = ("weight_q", "bias_q", "threshold_q")
 _QUANT_SCALARS = (
+    "weight_bits", "compare_shift", "reset", "membrane_bits", "current_bits", "scale",
+    "parallel_inputs", "parallel_neurons", "overflow_free",
+)
+#: Schema 1 (scnc 0.1) stored the leak as flat fields.
+_V1_QUANT_ARRAYS = ("weight_q", "bias_q", "beta_q", "leak_shift", "threshold_q")
+_V1_QUANT_SCALARS = (
     "weight_bits", "leak", "reset", "membrane_bits", "current_bits", "scale",
     "parallel_inputs", "parallel_neurons", "overflow_free",
 )
+_LEAK_ARRAY = {SCLeak: "beta_q", ShiftLeak: "shift"}
 _HW_KEYS = ("stream_length", "encoding", "sng", "input_sng", "seed")
 
 
@@ -88,6 +105,16 @@ def _spec_dict(spec: Any) -> dict | None:
     return None if spec is None else spec.to_dict()
 
 
+def _leak_to_dict(leak: SCLeak | ShiftLeak, arrays: dict, prefix: str) -> dict:
+    """The tagged JSON object of a leak; its array goes to ``arrays[prefix + "." + name]``."""
+    name = _LEAK_ARRAY[type(leak)]
+    arrays[f"{prefix}.{name}"] = getattr(leak, name)
+    if isinstance(leak, SCLeak):
+        return {"kind": "sc", "beta_sng": _spec_dict(leak.beta_sng), "dither_sng": _spec_dict(leak.dither_sng),
+                "rounding": int(leak.rounding)}
+    return {"kind": "shift"}
+
+
 def graph_to_dict(graph: Graph) -> tuple[dict, dict[str, np.ndarray]]:
     """``(structure, arrays)``: the JSON-ready structure of ``graph`` and its arrays by npz name."""
     arrays: dict[str, np.ndarray] = {}
@@ -113,8 +140,7 @@ def graph_to_dict(graph: Graph) -> tuple[dict, dict[str, np.ndarray]]:
                     arrays[f"n{i}.quant.{f}"] = getattr(q, f)
                 qd = {f: _jsonable(getattr(q, f), f"nodes[{i}].quant.{f}") for f in _QUANT_SCALARS}
                 qd["synapse_sngs"] = [s.to_dict() for s in q.synapse_sngs]
-                qd["beta_sng"] = _spec_dict(q.beta_sng)
-                qd["dither_sng"] = _spec_dict(q.dither_sng)
+                qd["leak"] = _leak_to_dict(q.leak, arrays, f"n{i}.quant.leak")
             nodes.append({
                 "kind": "dense_lif", "name": node.name, "source": node.source, "n_out": node.n_out,
                 "reset": node.reset, "quant": qd,
@@ -139,8 +165,8 @@ def graph_to_dict(graph: Graph) -> tuple[dict, dict[str, np.ndarray]]:
     return structure, arrays
 
 
-def _hash(structure: dict, arrays: dict[str, np.ndarray]) -> str:
-    return hash_arrays(arrays, extra={"format": FORMAT, "schema_version": SCHEMA_VERSION, "graph": structure})
+def _hash(structure: dict, arrays: dict[str, np.ndarray], schema_version: int = SCHEMA_VERSION) -> str:
+    return hash_arrays(arrays, extra={"format": FORMAT, "schema_version": schema_version, "graph": structure})
 
 
 def ir_hash(graph: Graph) -> str:
@@ -205,9 +231,47 @@ def _frozen(a: np.ndarray) -> np.ndarray:
     return a
 
 
-def graph_from_dict(structure: Any, arrays: dict[str, np.ndarray], where: str = "ir.json") -> Graph:
-    """Rebuild a graph from :func:`graph_to_dict` output, checking keys and types (not values:
-    :func:`~scnc.ir.passes.check_graph` does that). Raises IRError naming ``where`` and the field."""
+def _leak_from_dict(r: "_Reader", d: Any, path: str, arr) -> SCLeak | ShiftLeak:
+    if not isinstance(d, dict) or d.get("kind") not in ("sc", "shift"):
+        raise r.fail(f"{path}.kind", f"expected a leak object of kind 'sc' or 'shift', got {d!r}")
+    if d["kind"] == "sc":
+        r.obj(d, path, ("kind", "beta_sng", "dither_sng", "rounding"))
+        return SCLeak(
+            beta_q=arr("beta_q"),
+            beta_sng=None if d["beta_sng"] is None else r.spec(d["beta_sng"], f"{path}.beta_sng"),
+            dither_sng=None if d["dither_sng"] is None else r.spec(d["dither_sng"], f"{path}.dither_sng"),
+            rounding=r.int_(d["rounding"], f"{path}.rounding"),
+        )
+    r.obj(d, path, ("kind",))
+    return ShiftLeak(shift=arr("shift"))
+
+
+def _v1_leak(r: "_Reader", qd: dict, qa: dict, qp: str, hw: HardwareParams | None) -> SCLeak | ShiftLeak:
+    """The leak of a schema-1 layer (flat fields) as a tagged leak; scnc 0.1 rounded the fixed
+    encoding's leak with L / 2."""
+    if qd["leak"] == "sc":
+        L = hw.stream_length if hw is not None else 2
+        return SCLeak(
+            beta_q=qa["beta_q"],
+            beta_sng=None if qd["beta_sng"] is None else r.spec(qd["beta_sng"], f"{qp}.beta_sng"),
+            dither_sng=None if qd["dither_sng"] is None else r.spec(qd["dither_sng"], f"{qp}.dither_sng"),
+            rounding=L // 2,
+        )
+    if qd["leak"] == "shift":
+        return ShiftLeak(shift=qa["leak_shift"])
+    raise r.fail(f"{qp}.leak", f"expected 'sc' or 'shift', got {qd['leak']!r}")
+
+
+def graph_from_dict(
+    structure: Any, arrays: dict[str, np.ndarray], where: str = "ir.json", schema_version: int = SCHEMA_VERSION
+) -> Graph:
+    """Rebuild a graph from :func:`graph_to_dict` output (or a schema-1 structure), checking keys and
+    types (not values: :func:`~scnc.ir.passes.check_graph` does that). Raises IRError naming
+    ``where`` and the field."""
+    v1 = schema_version == 1
+    quant_arrays = _V1_QUANT_ARRAYS if v1 else _QUANT_ARRAYS
+    quant_keys = (_V1_QUANT_SCALARS + ("synapse_sngs", "beta_sng", "dither_sng")) if v1 else (
+        _QUANT_SCALARS + ("synapse_sngs", "leak"))
     r = _Reader(where)
     s = r.obj(structure, "graph", ("level", "timesteps", "hardware", "provenance", "passes", "nodes"))
     hw = None
@@ -261,29 +325,47 @@ def graph_from_dict(structure: Any, arrays: dict[str, np.ndarray], where: str = 
             q = None
             if nd["quant"] is not None:
                 qp = f"{p}.quant"
-                qd = r.obj(nd["quant"], qp, _QUANT_SCALARS + ("synapse_sngs", "beta_sng", "dither_sng"))
-                qa = {f: arr(f"n{i}.quant.{f}") for f in _QUANT_ARRAYS}
-                for f in _QUANT_ARRAYS:
+                qd = r.obj(nd["quant"], qp, quant_keys)
+                qa = {f: arr(f"n{i}.quant.{f}") for f in quant_arrays}
+                for f in quant_arrays:
                     want = fl["weight"].shape if f == "weight_q" else (n_out,)
                     if qa[f].shape != want:
                         raise IRError(where.replace(IR_JSON, IR_NPZ), f"n{i}.quant.{f}",
                                       f"shape {qa[f].shape} is inconsistent with the layer's {want}")
                 for f in ("weight_bits", "membrane_bits", "current_bits", "parallel_inputs", "parallel_neurons"):
                     r.int_(qd[f], f"{qp}.{f}")
+                if v1:
+                    leak = _v1_leak(r, qd, qa, qp, hw)
+                    compare_shift = (hw.stream_bits if hw is not None else 1) - qd["weight_bits"]
+                else:
+                    leak = _leak_from_dict(r, qd["leak"], f"{qp}.leak", lambda name, i=i: arr(f"n{i}.quant.leak.{name}"))
+                    compare_shift = r.int_(qd["compare_shift"], f"{qp}.compare_shift")
                 if not isinstance(qd["scale"], (int, float)) or isinstance(qd["scale"], bool):
                     raise r.fail(f"{qp}.scale", f"expected a number, got {qd['scale']!r}")
                 if not isinstance(qd["overflow_free"], bool):
                     raise r.fail(f"{qp}.overflow_free", f"expected true or false, got {qd['overflow_free']!r}")
-                q = QuantLIF(
-                    **{f: qd[f] for f in _QUANT_SCALARS if f != "scale"},
-                    scale=float(qd["scale"]),
-                    **qa,
-                    synapse_sngs=r.specs(qd["synapse_sngs"], f"{qp}.synapse_sngs"),
-                    beta_sng=None if qd["beta_sng"] is None else r.spec(qd["beta_sng"], f"{qp}.beta_sng"),
-                    dither_sng=None if qd["dither_sng"] is None else r.spec(qd["dither_sng"], f"{qp}.dither_sng"),
-                )
-            nodes.append(DenseLIFNode(name=r.str_(nd["name"], f"{p}.name"), source=r.str_(nd["source"], f"{p}.source"),
-                                      reset=nd["reset"], quant=q, **fl))
+                if isinstance(leak, SCLeak) and leak.beta_q.shape != (n_out,):
+                    raise IRError(where.replace(IR_JSON, IR_NPZ), f"n{i}.quant.leak.beta_q",
+                                  f"shape {leak.beta_q.shape} is inconsistent with the layer's {(n_out,)}")
+                if isinstance(leak, ShiftLeak) and leak.shift.shape != (n_out,):
+                    raise IRError(where.replace(IR_JSON, IR_NPZ), f"n{i}.quant.leak.shift",
+                                  f"shape {leak.shift.shape} is inconsistent with the layer's {(n_out,)}")
+                try:
+                    q = QuantLIF(
+                        **{f: qd[f] for f in ("weight_bits", "reset", "membrane_bits", "current_bits",
+                                              "parallel_inputs", "parallel_neurons", "overflow_free")},
+                        scale=float(qd["scale"]),
+                        weight_q=qa["weight_q"], bias_q=qa["bias_q"], threshold_q=qa["threshold_q"],
+                        compare_shift=compare_shift, leak=leak,
+                        synapse_sngs=r.specs(qd["synapse_sngs"], f"{qp}.synapse_sngs"),
+                    )
+                except IRError as e:
+                    raise r.fail(f"{qp}.{e.field}", str(e).split(": ", 2)[-1]) from None
+            try:
+                nodes.append(DenseLIFNode(name=r.str_(nd["name"], f"{p}.name"), source=r.str_(nd["source"], f"{p}.source"),
+                                          reset=nd["reset"], quant=q, **fl))
+            except IRError as e:
+                raise r.fail(f"{p}.{e.field}", str(e).split(": ", 2)[-1]) from None
             size = n_out
         elif kind == "output":
             r.obj(nd, p, ("kind", "name", "source", "readout", "class_labels", "count_bits"))
@@ -357,30 +439,34 @@ def load_ir(path: str | os.PathLike) -> Graph:
     if not json_path.is_file():
         raise IRError(json_path, None, "file missing")
     try:
-        doc = json.loads(json_path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise IRError(json_path, None, f"not valid JSON: {e}") from None
+        doc = read_json(json_path)
+    except JSONLimitError as e:
+        raise IRError(json_path, None, str(e)) from None
     r = _Reader(str(json_path))
     if not isinstance(doc, dict):
         raise r.fail("", "expected a JSON object at the top level")
     if doc.get("format") != FORMAT:
         raise r.fail("format", f"expected {FORMAT!r}, got {doc.get('format')!r}")
     version = doc.get("schema_version")
-    if version != SCHEMA_VERSION or isinstance(version, bool):
-        raise r.fail("schema_version", f"unknown schema version {version!r}; this scnc reads version {SCHEMA_VERSION}")
+    if version not in READABLE_SCHEMAS or isinstance(version, bool):
+        raise r.fail("schema_version", f"unknown schema version {version!r}; this scnc reads versions "
+                     f"{', '.join(map(str, READABLE_SCHEMAS))}")
     r.obj(doc, "", ("format", "schema_version", "ir_hash", "graph"))
     stored_hash = r.str_(doc["ir_hash"], "ir_hash")
     arrays = _read_npz(npz_path)
-    graph = graph_from_dict(doc["graph"], arrays, str(json_path))
     try:
+        graph = graph_from_dict(doc["graph"], arrays, str(json_path), schema_version=version)
         check_graph(graph)
     except IRError as e:
+        if e.where.startswith((str(json_path), str(npz_path))):
+            raise
         prefix = e.where + (f": field '{e.field}'" if e.field else "") + ": "
         msg = str(e)[len(prefix):] if str(e).startswith(prefix) else str(e)
         raise IRError(f"{json_path} (node {e.where!r})", e.field, msg) from None
     except (ConfigError, TypeError, ValueError, AttributeError) as e:
         raise IRError(json_path, None, f"malformed content: {e}") from None
-    actual = ir_hash(graph)
+    # a schema-1 file's hash covers its own (flat) form of the content
+    actual = ir_hash(graph) if version == SCHEMA_VERSION else _hash(doc["graph"], arrays, version)
     if actual != stored_hash:
         raise r.fail("ir_hash", f"the file says {stored_hash} but the content hashes to {actual} (edited or corrupted)")
     return graph

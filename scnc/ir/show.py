@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-import math
+from functools import singledispatch
 
-from .graph import Graph
+from ..kinds import Encoding, InputCoding
+from .graph import Graph, SCLeak, ShiftLeak
+from .schedule import layer_plan, sample_cycles, step_cycles
 
-__all__ = ["summary", "estimated_cycles_per_step"]
-
-
-def estimated_cycles_per_step(graph: Graph) -> dict[str, int]:
-    """Estimated clock cycles per time step, per layer, of a quantized graph.
-
-    ``sc``: ``L * ceil(n_in / P_i) * ceil(n_out / P_n)`` (each group of ``P_n`` neurons sweeps the inputs
-    ``P_i`` at a time, one window of ``L`` cycles per input group); ``fixed``: the same without the ``L``
-    factor. An estimate of the engine's schedule: the RTL manifest has the exact figure.
-    """
-    hw = graph.hardware
-    factor = hw.stream_length if hw.encoding == "sc" else 1
-    return {
-        layer.name: factor
-        * math.ceil(layer.n_in / layer.quant.parallel_inputs)
-        * math.ceil(layer.n_out / layer.quant.parallel_neurons)
-        for layer in graph.layers
-    }
+__all__ = ["summary"]
 
 
 def _latest(graph: Graph, name: str) -> dict:
@@ -44,13 +29,35 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return [fmt(header), fmt(["-" * w for w in widths])] + [fmt(r) for r in rows]
 
 
+@singledispatch
+def _leak_text(leak, L: int) -> str:
+    raise TypeError(f"no summary for leak {type(leak).__name__}")
+
+
+@_leak_text.register
+def _(leak: SCLeak, L: int) -> str:
+    return f"sc beta_q {_rng(leak.beta_q)}/{L}"
+
+
+@_leak_text.register
+def _(leak: ShiftLeak, L: int) -> str:
+    return f"shift k {_rng(leak.shift)}"
+
+
+def _leak_streams(leak) -> int:
+    """SNGs a leak uses (beta and dither for an SC leak)."""
+    if isinstance(leak, SCLeak):
+        return (leak.beta_sng is not None) + (leak.dither_sng is not None)
+    return 0
+
+
 def summary(graph: Graph) -> str:
     """A multi-line, human-readable summary of ``graph``.
 
     Float level: layers, shapes, beta / threshold ranges. Quantized level, in addition: stream length,
     encoding, SNG kinds and seed; per layer weight bits, leak, threshold range, current / membrane
-    widths, parallelism, streams (kind, count, measured max / mean |SCC|) and the estimated cycles per
-    time step and per sample (``x T``), stated as an estimate (the RTL manifest has the exact figure).
+    widths, parallelism, streams (kind, count, measured max / mean |SCC|) and the exact cycles per time
+    step and per sample of the generated core (:mod:`scnc.ir.schedule`, the figures the manifest states).
     """
     from .serialize import ir_hash
 
@@ -77,7 +84,7 @@ def summary(graph: Graph) -> str:
         f"sng={hw.sng}  input_sng={hw.input_sng}  seed={hw.seed}"
     )
     qi = inp.quant
-    if qi.coding == "rate":
+    if qi.coding is InputCoding.RATE:
         scc = alloc.get("input", {}).get("scc", {})
         scc_s = f", |SCC| max {scc['max_abs_scc']:.3f} mean {scc['mean_abs_scc']:.3f}" if scc else ""
         lines.append(
@@ -86,12 +93,13 @@ def summary(graph: Graph) -> str:
         )
     else:
         lines.append(f"input '{inp.name}': {inp.size} features, spike vectors every step")
-    cycles = estimated_cycles_per_step(graph)
+    steps = step_cycles(graph)
+    cycles = dict(zip((l.name for l in graph.layers), steps["layers"]))
     rows = []
     for l in graph.layers:
         q = l.quant
-        leak = f"sc beta_q {_rng(q.beta_q)}/{hw.stream_length}" if q.leak == "sc" else f"shift k {_rng(q.leak_shift)}"
-        n_streams = len(q.synapse_sngs) + (q.beta_sng is not None) + (q.dither_sng is not None)
+        leak = _leak_text(q.leak, hw.stream_length)
+        n_streams = len(q.synapse_sngs) + _leak_streams(q.leak)
         scc = alloc.get("layers", {}).get(l.name, {}).get("cycle_rate_scc", {})
         scc_s = f"{scc['max_abs_scc']:.2f}/{scc['mean_abs_scc']:.2f}" if scc else "-"
         rows.append([
@@ -106,11 +114,12 @@ def summary(graph: Graph) -> str:
     )
     labels = out.class_labels
     lines.append(f"output '{out.name}': {len(labels)} classes, spike counters of {out.count_bits} bits")
-    per_step = sum(cycles.values())
-    formula = "L * ceil(n_in/P_i) * ceil(n_out/P_n)" if hw.encoding == "sc" else "ceil(n_in/P_i) * ceil(n_out/P_n)"
+    window = "L" if hw.encoding is Encoding.SC else "1"
+    sample = sample_cycles(graph)
     lines.append(
-        f"estimated cycles: {per_step} per time step ({formula}, summed over layers), "
-        f"{per_step * graph.timesteps} per sample (x T={graph.timesteps})"
+        f"cycles: {steps['total']} per time step (input {steps['input']} + layers "
+        f"{' + '.join(map(str, steps['layers']))} + output {steps['output']}; a layer takes "
+        f"{window} * ceil(n_in/P_i) * ceil(n_out/P_n) + 2 * n_out), {sample['total']} per sample "
+        f"({sample['load']} to load + T={graph.timesteps} steps + 1 counts beat; no stalls)"
     )
-    lines.append("  (an estimate of the engine's schedule; the RTL manifest has the exact figure)")
     return "\n".join(lines) + "\n"

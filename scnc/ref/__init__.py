@@ -6,7 +6,9 @@ re-derived.
 """
 
 from .model import (
+    MAX_MEMBRANE_BITS,
     ActivityWarning,
+    BackendLimitError,
     RefResult,
     accuracy,
     activity,
@@ -17,7 +19,9 @@ from .model import (
 )
 
 __all__ = [
+    "MAX_MEMBRANE_BITS",
     "ActivityWarning",
+    "BackendLimitError",
     "RefResult",
     "accuracy",
     "activity",

@@ -13,19 +13,24 @@ from __future__ import annotations
 
 import warnings
 import weakref
+from functools import singledispatch
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import DataError, IRError, ScncError
-from ..ir.graph import DenseLIFNode, Graph, InputNode, OutputNode
+from ..errors import DataError, IRError
+from ..ir.graph import DenseLIFNode, Graph, QuantLIF, SCLeak, ShiftLeak
 from ..ir.options import QuantizationWarning
+from ..ir.passes.validate import check_graph
+from ..kinds import Encoding, InputCoding, Level, ResetMode
 from ..sc import count_table, sequence
 from . import _kernels
 
 __all__ = [
     "ActivityWarning",
     "RefResult",
+    "BackendLimitError",
+    "MAX_MEMBRANE_BITS",
     "quantize_features",
     "run",
     "predict",
@@ -113,7 +118,7 @@ class _Plan:
     timesteps: int
     n_bits: int
     n_in: int
-    coding: str
+    coding: InputCoding
     input_bits: int
     input_values: np.ndarray | None  # int64 (n_in, T): Rin_j[t]
     layers: tuple
@@ -123,110 +128,71 @@ class _Plan:
 _PLANS: dict[int, tuple[weakref.ref, _Plan]] = {}
 
 
-# ---- validation and planning ----------------------------------------------------------------------
-def _int_array(where: str, name: str, a: object, shape: tuple) -> np.ndarray:
-    arr = np.asarray(a)
-    if arr.shape != shape:
-        raise IRError(where, name, f"must have shape {shape}, got {arr.shape}")
-    if arr.size and not np.issubdtype(arr.dtype, np.integer):
-        raise IRError(where, name, f"must be an integer array, got dtype {arr.dtype}")
-    return arr.astype(np.int64)
+# ---- planning ---------------------------------------------------------------------------------------
+# The graph was validated by the IR's one validator (scnc.ir.check_graph); planning only reads it.
+class BackendLimitError(IRError):
+    """A valid quantized graph exceeds a limit of the reference model itself (not of the IR)."""
 
 
-def _check_int(where: str, name: str, value: object, lo: int, hi: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise IRError(where, name, f"must be an integer, got {value!r}")
-    v = int(value)
-    if v < lo or (hi is not None and v > hi):
-        rng = f">= {lo}" if hi is None else f"in {lo}..{hi}"
-        raise IRError(where, name, f"must be {rng}, got {v}")
-    return v
+def _expand(fn, *args) -> np.ndarray:
+    """``fn(*args)`` (an SNG expansion from scnc.sc) as int64."""
+    return np.asarray(fn(*args), dtype=np.int64)
 
 
-def _expand(where: str, name: str, fn, *args) -> np.ndarray:
-    """``fn(*args)`` (an SNG expansion from scnc.sc) as int64, its errors re-raised naming the IR field."""
-    try:
-        return np.asarray(fn(*args), dtype=np.int64)
-    except ScncError as e:
-        raise IRError(where, name, str(e)) from e
-
-
-def _check_bits(where: str, name: str, spec: object, bits: int) -> None:
-    got = getattr(spec, "bits", None)
-    if got != bits:
-        raise IRError(where, name, f"must be a {bits}-bit SNG, got {spec!r}")
-
-
-def _plan_input(graph: Graph, T: int) -> tuple[int, str, int, np.ndarray | None]:
-    node = graph.nodes[0]
-    if not isinstance(node, InputNode):
-        raise IRError("graph", "nodes", f"the first node must be an InputNode, got {type(node).__name__}")
-    n_in = _check_int(node.name, "size", node.size, 1)
+def _plan_input(graph: Graph, T: int) -> tuple[int, InputCoding, int, np.ndarray | None]:
+    node = graph.input
     q = node.quant
-    if q is None:
-        raise IRError(node.name, "quant", "a quantized graph's input node needs its hardware form (QuantInput)")
-    if q.coding == "spikes":
-        return n_in, "spikes", 0, None
-    if q.coding != "rate":
-        raise IRError(node.name, "quant.coding", f"must be 'rate' or 'spikes', got {q.coding!r}")
-    bits = _check_int(node.name, "quant.input_bits", q.input_bits, 1, 30)
-    if len(q.sngs) != n_in:
-        raise IRError(node.name, "quant.sngs", f"needs one SNG per input ({n_in}), got {len(q.sngs)}")
-    values = np.empty((n_in, T), np.int64)
+    if q.coding is InputCoding.SPIKES:
+        return node.size, q.coding, 0, None
+    values = np.empty((node.size, T), np.int64)
     for j, spec in enumerate(q.sngs):
-        _check_bits(node.name, f"quant.sngs[{j}]", spec, bits)
-        values[j] = _expand(node.name, f"quant.sngs[{j}]", sequence, spec, T)
-    if values.size and (values.min() < 0 or values.max() >= 1 << bits):
-        raise IRError(node.name, "quant.sngs", f"an input SNG gives values outside 0..2^{bits}-1")
-    return n_in, "rate", bits, values
+        values[j] = _expand(sequence, spec, T)
+    return node.size, q.coding, q.input_bits, values
 
 
-def _plan_layer(node: DenseLIFNode, n_in: int, T: int, hw) -> _LayerPlan:
-    where = node.name
+@singledispatch
+def _plan_leak(leak, q: QuantLIF, T: int, hw) -> tuple:
+    """``(leak_sc, leak_c (T, n_out), leak_d (T,), leak_shift (n_out,))`` for the kernel."""
+    raise BackendLimitError("graph", "leak", f"scnc.ref has no kernel for a {type(leak).__name__} leak")
+
+
+@_plan_leak.register
+def _(leak: SCLeak, q: QuantLIF, T: int, hw) -> tuple:
+    n_out = leak.beta_q.shape[0]
+    beta_q = leak.beta_q.astype(np.int64)
+    if hw.encoding is Encoding.SC:
+        leak_c = np.ascontiguousarray(_expand(count_table, leak.beta_sng, hw.stream_length, T)[:, beta_q])
+        leak_d = _expand(sequence, leak.dither_sng, T)
+    else:  # fixed point: the exact beta and the IR's rounding constant
+        leak_c = np.ascontiguousarray(np.broadcast_to(beta_q, (T, n_out)))
+        leak_d = np.full(T, leak.rounding, np.int64)
+    return True, leak_c, np.ascontiguousarray(leak_d), np.zeros(n_out, np.int64)
+
+
+@_plan_leak.register
+def _(leak: ShiftLeak, q: QuantLIF, T: int, hw) -> tuple:
+    n_out = leak.shift.shape[0]
+    shift = np.minimum(leak.shift.astype(np.int64), 63)  # v >> k == v >> 63 for every k >= 63 (|v| < 2^62)
+    return False, np.zeros((T, n_out), np.int64), np.zeros(T, np.int64), shift
+
+
+def _plan_layer(node: DenseLIFNode, T: int, hw) -> _LayerPlan:
     q = node.quant
-    if q is None:
-        raise IRError(where, "quant", "a quantized graph's layer needs its hardware form (QuantLIF)")
+    if q.membrane_bits > MAX_MEMBRANE_BITS:
+        raise BackendLimitError(node.name, "quant.membrane_bits",
+                                f"scnc.ref computes in int64 and takes membranes up to {MAX_MEMBRANE_BITS} bits, "
+                                f"got {q.membrane_bits}")
     L = hw.stream_length
-    n = hw.stream_bits
-    wq = np.asarray(q.weight_q)
-    if wq.ndim != 2 or wq.shape[0] != n_in:
-        raise IRError(where, "quant.weight_q", f"must have shape ({n_in}, n_out), got {wq.shape}")
-    n_out = int(wq.shape[1])
-    if n_out < 1:
-        raise IRError(where, "quant.weight_q", "needs at least one output neuron")
-    wq = _int_array(where, "quant.weight_q", wq, (n_in, n_out))
-    w = _check_int(where, "quant.weight_bits", q.weight_bits, 1, n)
-    if wq.size and np.abs(wq).max() > (1 << w) - 1:
-        raise IRError(where, "quant.weight_q", f"|q| must be <= 2^{w} - 1 = {(1 << w) - 1}, got {np.abs(wq).max()}")
-    bias = _int_array(where, "quant.bias_q", q.bias_q, (n_out,))
-    threshold = _int_array(where, "quant.threshold_q", q.threshold_q, (n_out,))
-    if threshold.min() < 1:
-        raise IRError(where, "quant.threshold_q", f"must be >= 1, got {threshold.min()}")
-    M = _check_int(where, "quant.membrane_bits", q.membrane_bits, 2, MAX_MEMBRANE_BITS)
-    vmin, vmax = -(1 << (M - 1)), (1 << (M - 1)) - 1
-    if threshold.max() > vmax:
-        raise IRError(where, "quant.threshold_q", f"must fit the {M}-bit membrane (<= {vmax}), got {threshold.max()}")
-    if bias.min() < vmin or bias.max() > vmax:
-        raise IRError(where, "quant.bias_q", f"must fit the {M}-bit membrane ({vmin}..{vmax})")
-    if q.reset not in ("subtract", "zero"):
-        raise IRError(where, "quant.reset", f"must be 'subtract' or 'zero', got {q.reset!r}")
-    P = _check_int(where, "quant.parallel_inputs", q.parallel_inputs, 1)
-    _check_int(where, "quant.parallel_neurons", q.parallel_neurons, 1)
-
+    n_in, n_out = node.n_in, node.n_out
+    wq = q.weight_q.astype(np.int64)
     sign = np.sign(wq)
-    m = np.abs(wq) << (n - w)
-    stream = np.arange(n_in, dtype=np.int64) % P
+    m = q.comparator_q
+    P = q.parallel_inputs
+    stream = np.arange(n_in, dtype=np.int64) % P  # the engine's lane of input j (docs/hardware.md)
     tables = None
     wsteps = None
-    if hw.encoding == "sc":
-        if len(q.synapse_sngs) != P:
-            raise IRError(where, "quant.synapse_sngs", f"needs parallel_inputs = {P} specs, got {len(q.synapse_sngs)}")
-        tables = np.stack([
-            _expand(where, f"quant.synapse_sngs[{p}]", count_table, s, L, T).astype(np.int32)
-            for p, s in enumerate(q.synapse_sngs)
-        ])
-        if tables.shape != (P, T, L + 1):
-            raise IRError(where, "quant.synapse_sngs", f"count tables have shape {tables.shape}, expected {(P, T, L + 1)}")
+    if hw.encoding is Encoding.SC:
+        tables = np.stack([_expand(count_table, s, L, T).astype(np.int32) for s in q.synapse_sngs])
         if np.array_equal(tables, np.broadcast_to(tables[:, :1, :], tables.shape)):
             # every window counts alike (always so for VdC / Sobol): contributions are step-independent
             wsteps = np.empty((1, n_in, n_out), np.int32)
@@ -238,87 +204,36 @@ def _plan_layer(node: DenseLIFNode, n_in: int, T: int, hw) -> _LayerPlan:
             tables = None
     else:
         wsteps = np.ascontiguousarray((sign * m).astype(np.int32)[None])
-
-    if q.leak == "sc":
-        beta_q = _int_array(where, "quant.beta_q", q.beta_q, (n_out,))
-        if beta_q.min() < 0 or beta_q.max() > L:
-            raise IRError(where, "quant.beta_q", f"must be in 0..{L}, got {beta_q.min()}..{beta_q.max()}")
-        if hw.encoding == "sc":
-            if q.beta_sng is None or q.dither_sng is None:
-                raise IRError(where, "quant.beta_sng", "leak 'sc' with encoding 'sc' needs beta_sng and dither_sng")
-            btab = _expand(where, "quant.beta_sng", count_table, q.beta_sng, L, T)
-            if btab.shape != (T, L + 1):
-                raise IRError(where, "quant.beta_sng", f"count table has shape {btab.shape}, expected {(T, L + 1)}")
-            leak_c = np.ascontiguousarray(btab[:, beta_q])
-            _check_bits(where, "quant.dither_sng", q.dither_sng, n)
-            leak_d = _expand(where, "quant.dither_sng", sequence, q.dither_sng, T)
-            if leak_d.min() < 0 or leak_d.max() >= L:
-                raise IRError(where, "quant.dither_sng", f"gives values outside 0..{L - 1}")
-        else:
-            leak_c = np.ascontiguousarray(np.broadcast_to(beta_q, (T, n_out)))
-            leak_d = np.full(T, L // 2, np.int64)
-        leak_shift = np.zeros(n_out, np.int64)
-        leak_sc = True
-    elif q.leak == "shift":
-        leak_shift = _int_array(where, "quant.leak_shift", q.leak_shift, (n_out,))
-        if leak_shift.min() < 0:
-            raise IRError(where, "quant.leak_shift", f"must be >= 0, got {leak_shift.min()}")
-        leak_shift = np.minimum(leak_shift, 63)  # v >> k == v >> 63 for every k >= 63 (|v| < 2^62)
-        leak_c = np.zeros((T, n_out), np.int64)
-        leak_d = np.zeros(T, np.int64)
-        leak_sc = False
-    else:
-        raise IRError(where, "quant.leak", f"must be 'sc' or 'shift', got {q.leak!r}")
+    leak_sc, leak_c, leak_d, leak_shift = _plan_leak(q.leak, q, T, hw)
     return _LayerPlan(
         name=node.name, n_in=n_in, n_out=n_out, sign=np.ascontiguousarray(sign), m=np.ascontiguousarray(m),
-        stream=stream, tables=tables, wsteps=wsteps, bias=bias, threshold=threshold, leak_sc=leak_sc,
-        leak_c=leak_c, leak_d=np.ascontiguousarray(leak_d), leak_shift=leak_shift, vmin=vmin, vmax=vmax,
-        reset_zero=q.reset == "zero",
+        stream=stream, tables=tables, wsteps=wsteps, bias=q.bias_q.astype(np.int64),
+        threshold=q.threshold_q.astype(np.int64), leak_sc=leak_sc, leak_c=leak_c, leak_d=leak_d,
+        leak_shift=leak_shift, vmin=q.membrane_min, vmax=q.membrane_max, reset_zero=q.reset is ResetMode.ZERO,
     )
 
 
 def _build_plan(graph: Graph) -> _Plan:
-    if not isinstance(graph, Graph):
-        raise IRError("graph", None, f"expected a scnc.ir.Graph, got {type(graph).__name__}")
-    if graph.level != "quantized":
+    check_graph(graph)  # the IR's one validator: everything below reads a valid graph
+    if graph.level is not Level.QUANTIZED:
         raise IRError("graph", "level", f"scnc.ref runs quantized graphs only, got level {graph.level!r}")
     hw = graph.hardware
-    if hw is None:
-        raise IRError("graph", "hardware", "a quantized graph needs HardwareParams")
-    hw.validate()
-    T = _check_int("graph", "timesteps", graph.timesteps, 1)
-    nodes = graph.nodes
-    if len(nodes) < 3:
-        raise IRError("graph", "nodes", f"expected input, >= 1 layer, output; got {len(nodes)} nodes")
+    T = graph.timesteps
     n_in, coding, bits, values = _plan_input(graph, T)
-    prev, size = nodes[0].name, n_in
-    layers = []
-    for node in nodes[1:-1]:
-        if not isinstance(node, DenseLIFNode):
-            raise IRError(getattr(node, "name", "graph"), None, f"scnc.ref supports DenseLIFNode layers, got {type(node).__name__}")
-        if node.source != prev:
-            raise IRError(node.name, "source", f"must be the previous node {prev!r}, got {node.source!r}")
-        lp = _plan_layer(node, size, T, hw)
-        layers.append(lp)
-        prev, size = node.name, lp.n_out
-    out = nodes[-1]
-    if not isinstance(out, OutputNode):
-        raise IRError("graph", "nodes", f"the last node must be an OutputNode, got {type(out).__name__}")
-    if out.source != prev:
-        raise IRError(out.name, "source", f"must be the last layer {prev!r}, got {out.source!r}")
-    if out.count_bits < T.bit_length():
-        raise IRError(out.name, "count_bits", f"must hold T = {T} (>= {T.bit_length()} bits), got {out.count_bits}")
+    # A feed-forward chain runs layer-major: step t of layer k reads only steps <= t of layer k-1,
+    # so running each layer over all T steps before the next gives the step-major result.
+    layers = tuple(_plan_layer(node, T, hw) for node in graph.layers)
+    out = graph.output
+    size = layers[-1].n_out
     labels = np.arange(size, dtype=np.int64)
     if len(out.class_labels):
-        if len(out.class_labels) != size:
-            raise IRError(out.name, "class_labels", f"needs one label per output neuron ({size}), got {len(out.class_labels)}")
         if all(isinstance(c, (int, np.integer)) and not isinstance(c, bool) for c in out.class_labels):
             labels = np.asarray([int(c) for c in out.class_labels], dtype=np.int64)
         else:  # string labels (or a mix) keep their Python values
             labels = np.empty(size, dtype=object)
             labels[:] = list(out.class_labels)
     return _Plan(timesteps=T, n_bits=hw.stream_bits, n_in=n_in, coding=coding, input_bits=bits,
-                 input_values=values, layers=tuple(layers), class_labels=labels)
+                 input_values=values, layers=layers, class_labels=labels)
 
 
 def _plan(graph: Graph) -> _Plan:
@@ -355,7 +270,7 @@ def quantize_features(graph: Graph, x: np.ndarray) -> np.ndarray:
         int32 ``(batch, n_in)``.
     """
     plan = _plan(graph)
-    if plan.coding != "rate":
+    if plan.coding is not InputCoding.RATE:
         raise DataError(f"graph input is coded as {plan.coding!r}: features are only used with 'rate' coding")
     return _quantize(plan, x)
 
@@ -366,7 +281,7 @@ def _input_spikes(plan: _Plan, x, intensities, spikes) -> np.ndarray:
         raise DataError("give exactly one of x (float features), intensities= or spikes=")
     T = plan.timesteps
     if spikes is not None:
-        if plan.coding != "spikes":
+        if plan.coding is not InputCoding.SPIKES:
             raise DataError("graph input is rate coded: give x or intensities=, not spikes=")
         s = np.asarray(spikes)
         if s.ndim != 3 or s.shape[1:] != (T, plan.n_in):
@@ -374,7 +289,7 @@ def _input_spikes(plan: _Plan, x, intensities, spikes) -> np.ndarray:
         if s.size and (s.min() < 0 or s.max() > 1):
             raise DataError("spikes must be 0 or 1")
         return np.ascontiguousarray(s, dtype=np.uint8)
-    if plan.coding != "rate":
+    if plan.coding is not InputCoding.RATE:
         raise DataError("graph input is spike coded: give spikes= (batch, T, n_in)")
     if x is not None:
         xi = np.asarray(_quantize(plan, x), dtype=np.int64)

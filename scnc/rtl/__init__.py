@@ -16,8 +16,8 @@ from .compile import MANIFEST_FORMAT, build_manifest, compile_graph, load_build
 from .encoder import InputEncoder
 from .layer import LayerEngine
 from .lint import WAIVERS
-from .network import NetworkCore, check_graph, input_shape, output_layout, trace_layout
-from .schedule import LayerPlan, input_cycles_per_step, layer_plan, sample_cycles, step_cycles
+from .network import NetworkCore, check_buildable, input_shape, output_layout, trace_layout
+from ..ir.schedule import LayerPlan, input_cycles_per_step, layer_plan, sample_cycles, step_cycles
 from .sim import SimResult, simulate
 from .sng import CycleSNG, StepSNG
 
@@ -33,7 +33,7 @@ __all__ = [
     "StepSNG",
     "WAIVERS",
     "build_manifest",
-    "check_graph",
+    "check_buildable",
     "compile_graph",
     "load_build",
     "input_cycles_per_step",

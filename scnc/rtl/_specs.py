@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import IRError
+from ..kinds import SNGKind
 
 __all__ = ["SNGForm", "sng_form"]
 
@@ -40,7 +41,7 @@ class SNGForm:
         LFSR state bit that becomes value bit ``b``, for ``b = 0..bits-1``.
     """
 
-    kind: str
+    kind: SNGKind
     bits: int
     xor_mask: int = 0
     directions: tuple = ()
@@ -52,17 +53,17 @@ class SNGForm:
     @property
     def stateful(self) -> bool:
         """True for an LFSR (its value needs a state register); vdc/sobol are functions of the index."""
-        return self.kind == "lfsr"
+        return self.kind is SNGKind.LFSR
 
 
-def _kind_of(spec: object) -> str:
+def _kind_of(spec: object) -> SNGKind | None:
     if hasattr(spec, "taps"):
-        return "lfsr"
+        return SNGKind.LFSR
     if hasattr(spec, "directions"):
-        return "sobol"
+        return SNGKind.SOBOL
     if hasattr(spec, "xor_mask") and hasattr(spec, "bits"):
-        return "vdc"
-    return "unknown"
+        return SNGKind.VDC
+    return None
 
 
 def sng_form(spec: object, *, kind: str | None, bits: int, where: str, field: str) -> SNGForm:
@@ -74,9 +75,9 @@ def sng_form(spec: object, *, kind: str | None, bits: int, where: str, field: st
         If the spec is of another kind, has the wrong width, or holds out-of-range constants.
     """
     got = _kind_of(spec)
-    if got == "unknown" or (kind is not None and got != kind):
+    if got is None or (kind is not None and got is not SNGKind(kind)):
         raise IRError(where, field, f"expected a {kind or 'vdc/sobol/lfsr'!r} SNG spec ({bits} bits), got {spec!r}")
-    if got in ("vdc", "sobol"):
+    if got is not SNGKind.LFSR:
         sb = int(spec.bits)
         mask = int(spec.xor_mask)
         if sb != bits:
@@ -84,7 +85,7 @@ def sng_form(spec: object, *, kind: str | None, bits: int, where: str, field: st
         if not 0 <= mask < (1 << bits):
             raise IRError(where, field, f"xor_mask {mask} does not fit {bits} bits")
         dirs: tuple = ()
-        if got == "sobol":
+        if got is SNGKind.SOBOL:
             dirs = tuple(int(v) for v in spec.directions)
             if len(dirs) != bits or any(not 0 <= v < (1 << bits) for v in dirs):
                 raise IRError(where, field, f"expected {bits} direction numbers of {bits} bits, got {dirs}")
@@ -104,4 +105,4 @@ def sng_form(spec: object, *, kind: str | None, bits: int, where: str, field: st
     tap_mask = 0
     for t in taps:
         tap_mask ^= 1 << (t - 1)
-    return SNGForm(kind="lfsr", bits=bits, width=width, tap_mask=tap_mask, seed=seed, select=select)
+    return SNGForm(kind=SNGKind.LFSR, bits=bits, width=width, tap_mask=tap_mask, seed=seed, select=select)

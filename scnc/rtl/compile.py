@@ -21,9 +21,10 @@ from .. import __version__ as scnc_version
 from .._io import atomic_write_text, canonical_json
 from ..errors import ConfigError, IRError
 from ..ir import ir_hash, save_ir
+from ..ir.schedule import layer_plan, sample_cycles, step_cycles
+from ..kinds import InputCoding
 from .lint import WAIVERS
-from .network import NetworkCore, check_graph, input_shape, output_layout, trace_layout
-from .schedule import layer_plan, sample_cycles, step_cycles
+from .network import NetworkCore, check_buildable, input_shape, output_layout, trace_layout
 
 __all__ = ["compile_graph", "build_manifest", "MANIFEST_FORMAT"]
 
@@ -68,9 +69,9 @@ def build_manifest(graph, core: NetworkCore, *, top_name: str, trace: bool, ir_d
         "i_data": {
             "direction": "input",
             "payload": _layout_doc(input_shape(graph)),
-            "beats_per_sample": n_in if q.coding == "rate" else T,
+            "beats_per_sample": n_in if q.coding is InputCoding.RATE else T,
             "beat": ("intensity x_j of input j (unsigned input_bits), beats j = 0..n_in-1"
-                     if q.coding == "rate" else "spike vector of step t: bit j = s0_j[t], beats t = 0..T-1"),
+                     if q.coding is InputCoding.RATE else "spike vector of step t: bit j = s0_j[t], beats t = 0..T-1"),
         },
         "o_data": {
             "direction": "output",
@@ -109,9 +110,9 @@ def build_manifest(graph, core: NetworkCore, *, top_name: str, trace: bool, ir_d
             "weight_bits": qq.weight_bits,
             "membrane_bits": qq.membrane_bits,
             "current_bits": qq.current_bits,
-            "leak": qq.leak,
+            "leak": qq.leak.kind,
             "reset": qq.reset,
-            "multipliers": 1 if qq.leak == "sc" else 0,
+            "multipliers": qq.leak.multipliers,
         })
     hw = graph.hardware
     return {
@@ -136,7 +137,7 @@ def build_manifest(graph, core: NetworkCore, *, top_name: str, trace: bool, ir_d
             "sng": hw.sng,
             "input_sng": hw.input_sng,
             "input_coding": q.coding,
-            "input_bits": q.input_bits if q.coding == "rate" else None,
+            "input_bits": q.input_bits if q.coding is InputCoding.RATE else None,
             "n_inputs": n_in,
             "n_outputs": last.n_out,
             "count_bits": cb,
@@ -229,7 +230,7 @@ def compile_graph(graph, out_dir: str | os.PathLike, *, top_name: str = "scnc_co
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise ConfigError(f"out_dir {str(out)!r} exists and is not a folder")
-    check_graph(graph)
+    check_buildable(graph)
     core = NetworkCore(graph, trace=trace)
     text = verilog.convert(core, name=top_name, emit_src=False)
     digest = ir_hash(graph)

@@ -16,7 +16,7 @@ from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from ..errors import IRError
+from ..kinds import SNGKind
 from ._build import silence_on_error
 from ._specs import sng_form
 
@@ -59,14 +59,8 @@ class InputEncoder(wiring.Component):
     """
 
     @silence_on_error
-    def __init__(self, node, kind: str, *, t_bits: int) -> None:
+    def __init__(self, node, kind: SNGKind, *, t_bits: int) -> None:
         q = node.quant
-        if q is None or q.coding != "rate":
-            raise IRError(node.name, "quant.coding", "InputEncoder needs a quantized input with coding 'rate'")
-        if q.input_bits < 1:
-            raise IRError(node.name, "quant.input_bits", f"must be >= 1, got {q.input_bits}")
-        if len(q.sngs) != node.size:
-            raise IRError(node.name, "quant.sngs", f"expected {node.size} SNG specs, got {len(q.sngs)}")
         self.node = node
         self.bits = q.input_bits
         self.forms = tuple(
@@ -106,10 +100,10 @@ class InputEncoder(wiring.Component):
         m.d.comb += [xr.addr.eq(j), xr.en.eq(busy & (j < n_in))]
 
         # per-input SNG constants: one packed word per input
-        if kind == "vdc":
+        if kind is SNGKind.VDC:
             layout = [("mask", nb)]
             vals = [[f.xor_mask] for f in forms]
-        elif kind == "sobol":
+        elif kind is SNGKind.SOBOL:
             layout = [(f"dir{b}", nb) for b in range(nb)] + [("mask", nb)]
             vals = [list(f.directions) + [f.xor_mask] for f in forms]
         else:
@@ -135,9 +129,9 @@ class InputEncoder(wiring.Component):
         t = self.t if len(self.t) >= nb else Cat(self.t, Const(0, nb - len(self.t)))
         t = t[:nb]
         next_state = None
-        if kind == "vdc":
+        if kind is SNGKind.VDC:
             value = Cat(*(t[nb - 1 - b] for b in range(nb))) ^ fld["mask"]
-        elif kind == "sobol":
+        elif kind is SNGKind.SOBOL:
             terms = [t[b].replicate(nb) & fld[f"dir{b}"] for b in range(nb)]
             value = reduce(lambda a, c: a ^ c, terms) ^ fld["mask"]
         else:

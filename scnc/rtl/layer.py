@@ -5,7 +5,7 @@ One time step, started by ``go``:
 1. For every neuron group ``h`` (P_n neurons) and input group ``g`` (P_i inputs), in that order, the
    ``P_i x P_n`` weight block ``(h, g)`` sits on the weight ROM's output register for one window.
    Encoding ``"sc"``: for ``L`` cycles, lane ``l`` of the inputs compares synapse stream ``l``'s value
-   with every neuron's threshold ``m = |q| << (n - w)``, ANDs the input spike, and each neuron lane's
+   with every neuron's threshold ``m = |q| << compare_shift``, ANDs the input spike, and each neuron lane's
    APC adds ``popcount(positive) - popcount(negative)`` to its current accumulator. During the
    ``g == 0`` window each neuron lane also counts ``R_B < beta_q`` (the leak count ``C``).
    Encoding ``"fixed"``: one cycle per block adds ``sum s * sign * m``.
@@ -25,11 +25,12 @@ from amaranth.lib import stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from ..errors import IRError
+from ..ir.graph import SCLeak, ShiftLeak
+from ..kinds import Encoding, ResetMode
 from ._build import silence_on_error
 from ._specs import sng_form
 from .apc import tree_sum
-from .schedule import layer_plan
+from ..ir.schedule import layer_plan
 from .sng import CycleSNG, StepSNG
 
 __all__ = ["LayerEngine", "weight_block_words"]
@@ -129,7 +130,6 @@ class LayerEngine(wiring.Component):
         q = node.quant
         self.n = hw.stream_bits
         self.t_bits = max(1, t_bits)
-        self._check(node, hw)
         sig = {
             "go": In(1),
             "done": Out(1),
@@ -142,7 +142,8 @@ class LayerEngine(wiring.Component):
         if trace_layout is not None:
             sig["trace"] = Out(stream.Signature(trace_layout))
         super().__init__(sig)
-        sc = hw.encoding == "sc"
+        sc = hw.encoding is Encoding.SC
+        sc_leak = q.leak if sc and isinstance(q.leak, SCLeak) else None
         self.syn_forms = (
             tuple(
                 sng_form(s, kind=hw.sng, bits=self.n, where=node.name, field=f"synapse_sngs[{i}]")
@@ -152,59 +153,22 @@ class LayerEngine(wiring.Component):
             else ()
         )
         self.beta_form = (
-            sng_form(q.beta_sng, kind=hw.sng, bits=self.n, where=node.name, field="beta_sng")
-            if sc and q.leak == "sc"
+            sng_form(sc_leak.beta_sng, kind=hw.sng, bits=self.n, where=node.name, field="leak.beta_sng")
+            if sc_leak is not None
             else None
         )
         self.dither_form = (
-            sng_form(q.dither_sng, kind=None, bits=self.n, where=node.name, field="dither_sng")
-            if sc and q.leak == "sc"
+            sng_form(sc_leak.dither_sng, kind=None, bits=self.n, where=node.name, field="leak.dither_sng")
+            if sc_leak is not None
             else None
         )
-
-    @staticmethod
-    def _check(node, hw) -> None:
-        q = node.quant
-        n = hw.stream_bits
-        name = node.name
-        if q.leak not in ("sc", "shift"):
-            raise IRError(name, "leak", f"must be 'sc' or 'shift', got {q.leak!r}")
-        if q.reset not in ("subtract", "zero"):
-            raise IRError(name, "reset", f"must be 'subtract' or 'zero', got {q.reset!r}")
-        if not 1 <= q.weight_bits <= n:
-            raise IRError(name, "weight_bits", f"must be in 1..{n} (log2 L), got {q.weight_bits}")
-        wq = np.asarray(q.weight_q)
-        if wq.shape != (node.n_in, node.n_out):
-            raise IRError(name, "weight_q", f"shape must be {(node.n_in, node.n_out)}, got {wq.shape}")
-        if wq.size and int(np.abs(wq).max()) > (1 << q.weight_bits) - 1:
-            raise IRError(name, "weight_q", f"|q| must be <= {(1 << q.weight_bits) - 1}")
-        for f in ("bias_q", "threshold_q", "beta_q", "leak_shift"):
-            a = np.asarray(getattr(q, f))
-            if a.shape != (node.n_out,):
-                raise IRError(name, f, f"shape must be ({node.n_out},), got {a.shape}")
-        if int(np.asarray(q.threshold_q).min()) < 1:
-            raise IRError(name, "threshold_q", "every threshold must be >= 1")
-        if q.leak == "sc":
-            bq = np.asarray(q.beta_q)
-            if int(bq.min()) < 0 or int(bq.max()) > hw.stream_length:
-                raise IRError(name, "beta_q", f"must be in [0, {hw.stream_length}]")
-            if hw.encoding == "sc" and (q.beta_sng is None or q.dither_sng is None):
-                raise IRError(name, "beta_sng", "leak 'sc' with encoding 'sc' needs beta_sng and dither_sng")
-        else:
-            if int(np.asarray(q.leak_shift).min()) < 0:
-                raise IRError(name, "leak_shift", "every shift must be >= 0")
-        if q.membrane_bits < 2:
-            raise IRError(name, "membrane_bits", f"must be >= 2, got {q.membrane_bits}")
-        if q.current_bits < 2:
-            raise IRError(name, "current_bits", f"must be >= 2, got {q.current_bits}")
-        if hw.encoding == "sc" and len(q.synapse_sngs) != q.parallel_inputs:
-            raise IRError(name, "synapse_sngs", f"expected {q.parallel_inputs} specs, got {len(q.synapse_sngs)}")
 
     def elaborate(self, platform) -> Module:
         m = Module()
         node, hw, plan, q = self.node, self.hw, self.plan, self.node.quant
         n, L, w = self.n, hw.stream_length, q.weight_bits
-        sc = hw.encoding == "sc"
+        sc = hw.encoding is Encoding.SC
+        leak = q.leak
         G, H, Pi, Pn = plan.groups_in, plan.groups_out, plan.p_in, plan.p_out
         n_out = plan.n_out
         M = q.membrane_bits
@@ -249,7 +213,7 @@ class LayerEngine(wiring.Component):
             m.d.comb += [bs.k.eq(k), bs.init.eq(self.init), bs.advance.eq(sng_advance),
                          bs.rewind.eq(sng_rewind), bs.commit.eq(sng_commit)]
             bq = np.zeros(H * Pn, dtype=np.int64)
-            bq[:n_out] = np.asarray(q.beta_q, dtype=np.int64)
+            bq[:n_out] = np.asarray(leak.beta_q, dtype=np.int64)
             bwords = []
             for hh in range(H):
                 word = 0
@@ -268,8 +232,8 @@ class LayerEngine(wiring.Component):
             m.submodules.dither_sng = ds
             m.d.comb += [ds.t.eq(self.t), ds.init.eq(self.init), ds.advance.eq(dither_advance)]
             dither = ds.value
-        else:
-            dither = Const(L // 2, n + 1)
+        elif isinstance(leak, SCLeak):
+            dither = Const(leak.rounding, n + 1)  # the fixed encoding's rounding constant (from the IR)
 
         # ---- per-cycle accumulation ---------------------------------------------------------
         spk_pad = Cat(self.spikes_in, Const(0, G * Pi - plan.n_in)) if G * Pi > plan.n_in else self.spikes_in
@@ -283,7 +247,8 @@ class LayerEngine(wiring.Component):
                 e = nl * Pi + il
                 word = wrd.data[e * fb : (e + 1) * fb]
                 mag, sgn = word[:w], word[w]
-                mval = Cat(Const(0, n - w), mag) if n > w else mag
+                shift = q.compare_shift  # m = |q| << compare_shift (the IR's comparator threshold)
+                mval = Cat(Const(0, shift), mag) if shift else mag
                 if sc:
                     bit = blk[il] & (syn[il] < mval)
                     pos.append(bit & ~sgn)
@@ -306,12 +271,12 @@ class LayerEngine(wiring.Component):
                            const_addr, const_en).value
         thr = _ConstTable(m, "threshold_q", thr_vals, unsigned(int(thr_vals.max()).bit_length()),
                           const_addr, const_en).value
-        if q.leak == "shift":
-            ks = np.asarray(q.leak_shift, dtype=np.int64)
+        if isinstance(leak, ShiftLeak):
+            ks = np.asarray(leak.shift, dtype=np.int64)
             kshift = _ConstTable(m, "leak_shift", ks, unsigned(max(1, int(ks.max()).bit_length())),
                                  const_addr, const_en).value
         elif not sc:
-            beta_fixed = _ConstTable(m, "beta_q", np.asarray(q.beta_q, dtype=np.int64), unsigned(n + 1),
+            beta_fixed = _ConstTable(m, "beta_q", np.asarray(leak.beta_q, dtype=np.int64), unsigned(n + 1),
                                      const_addr, const_en).value
 
         # ---- membrane RAM -------------------------------------------------------------------
@@ -325,7 +290,7 @@ class LayerEngine(wiring.Component):
         v_old = Signal(signed(M))
         m.d.comb += v_old.eq(Mux(self.first, 0, mrd.data))
         cur = Array(acc)[u]
-        if q.leak == "sc":
+        if isinstance(leak, SCLeak):
             cnt = Array(beta_cnt)[u] if sc else beta_fixed
             lv = (v_old * cnt + dither) >> n
         else:
@@ -341,7 +306,7 @@ class LayerEngine(wiring.Component):
         spike = Signal()
         m.d.comb += spike.eq(v_sat >= thr)
         v_new = Signal(signed(M))
-        if q.reset == "subtract":
+        if q.reset is ResetMode.SUBTRACT:
             m.d.comb += v_new.eq(v_sat - Mux(spike, thr, 0))
         else:
             m.d.comb += v_new.eq(Mux(spike, 0, v_sat))

@@ -13,43 +13,30 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from ..errors import IRError
+from ..ir.passes.validate import check_graph
+from ..kinds import InputCoding, Level
 from ._build import silence_on_error
 from .encoder import InputEncoder
 from .layer import LayerEngine
 
-__all__ = ["NetworkCore", "trace_layout", "output_layout", "input_shape"]
+__all__ = ["NetworkCore", "check_buildable", "trace_layout", "output_layout", "input_shape"]
 
 
 def _ubits(n: int) -> int:
     return max(1, (max(n, 1) - 1).bit_length())
 
 
-def check_graph(graph) -> None:
-    """Check that ``graph`` is a quantized chain the generator can build (raises IRError)."""
-    if graph.level != "quantized" or graph.hardware is None:
-        raise IRError("graph", "level", f"rtl needs a quantized graph, got level {graph.level!r}")
-    graph.hardware.validate()
-    if graph.timesteps < 1:
-        raise IRError("graph", "timesteps", f"must be >= 1, got {graph.timesteps}")
-    layers = graph.layers
-    if not layers:
-        raise IRError("graph", "nodes", "needs at least one DenseLIFNode")
-    if graph.input.quant is None:
-        raise IRError(graph.input.name, "quant", "input node is not quantized")
-    if graph.input.quant.coding not in ("rate", "spikes"):
-        raise IRError(graph.input.name, "quant.coding", f"must be 'rate' or 'spikes', got {graph.input.quant.coding!r}")
-    prev = graph.input
-    for node in layers:
-        if node.source != prev.name:
-            raise IRError(node.name, "source", f"expected {prev.name!r} (a chain), got {node.source!r}")
-        if node.n_in != (prev.size if prev is graph.input else prev.n_out):
-            raise IRError(node.name, "weight", f"n_in {node.n_in} does not match its source")
-        prev = node
-    out = graph.output
-    if out.source != layers[-1].name:
-        raise IRError(out.name, "source", f"expected the last layer {layers[-1].name!r}, got {out.source!r}")
-    if out.count_bits < graph.timesteps.bit_length():
-        raise IRError(out.name, "count_bits", f"{out.count_bits} bits cannot count to T = {graph.timesteps}")
+def check_buildable(graph) -> None:
+    """Refuse a graph the generator cannot build; everything else about it is the IR validator's call.
+
+    The graph must pass the IR's one validator (:func:`scnc.ir.check_graph`: a quantized chain with
+    every number in range). The generator itself adds no limit today: every width and size the
+    validator accepts has a gateware form. A backend limit, when one is added, raises an
+    :class:`~scnc.errors.IRError` naming the node and the limit.
+    """
+    check_graph(graph)
+    if graph.level is not Level.QUANTIZED:
+        raise IRError("graph", "level", f"scnc.rtl builds quantized graphs only, got level {graph.level!r}")
 
 
 def trace_layout(graph) -> data.StructLayout:
@@ -77,7 +64,7 @@ def output_layout(graph) -> data.StructLayout:
 def input_shape(graph):
     """Payload of an input beat: one intensity (``"rate"``) or one step's spike vector (``"spikes"``)."""
     q = graph.input.quant
-    return unsigned(q.input_bits) if q.coding == "rate" else unsigned(graph.input.size)
+    return unsigned(q.input_bits) if q.coding is InputCoding.RATE else unsigned(graph.input.size)
 
 
 class NetworkCore(wiring.Component):
@@ -110,7 +97,7 @@ class NetworkCore(wiring.Component):
 
     @silence_on_error
     def __init__(self, graph, *, trace: bool = True) -> None:
-        check_graph(graph)
+        check_buildable(graph)
         self.graph = graph
         self.with_trace = bool(trace)
         self.t_bits = _ubits(graph.timesteps)
@@ -131,7 +118,9 @@ class NetworkCore(wiring.Component):
         ]
         q = graph.input.quant
         self.encoder = (
-            InputEncoder(graph.input, graph.hardware.input_sng, t_bits=self.t_bits) if q.coding == "rate" else None
+            InputEncoder(graph.input, graph.hardware.input_sng, t_bits=self.t_bits)
+            if q.coding is InputCoding.RATE
+            else None
         )
 
     def elaborate(self, platform) -> Module:

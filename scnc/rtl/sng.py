@@ -18,6 +18,7 @@ from amaranth.hdl import Cat, Const, Module, Signal, Value
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from ..kinds import SNGKind
 from ._specs import SNGForm
 
 __all__ = ["index_value", "lfsr_value", "lfsr_next", "CycleSNG", "StepSNG"]
@@ -27,9 +28,9 @@ def index_value(form: SNGForm, index: Value) -> Value:
     """Value of a vdc or sobol SNG at ``index mod 2^bits`` (an expression, ``form.bits`` wide)."""
     n = form.bits
     k = index[:n]
-    if form.kind == "vdc":
+    if form.kind is SNGKind.VDC:
         raw = Cat(*(k[n - 1 - b] for b in range(n)))
-    elif form.kind == "sobol":
+    elif form.kind is SNGKind.SOBOL:
         terms = [k[b].replicate(n) & Const(form.directions[b], n) for b in range(n)]
         raw = reduce(lambda a, b: a ^ b, terms)
     else:

@@ -45,7 +45,7 @@ def record(seed: int) -> dict:
 
 def cycles_of(graph) -> dict:
     """Cycles per step (per stage) and per sample, as the manifest states them."""
-    from scnc.rtl.schedule import sample_cycles, step_cycles
+    from scnc.ir.schedule import sample_cycles, step_cycles
 
     step = step_cycles(graph)
     return {"step": {k: step[k] for k in ("input", "layers", "output", "total")},

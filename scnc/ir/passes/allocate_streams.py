@@ -4,11 +4,11 @@ Guarantee: for each layer ``l`` (0-based, in order) with ``P_i = min(parallel_in
 ``P_n = min(parallel_neurons, n_out)`` (clamped; the report lists clamped layers):
 
 * ``synapse_sngs``: ``P_i`` cycle-rate SNGs of kind ``options.sng``, ``n = log2 L`` bits;
-* ``beta_sng`` (leak ``"sc"``): one more cycle-rate SNG, allocated together with the synapse streams
-  so that it differs from all of them;
-* ``dither_sng`` (leak ``"sc"``): one step-rate SNG of kind ``options.sng``, ``n`` bits. It is kept in
-  the ``"fixed"`` encoding too (unused there: the fixed leak rounds with ``d = L/2``), so the ``sc`` and
-  ``fixed`` graphs differ only in ``HardwareParams.encoding``;
+* ``SCLeak.beta_sng`` (an SC leak): one more cycle-rate SNG, allocated together with the synapse
+  streams so that it differs from all of them;
+* ``SCLeak.dither_sng`` (an SC leak): one step-rate SNG of kind ``options.sng``, ``n`` bits. It is
+  kept in the ``"fixed"`` encoding too (unused there: the fixed leak rounds with the leak's
+  ``rounding`` constant), so the ``sc`` and ``fixed`` graphs differ only in ``HardwareParams.encoding``;
 * the input (``input_coding == "rate"``): one step-rate SNG per input, ``input_bits`` wide, kind
   ``options.input_sng``; ``"spikes"`` has none.
 
@@ -30,7 +30,8 @@ import hashlib
 from dataclasses import replace
 from typing import Any
 
-from ..graph import Graph, QuantInput
+from ...kinds import InputCoding
+from ..graph import Graph, QuantInput, SCLeak
 from ..options import QuantOptions
 from ._common import require_quant
 
@@ -112,17 +113,18 @@ def allocate_streams(graph: Graph, options: QuantOptions | None = None) -> Graph
         P_n = min(opts.parallel_neurons, layer.n_out)
         if P_i != opts.parallel_inputs or P_n != opts.parallel_neurons:
             report["clamped"].append(layer.name)
-        sc_leak = q.leak == "sc"
+        sc_leak = isinstance(q.leak, SCLeak)
         specs = make_streams(hw.sng, P_i + (1 if sc_leak else 0), n, group_seed(seed, f"layer{idx}"))
-        beta_sng = specs[P_i] if sc_leak else None
-        dither_sng = make_streams(hw.sng, 1, n, group_seed(seed, f"dither{idx}"))[0] if sc_leak else None
+        leak = q.leak
+        if sc_leak:
+            dither_sng = make_streams(hw.sng, 1, n, group_seed(seed, f"dither{idx}"))[0]
+            leak = replace(leak, beta_sng=specs[P_i], dither_sng=dither_sng)
         new = replace(
             q,
             parallel_inputs=P_i,
             parallel_neurons=P_n,
             synapse_sngs=tuple(specs[:P_i]),
-            beta_sng=beta_sng,
-            dither_sng=dither_sng,
+            leak=leak,
         )
         g = g.replace_node(layer.name, replace(layer, quant=new))
         report["layers"][layer.name] = {
@@ -131,7 +133,7 @@ def allocate_streams(graph: Graph, options: QuantOptions | None = None) -> Graph
             "cycle_rate_scc": _scc(specs, L),
         }
     inp = graph.input
-    if opts.input_coding == "rate":
+    if InputCoding(opts.input_coding) is InputCoding.RATE:
         sngs = tuple(make_streams(hw.input_sng, inp.size, opts.input_bits, group_seed(seed, "input")))
         qi = QuantInput(coding="rate", input_bits=opts.input_bits, sngs=sngs)
         report["input"] = {"coding": "rate", "input_bits": opts.input_bits, "scc": _scc(list(sngs), T)}

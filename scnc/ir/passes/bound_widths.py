@@ -38,7 +38,8 @@ from dataclasses import replace
 import numpy as np
 
 from ...errors import ConfigError
-from ..graph import Graph, HardwareParams, QuantLIF
+from ...kinds import ResetMode
+from ..graph import Graph, HardwareParams, QuantLIF, SCLeak
 from ..options import MAX_MEMBRANE_BITS, QuantizationWarning, QuantOptions
 from ._common import require_quant
 from .validate import current_range, signed_bits, synapse_counts, window_counts
@@ -48,19 +49,19 @@ __all__ = ["bound_widths", "membrane_range"]
 _BIG = 1 << 45  # intervals are clipped here: beyond it the range needs > 32 bits anyway
 
 
-def _leak_params(q: QuantLIF, L: int, T: int) -> tuple[np.ndarray, np.ndarray, int, int]:
-    """(C_lo, C_hi) per neuron and (d_lo, d_hi) of the "sc" leak over both encodings."""
+def _leak_params(leak: SCLeak, L: int, T: int) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """(C_lo, C_hi) per neuron and (d_lo, d_hi) of an SC leak over both encodings."""
     from ...sc.sng import sequence
 
-    beta_q = q.beta_q.astype(np.int64)
+    beta_q = leak.beta_q.astype(np.int64)
     c_lo, c_hi = beta_q.copy(), beta_q.copy()
-    if q.beta_sng is not None:
-        table = window_counts(q.beta_sng, L, T)[:, beta_q]  # (T', n_out)
+    if leak.beta_sng is not None:
+        table = window_counts(leak.beta_sng, L, T)[:, beta_q]  # (T', n_out)
         c_lo = np.minimum(c_lo, table.min(axis=0))
         c_hi = np.maximum(c_hi, table.max(axis=0))
-    d_lo = d_hi = L // 2
-    if q.dither_sng is not None:
-        d = sequence(q.dither_sng, T).astype(np.int64)
+    d_lo = d_hi = int(leak.rounding)
+    if leak.dither_sng is not None:
+        d = sequence(leak.dither_sng, T).astype(np.int64)
         d_lo, d_hi = min(d_lo, int(d.min())), max(d_hi, int(d.max()))
     return c_lo, c_hi, d_lo, d_hi
 
@@ -98,10 +99,11 @@ def membrane_range(
     bias = q.bias_q.astype(np.int64)
     thr = q.threshold_q.astype(np.int64)
     n_out = thr.shape[0]
-    if q.leak == "sc":
-        c_lo, c_hi, d_lo, d_hi = _leak_params(q, L, T)
+    sc_leak = isinstance(q.leak, SCLeak)
+    if sc_leak:
+        c_lo, c_hi, d_lo, d_hi = _leak_params(q.leak, L, T)
     else:
-        k = q.leak_shift.astype(np.int64)
+        k = q.leak.shift.astype(np.int64)
     a = np.zeros(n_out, np.int64)
     b = np.zeros(n_out, np.int64)
     lo_all = np.zeros(n_out, np.int64)
@@ -109,7 +111,7 @@ def membrane_range(
     fire = np.zeros(n_out, bool)
     lo_clip, hi_clip = (-_BIG, _BIG) if clamp is None else clamp
     for _step in range(T):
-        if q.leak == "sc":
+        if sc_leak:
             lv_hi = (b * np.where(b >= 0, c_hi, c_lo) + d_hi) // L
             lv_lo = (a * np.where(a < 0, c_hi, c_lo) + d_lo) // L
         else:
@@ -121,7 +123,7 @@ def membrane_range(
         fires = hi >= thr
         stays = lo < thr
         fire |= fires
-        if q.reset == "subtract":
+        if q.reset is ResetMode.SUBTRACT:
             f_lo, f_hi = np.maximum(lo, thr) - thr, hi - thr
         else:
             f_lo = f_hi = np.zeros(n_out, np.int64)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import IRError
+from ...kinds import Calibration
 from ..graph import Graph
 from ..options import QuantOptions
 
@@ -70,7 +71,7 @@ def calibrate(graph: Graph, options: QuantOptions | None = None) -> Graph:
         wmax = float(np.max(np.abs(w))) if w.size else 0.0
         if wmax == 0.0:
             S = 1.0
-        elif opts.calibration == "max":
+        elif opts.calibration is Calibration.MAX:
             S = wmax
         else:
             S = _mse_scale(w, wmax, wb)

@@ -6,9 +6,11 @@ Guarantee: with ``scale = S / L`` from ``quantize_weights`` and ``L = stream_len
   for a layer whose weights are negligible next to its threshold; such a layer never fires and the
   ``bound_widths`` pass warns);
 * ``bias_q = round_half_even(b / scale)``, clipped to ``[-2^30, 2^30]``;
-* ``leak == "sc"``: ``beta_q = round_half_even(beta * L)`` in ``[0, L]`` (``leak_shift`` = 0);
-* ``leak == "shift"``: ``leak_shift`` = the ``k`` in ``0..62`` minimising ``|(1 - 2^-k) - beta|``
-  (smallest ``k`` on a tie; ``beta_q`` = 0).
+* leak ``sc``: :class:`~scnc.ir.graph.SCLeak` with ``beta_q = round_half_even(beta * L)`` in
+  ``[0, L]`` and the fixed encoding's rounding constant ``L / 2`` (round half up; its SNGs are
+  allocated by ``allocate_streams``);
+* leak ``shift``: :class:`~scnc.ir.graph.ShiftLeak` with the ``k`` in ``0..62`` minimising
+  ``|(1 - 2^-k) - beta|`` (smallest ``k`` on a tie).
 
 The representation errors (threshold / bias relative error, leak error) are in the pass report.
 """
@@ -19,7 +21,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..graph import Graph
+from ...kinds import LeakKind
+from ..graph import Graph, SCLeak, ShiftLeak
 from ..options import QuantOptions
 from ._common import int32_array, require_quant
 from .validate import MAX_LEAK_SHIFT
@@ -62,22 +65,19 @@ def quantize_neurons(graph: Graph, options: QuantOptions | None = None) -> Graph
         thr = np.clip(thr_raw, 1, VALUE_CAP).astype(np.int64)
         bias_raw = np.rint(bias / scale)
         bq = np.clip(bias_raw, -VALUE_CAP, VALUE_CAP).astype(np.int64)
-        zeros = np.zeros(layer.n_out, np.int64)
-        if opts.leak == "sc":
+        if LeakKind(opts.leak) is LeakKind.SC:
             beta_q = np.clip(np.rint(beta * L), 0, L).astype(np.int64)
-            shift = zeros
+            leak = SCLeak(beta_q=int32_array(beta_q), rounding=L // 2)
             leak_err = np.abs(beta_q / L - beta)
         else:
             shift = shift_for_beta(beta)
-            beta_q = zeros
+            leak = ShiftLeak(shift=int32_array(shift))
             leak_err = np.abs(_SHIFT_BETAS[shift] - beta)
         new = replace(
             q,
-            leak=opts.leak,
+            leak=leak,
             threshold_q=int32_array(thr),
             bias_q=int32_array(bq),
-            beta_q=int32_array(beta_q),
-            leak_shift=int32_array(shift),
         )
         g = g.replace_node(layer.name, replace(layer, quant=new))
         report["layers"][layer.name] = {

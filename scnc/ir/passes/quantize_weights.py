@@ -17,7 +17,7 @@ from dataclasses import replace
 import numpy as np
 
 from ...errors import IRError
-from ..graph import Graph, HardwareParams, QuantLIF
+from ..graph import Graph, HardwareParams, QuantLIF, ShiftLeak
 from ..options import QuantOptions
 from ._common import int32_array, latest_report
 from .calibrate import quantize_dequantize
@@ -59,9 +59,8 @@ def quantize_weights(graph: Graph, options: QuantOptions | None = None) -> Graph
             weight_bits=wb,
             weight_q=int32_array(q),
             bias_q=ph,
-            leak=opts.leak,
-            beta_q=ph,
-            leak_shift=ph,
+            compare_shift=opts.stream_bits - wb,
+            leak=ShiftLeak(ph),  # placeholder until quantize_neurons decides the leak
             threshold_q=int32_array(np.ones(n_out)),
             reset=layer.reset,
             membrane_bits=0,
@@ -70,8 +69,6 @@ def quantize_weights(graph: Graph, options: QuantOptions | None = None) -> Graph
             parallel_inputs=1,
             parallel_neurons=1,
             synapse_sngs=(),
-            beta_sng=None,
-            dither_sng=None,
             overflow_free=False,
         )
         g = g.replace_node(layer.name, replace(layer, quant=quant))

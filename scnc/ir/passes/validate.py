@@ -15,10 +15,8 @@ from typing import Any
 import numpy as np
 
 from ...errors import IRError
-from ...snn.network import RESET_MODES
+from ...kinds import Encoding, InputCoding, Level, ResetMode, SNGKind
 from ..graph import (
-    LEAK_KINDS,
-    LEVELS,
     DenseLIFNode,
     Graph,
     HardwareParams,
@@ -26,7 +24,10 @@ from ..graph import (
     OutputNode,
     QuantInput,
     QuantLIF,
+    SCLeak,
+    ShiftLeak,
 )
+from ..options import MAX_INPUT_BITS, MAX_MEMBRANE_BITS
 
 __all__ = ["validate", "check_graph", "MAX_TIMESTEPS", "MAX_LEAK_SHIFT", "MAX_WIDTH"]
 
@@ -34,7 +35,9 @@ __all__ = ["validate", "check_graph", "MAX_TIMESTEPS", "MAX_LEAK_SHIFT", "MAX_WI
 MAX_TIMESTEPS = 1 << 20
 #: Largest leak shift k (beta = 1 - 2^-k); wider shifts than the membrane are no-ops for v >= 0.
 MAX_LEAK_SHIFT = 62
-#: Largest membrane / current / count width (bits); the reference model computes in int64.
+#: Largest current / count width (bits); the reference model computes in int64. Membranes are
+#: capped lower, at :data:`scnc.ir.options.MAX_MEMBRANE_BITS`, so that every backend can take every
+#: graph this validator accepts (the SC leak multiplies a membrane by up to L = 2^16 in int64).
 MAX_WIDTH = 62
 _INT32_MAX = (1 << 31) - 1
 
@@ -81,7 +84,7 @@ def _range(where: str, field: str, a: np.ndarray, lo: int | None, hi: int | None
         raise IRError(where, field, f"expected every value <= {hi}, found {amax}")
 
 
-def _spec(where: str, field: str, spec: Any, kind: str, bits: int) -> None:
+def _spec(where: str, field: str, spec: Any, kind: SNGKind, bits: int) -> None:
     from ...sc.sng import LFSRSpec, SobolSpec, VdcSpec
 
     if not isinstance(spec, (LFSRSpec, SobolSpec, VdcSpec)):
@@ -119,8 +122,8 @@ def _check_float_layer(node: DenseLIFNode, n_in: int, source: str, allow_scalar:
     thr = _float_vec(w, "threshold", node.threshold, n_out, allow_scalar)
     if not np.all(thr > 0):
         raise IRError(w, "threshold", f"expected values > 0, got minimum {thr.min()}")
-    if node.reset not in RESET_MODES:
-        raise IRError(w, "reset", f"expected one of {RESET_MODES}, got {node.reset!r}")
+    if not isinstance(node.reset, ResetMode):
+        raise IRError(w, "reset", f"expected a ResetMode, got {node.reset!r}")
 
 
 def window_counts(spec: Any, L: int, T: int) -> np.ndarray:
@@ -134,9 +137,9 @@ def window_counts(spec: Any, L: int, T: int) -> np.ndarray:
     """
     from ...sc.sng import count_table
 
-    if spec.kind == "vdc":
+    if spec.kind == SNGKind.VDC:
         return np.arange(L + 1, dtype=np.int64)[None, :]
-    return count_table(spec, L, 1 if spec.kind == "sobol" else T)
+    return count_table(spec, L, 1 if spec.kind == SNGKind.SOBOL else T)
 
 
 def max_counts(spec: Any, L: int, T: int) -> np.ndarray:
@@ -148,12 +151,11 @@ def synapse_counts(q: QuantLIF, L: int, T: int, encodings: tuple = ("sc", "fixed
     """``c_ij`` (int64 ``(n_in, n_out)``): the largest count synapse ``(j, i)`` adds to a current in
     any of ``encodings``.
 
-    ``"fixed"``: ``m_ij = |q_ij| << (n - w)``. ``"sc"``: the largest window count of synapse stream
-    ``j mod P_i`` at threshold ``m_ij`` over the sample's ``T`` windows (:func:`max_counts`; ``m_ij``
-    itself for VDC and for Sobol with independent directions).
+    ``"fixed"``: ``m_ij = |q_ij| << compare_shift``. ``"sc"``: the largest window count of synapse
+    stream ``j mod P_i`` at threshold ``m_ij`` over the sample's ``T`` windows (:func:`max_counts`;
+    ``m_ij`` itself for VDC and for Sobol with independent directions).
     """
-    n = L.bit_length() - 1
-    m = np.abs(q.weight_q.astype(np.int64)) << (n - q.weight_bits)
+    m = q.comparator_q
     c = m.copy() if "fixed" in encodings else np.zeros_like(m)
     P = len(q.synapse_sngs)
     for s, spec in enumerate(q.synapse_sngs if "sc" in encodings else ()):
@@ -174,6 +176,25 @@ def current_range(q: QuantLIF, L: int, T: int, encodings: tuple = ("sc", "fixed"
     return -np.where(wq < 0, c, 0).sum(axis=0), np.where(wq > 0, c, 0).sum(axis=0)
 
 
+def _check_leak(w: str, leak: Any, hw: HardwareParams, n_out: int) -> None:
+    """The leak's own fields (dispatch on its type: :class:`SCLeak` or :class:`ShiftLeak`)."""
+    L, n = hw.stream_length, hw.stream_bits
+    if isinstance(leak, SCLeak):
+        _range(w, "quant.leak.beta_q", _array(w, "quant.leak.beta_q", leak.beta_q, np.int32, (n_out,)), 0, L)
+        _int_in(w, "quant.leak.rounding", leak.rounding, 0, L - 1)
+        for f in ("beta_sng", "dither_sng"):
+            spec = getattr(leak, f)
+            if spec is None:
+                if hw.encoding is Encoding.SC:
+                    raise IRError(w, f"quant.leak.{f}", "an SC leak with encoding 'sc' needs this SNG")
+            else:
+                _spec(w, f"quant.leak.{f}", spec, hw.sng, n)
+    elif isinstance(leak, ShiftLeak):
+        _range(w, "quant.leak.shift", _array(w, "quant.leak.shift", leak.shift, np.int32, (n_out,)), 0, MAX_LEAK_SHIFT)
+    else:
+        raise IRError(w, "quant.leak", f"expected an SCLeak or a ShiftLeak, got {type(leak).__name__}")
+
+
 def _check_quant_layer(node: DenseLIFNode, hw: HardwareParams, T: int) -> None:
     w = node.name
     q = node.quant
@@ -184,17 +205,15 @@ def _check_quant_layer(node: DenseLIFNode, hw: HardwareParams, T: int) -> None:
     wb = _int_in(w, "quant.weight_bits", q.weight_bits, 1, n)
     _range(w, "quant.weight_q", _array(w, "quant.weight_q", q.weight_q, np.int32, (n_in, n_out)),
            -((1 << wb) - 1), (1 << wb) - 1)
+    if q.compare_shift != n - wb or not _is_int(q.compare_shift):
+        raise IRError(w, "quant.compare_shift", f"expected log2 L - weight_bits = {n - wb} (a full-scale weight "
+                      f"must compare against the whole window), got {q.compare_shift!r}")
     _range(w, "quant.bias_q", _array(w, "quant.bias_q", q.bias_q, np.int32, (n_out,)), -_INT32_MAX, _INT32_MAX)
     _range(w, "quant.threshold_q", _array(w, "quant.threshold_q", q.threshold_q, np.int32, (n_out,)), 1, None)
-    if q.leak not in LEAK_KINDS:
-        raise IRError(w, "quant.leak", f"expected one of {LEAK_KINDS}, got {q.leak!r}")
-    beta_q = _array(w, "quant.beta_q", q.beta_q, np.int32, (n_out,))
-    shift = _array(w, "quant.leak_shift", q.leak_shift, np.int32, (n_out,))
-    _range(w, "quant.beta_q", beta_q, 0, L)  # the field the leak does not use is ignored, but in range
-    _range(w, "quant.leak_shift", shift, 0, MAX_LEAK_SHIFT)
+    _check_leak(w, q.leak, hw, n_out)
     if q.reset != node.reset:
         raise IRError(w, "quant.reset", f"expected the layer's reset {node.reset!r}, got {q.reset!r}")
-    mb = _int_in(w, "quant.membrane_bits", q.membrane_bits, 2, MAX_WIDTH)
+    mb = _int_in(w, "quant.membrane_bits", q.membrane_bits, 2, MAX_MEMBRANE_BITS)
     if int(q.threshold_q.max()) > (1 << (mb - 1)) - 1:
         raise IRError(w, "quant.threshold_q", f"expected values the {mb}-bit membrane can hold (<= {(1 << (mb - 1)) - 1}), found {int(q.threshold_q.max())}")
     lo_m, hi_m = -(1 << (mb - 1)), (1 << (mb - 1)) - 1
@@ -207,25 +226,13 @@ def _check_quant_layer(node: DenseLIFNode, hw: HardwareParams, T: int) -> None:
         raise IRError(w, "quant.scale", f"expected a finite float > 0, got {q.scale!r}")
     P = _int_in(w, "quant.parallel_inputs", q.parallel_inputs, 1, n_in)
     _int_in(w, "quant.parallel_neurons", q.parallel_neurons, 1, n_out)
-    sc = hw.encoding == "sc"
+    sc = hw.encoding is Encoding.SC
     # "fixed" uses no synapse / leak SNG: they may be absent, or kept from the "sc" graph (set_encoding).
     if not isinstance(q.synapse_sngs, tuple) or len(q.synapse_sngs) not in ((P,) if sc else (0, P)):
         want = f"parallel_inputs = {P}" + ("" if sc else " (or 0: the fixed encoding uses none)")
         raise IRError(w, "quant.synapse_sngs", f"expected a tuple of {want} SNG specs, got {q.synapse_sngs!r}")
     for s, spec in enumerate(q.synapse_sngs):
         _spec(w, f"quant.synapse_sngs[{s}]", spec, hw.sng, n)
-    if q.leak == "sc":
-        for f in ("beta_sng", "dither_sng"):
-            spec = getattr(q, f)
-            if spec is None:
-                if sc:
-                    raise IRError(w, f"quant.{f}", "leak 'sc' with encoding 'sc' needs this SNG")
-            else:
-                _spec(w, f"quant.{f}", spec, hw.sng, n)
-    else:
-        for f in ("beta_sng", "dither_sng"):
-            if getattr(q, f) is not None:
-                raise IRError(w, f"quant.{f}", "leak 'shift' uses no SNG; expected None")
     if not isinstance(q.overflow_free, bool):
         raise IRError(w, "quant.overflow_free", f"expected a bool, got {q.overflow_free!r}")
     lo, hi = current_range(q, L, T, (hw.encoding,))
@@ -238,8 +245,8 @@ def check_graph(graph: Graph) -> None:
     """Raise :class:`~scnc.errors.IRError` unless ``graph`` is well formed (see the module docstring)."""
     if not isinstance(graph, Graph):
         raise IRError("graph", None, f"expected a Graph, got {type(graph).__name__}")
-    if graph.level not in LEVELS:
-        raise IRError("graph", "level", f"expected one of {LEVELS}, got {graph.level!r}")
+    if not isinstance(graph.level, Level):
+        raise IRError("graph", "level", f"expected a Level, got {graph.level!r}")
     _int_in("graph", "timesteps", graph.timesteps, 1, MAX_TIMESTEPS)
     T = int(graph.timesteps)
     if not isinstance(graph.provenance, dict):
@@ -262,7 +269,7 @@ def check_graph(graph: Graph) -> None:
             raise IRError("graph", "nodes", f"every node needs a non-empty string name, got {nm!r}")
     if len(set(names)) != len(names):
         raise IRError("graph", "nodes", f"node names must be unique, got {names}")
-    quantized = graph.level == "quantized"
+    quantized = graph.level is Level.QUANTIZED
 
     inp = nodes[0]
     _int_in(inp.name, "size", inp.size, 1, 1 << 24)
@@ -278,17 +285,14 @@ def check_graph(graph: Graph) -> None:
         qi = inp.quant
         if not isinstance(qi, QuantInput):
             raise IRError(inp.name, "quant", f"a quantized graph needs QuantInput, got {type(qi).__name__}")
-        if qi.coding == "rate":
-            b = _int_in(inp.name, "quant.input_bits", qi.input_bits, 1, 16)
+        if qi.coding is InputCoding.RATE:
+            b = _int_in(inp.name, "quant.input_bits", qi.input_bits, 1, MAX_INPUT_BITS)
             if not isinstance(qi.sngs, tuple) or len(qi.sngs) != inp.size:
                 raise IRError(inp.name, "quant.sngs", f"rate coding needs one SNG per input ({inp.size}), got {len(qi.sngs) if isinstance(qi.sngs, tuple) else qi.sngs!r}")
             for j, spec in enumerate(qi.sngs):
                 _spec(inp.name, f"quant.sngs[{j}]", spec, hw.input_sng, b)
-        elif qi.coding == "spikes":
-            if qi.input_bits != 0 or qi.sngs != ():
-                raise IRError(inp.name, "quant.sngs", "spike coding takes no intensity: expected input_bits 0 and no SNG")
-        else:
-            raise IRError(inp.name, "quant.coding", f"expected 'rate' or 'spikes', got {qi.coding!r}")
+        elif qi.input_bits != 0 or qi.sngs != ():
+            raise IRError(inp.name, "quant.sngs", "spike coding takes no intensity: expected input_bits 0 and no SNG")
     else:
         if graph.hardware is not None:
             raise IRError("graph", "hardware", "a float graph has no hardware params; expected None")

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 from hypothesis import strategies as st
 
-from scnc.ir.graph import DenseLIFNode, Graph, HardwareParams, InputNode, OutputNode, QuantInput, QuantLIF
+from scnc.ir.graph import (
+    DenseLIFNode, Graph, HardwareParams, InputNode, OutputNode, QuantInput, QuantLIF, SCLeak, ShiftLeak,
+)
 from scnc.sc import LFSRSpec, SobolSpec, VdcSpec
 
 WEIGHT_STYLES = ("random", "full", "zero", "sparse_full")
@@ -107,13 +109,19 @@ def build_graph(shape: GraphShape) -> Graph:
         leak_shift = rng.integers(0, M + 3, size=b).astype(np.int32)
         sc = shape.encoding == "sc"
         leak_sc = shape.leak == "sc"
+        synapse_sngs = tuple(random_spec(srng, shape.sng, n) for _ in range(P)) if sc else ()
+        if leak_sc:  # drawn after the synapse streams, in the order earlier versions drew them
+            leak = SCLeak(beta_q=beta_q, rounding=L // 2,
+                          beta_sng=random_spec(srng, shape.sng, n) if sc else None,
+                          dither_sng=random_spec(srng, shape.sng, n) if sc else None)
+        else:
+            leak = ShiftLeak(shift=leak_shift)
         q = QuantLIF(
             weight_bits=w,
             weight_q=wq,
+            compare_shift=n - w,
             bias_q=bias,
-            leak=shape.leak,
-            beta_q=beta_q,
-            leak_shift=leak_shift,
+            leak=leak,
             threshold_q=threshold,
             reset=shape.reset,
             membrane_bits=M,
@@ -121,9 +129,7 @@ def build_graph(shape: GraphShape) -> Graph:
             scale=1.0 / L,
             parallel_inputs=P,
             parallel_neurons=1,
-            synapse_sngs=tuple(random_spec(srng, shape.sng, n) for _ in range(P)) if sc else (),
-            beta_sng=random_spec(srng, shape.sng, n) if (sc and leak_sc) else None,
-            dither_sng=random_spec(srng, shape.sng, n) if (sc and leak_sc) else None,
+            synapse_sngs=synapse_sngs,
         )
         name = f"layer{li}"
         nodes.append(DenseLIFNode(

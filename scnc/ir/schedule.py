@@ -1,4 +1,9 @@
-"""Geometry and cycle counts of the time-multiplexed engines (shared by the gateware and the manifest).
+"""The schedule of a quantized graph: the one cycle model (``scnc ir show``, the RTL manifest, benches).
+
+The IR decides how the hardware is scheduled (parallelism per layer, stream length, encoding), so
+the exact cycle counts are a property of the quantized graph: the gateware implements them
+(``scnc.rtl`` builds its state machines from :func:`layer_plan`), the manifest states them,
+``scnc ir show`` prints them, and ``tests/test_rtl_network.py`` measures them in simulation.
 
 A layer with ``n_in`` inputs and ``n_out`` neurons is cut into ``G = ceil(n_in / P_i)`` input groups
 and ``H = ceil(n_out / P_n)`` neuron groups; block ``(h, g)`` is one window of ``L`` cycles
@@ -12,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import IRError
+from ..kinds import Encoding, InputCoding
 
 __all__ = ["LayerPlan", "layer_plan", "input_cycles_per_step", "step_cycles", "sample_cycles", "cdiv"]
 
@@ -71,7 +77,7 @@ def layer_plan(node, hw) -> LayerPlan:
         raise IRError(node.name, "parallel_inputs", f"must be >= 1, got {p_in}")
     if p_out < 1:
         raise IRError(node.name, "parallel_neurons", f"must be >= 1, got {p_out}")
-    window = hw.stream_length if hw.encoding == "sc" else 1
+    window = hw.stream_length if hw.encoding is Encoding.SC else 1
     return LayerPlan(
         n_in=node.n_in,
         n_out=node.n_out,
@@ -92,7 +98,7 @@ def input_cycles_per_step(graph) -> int:
     first layer).
     """
     q = graph.input.quant
-    if q.coding == "rate":
+    if q.coding is InputCoding.RATE:
         return graph.input.size + 2
     return 2
 
@@ -119,6 +125,6 @@ def sample_cycles(graph) -> dict:
     Latency is counted from the first accepted input beat to the accepted counts beat, inclusive.
     """
     sc = step_cycles(graph)
-    load = graph.input.size if graph.input.quant.coding == "rate" else 0
+    load = graph.input.size if graph.input.quant.coding is InputCoding.RATE else 0
     total = load + graph.timesteps * sc["total"] + 1
     return {"load": load, "per_step": sc["total"], "timesteps": graph.timesteps, "counts_beat": 1, "total": total}

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+from scnc.ir.graph import SCLeak
+
 
 # ---- SNGs (docs/hardware.md §1), from the spec fields only ----------------------------------------
 def _bitreverse(k: int, n: int) -> int:
@@ -97,8 +99,9 @@ def run_naive(graph, intensities=None, spikes=None) -> dict:
     for node in layers:
         q = node.quant
         syn = [sng_values(spec, T * L) for spec in q.synapse_sngs] if hw.encoding == "sc" else None
-        beta = sng_values(q.beta_sng, T * L) if (hw.encoding == "sc" and q.leak == "sc") else None
-        dither = sng_values(q.dither_sng, T) if (hw.encoding == "sc" and q.leak == "sc") else None
+        sc_leak = hw.encoding == "sc" and isinstance(q.leak, SCLeak)
+        beta = sng_values(q.leak.beta_sng, T * L) if sc_leak else None
+        dither = sng_values(q.leak.dither_sng, T) if sc_leak else None
         streams.append((syn, beta, dither))
 
     v = [[0] * node.n_out for node in layers]
@@ -135,8 +138,8 @@ def run_naive(graph, intensities=None, spikes=None) -> dict:
                     current += _sign(qij) * ones
                 # leak
                 vi = v[li][i]
-                if q.leak == "sc":
-                    bq = int(q.beta_q[i])
+                if isinstance(q.leak, SCLeak):
+                    bq = int(q.leak.beta_q[i])
                     if hw.encoding == "sc":
                         C = sum(1 for k in range(L) if beta[t * L + k] < bq)
                         d = dither[t]
@@ -145,7 +148,7 @@ def run_naive(graph, intensities=None, spikes=None) -> dict:
                         d = L // 2
                     lv = _floor_shift(vi * C + d, n)
                 else:
-                    k = int(q.leak_shift[i])
+                    k = int(q.leak.shift[i])
                     lv = vi - _floor_shift(vi, k)
                 vpre = lv + current + int(q.bias_q[i])
                 vsat = min(max(vpre, lo), hi)

@@ -26,6 +26,7 @@ from scnc.ir import (
     set_encoding,
     validate,
 )
+from scnc.ir.graph import SCLeak, ShiftLeak
 from scnc.ir.serialize import graph_to_dict
 from scnc.sc.sng import sequence
 from scnc.snn.network import LIFLayer, Network
@@ -54,7 +55,7 @@ def simulate(graph, s0: np.ndarray) -> list[dict]:
     for layer in graph.layers:
         q = layer.quant
         wq = q.weight_q.astype(np.int64)
-        m = np.abs(wq) << (n - q.weight_bits)
+        m = np.abs(wq) << (n - q.weight_bits)  # docs/hardware.md, independently of q.compare_shift
         seqs = [sequence(s, T * L).astype(np.int64) for s in q.synapse_sngs]
         vmin, vmax = -(1 << (q.membrane_bits - 1)), (1 << (q.membrane_bits - 1)) - 1
         v = np.zeros(layer.n_out, np.int64)
@@ -69,16 +70,16 @@ def simulate(graph, s0: np.ndarray) -> list[dict]:
             else:
                 contrib = np.sign(wq) * m
             current = spikes[t] @ contrib
-            if q.leak == "sc":
+            if isinstance(q.leak, SCLeak):
                 if sc:
-                    bwin = sequence(q.beta_sng, T * L).astype(np.int64)[t * L:(t + 1) * L]
-                    C = (bwin[None, :] < q.beta_q.astype(np.int64)[:, None]).sum(axis=1)
-                    d = int(sequence(q.dither_sng, T)[t])
+                    bwin = sequence(q.leak.beta_sng, T * L).astype(np.int64)[t * L:(t + 1) * L]
+                    C = (bwin[None, :] < q.leak.beta_q.astype(np.int64)[:, None]).sum(axis=1)
+                    d = int(sequence(q.leak.dither_sng, T)[t])
                 else:
-                    C, d = q.beta_q.astype(np.int64), L // 2
+                    C, d = q.leak.beta_q.astype(np.int64), L // 2
                 lv = (v * C + d) >> n
             else:
-                lv = v - (v >> q.leak_shift.astype(np.int64))
+                lv = v - (v >> q.leak.shift.astype(np.int64))
             vpre = lv + current + q.bias_q
             vsat = np.clip(vpre, vmin, vmax)
             rec["sat"] += int(np.sum(vsat != vpre))
@@ -146,9 +147,8 @@ def _layer_broken(g, **fields):
     ({"reset": "hold"}, "reset", "subtract"),
 ])
 def test_validate_names_node_and_field_float(fields, field, msg):
-    g = _layer_broken(from_network(net()), **fields)
-    with pytest.raises(IRError, match=msg) as e:
-        validate(g)
+    with pytest.raises(IRError, match=msg) as e:  # a bad reset is refused when the node is built
+        validate(_layer_broken(from_network(net()), **fields))
     assert e.value.where == "hidden" and e.value.field == field
 
 
@@ -166,7 +166,12 @@ def test_validate_graph_structure():
 
 
 def _quant_broken(g, **fields):
+    """``g`` with fields of its first layer's quant replaced (``leak__x`` replaces field x of the leak)."""
     layer = g.layers[0]
+    leak_fields = {k.split("__", 1)[1]: v for k, v in fields.items() if k.startswith("leak__")}
+    fields = {k: v for k, v in fields.items() if not k.startswith("leak__")}
+    if leak_fields:
+        fields["leak"] = replace(layer.quant.leak, **leak_fields)
     return g.replace_node(layer.name, replace(layer, quant=replace(layer.quant, **fields)))
 
 
@@ -174,11 +179,14 @@ def _quant_broken(g, **fields):
     ({"weight_q": np.full((6, 5), 64, np.int32)}, "quant.weight_q", "<= 63"),
     ({"weight_q": np.zeros((6, 5), np.int64)}, "quant.weight_q", "int32"),
     ({"current_bits": 3}, "quant.current_bits", "needs"),
-    ({"beta_sng": None}, "quant.beta_sng", "needs"),
+    ({"leak__beta_sng": None}, "quant.leak.beta_sng", "needs"),
+    ({"compare_shift": 1}, "quant.compare_shift", "log2 L - weight_bits"),
+    ({"leak__rounding": 64}, "quant.leak.rounding", "<= 63"),
+    ({"membrane_bits": 33}, "quant.membrane_bits", "<= 32"),
     ({"weight_bits": 7}, "quant.weight_bits", "<= 6"),
     ({"threshold_q": np.zeros(5, np.int32)}, "quant.threshold_q", ">= 1"),
     ({"threshold_q": np.full(5, 1 << 20, np.int32)}, "quant.threshold_q", "membrane"),
-    ({"beta_q": np.full(5, 65, np.int32)}, "quant.beta_q", "<= 64"),
+    ({"leak__beta_q": np.full(5, 65, np.int32)}, "quant.leak.beta_q", "<= 64"),
     ({"parallel_inputs": 9}, "quant.parallel_inputs", "<= 6"),
     ({"synapse_sngs": ()}, "quant.synapse_sngs", "tuple"),
     ({"scale": float("inf")}, "quant.scale", "finite"),
@@ -211,7 +219,7 @@ def test_validate_quantized_hardware_input_and_output():
         check_graph(replace(g, hardware=None))
     # the fixed encoding may carry no synapse / leak SNGs (the ref tests build such graphs)
     fx = set_encoding(g, "fixed")
-    check_graph(_quant_broken(fx, synapse_sngs=(), beta_sng=None, dither_sng=None))
+    check_graph(_quant_broken(fx, synapse_sngs=(), leak__beta_sng=None, leak__dither_sng=None))
 
 
 # ---- fold -----------------------------------------------------------------------------------------
@@ -310,13 +318,15 @@ def test_quantize_neurons_formulas():
         assert list(q.threshold_q) == [max(1, round(t / scale)) for t in (1.0, 0.001, 2.5)] == [16, 1, 40]
         assert list(q.bias_q) == [round(float(np.float32(b)) / scale) for b in (0.3, -0.7, 0.0)]
         if leak == "sc":
-            assert list(q.beta_q) == [0, round(float(np.float32(0.9)) * 32), 32] and not q.leak_shift.any()
+            assert isinstance(q.leak, SCLeak) and q.leak.rounding == 16  # the fixed encoding rounds half up
+            assert list(q.leak.beta_q) == [0, round(float(np.float32(0.9)) * 32), 32]
         else:
             # brute force: the k minimising |1 - 2^-k - beta|
-            for b, k in zip(layer.beta, q.leak_shift):
+            assert isinstance(q.leak, ShiftLeak)
+            for b, k in zip(layer.beta, q.leak.shift):
                 best = min(range(63), key=lambda kk: (abs((1 - 2.0 ** -kk) - float(b)), kk))
                 assert k == best
-            assert list(q.leak_shift[[0, 1]]) == [0, 3] and not q.beta_q.any()
+            assert list(q.leak.shift[[0, 1]]) == [0, 3]
 
 
 # ---- allocate_streams --------------------------------------------------------------------------------
@@ -330,8 +340,8 @@ def test_allocate_streams_counts_kinds_and_decorrelation(sng):
     assert out.quant.parallel_inputs == 4 and out.quant.parallel_neurons == 3
     for layer in g.layers:
         q = layer.quant
-        cyc = list(q.synapse_sngs) + [q.beta_sng]
-        assert all(s.kind == sng and s.bits == 6 for s in cyc + [q.dither_sng])
+        cyc = list(q.synapse_sngs) + [q.leak.beta_sng]
+        assert all(s.kind == sng and s.bits == 6 for s in cyc + [q.leak.dither_sng])
         assert len(set(cyc)) == len(cyc)  # every cycle-rate stream of a layer is its own
         if sng == "vdc":
             assert len({s.xor_mask for s in cyc}) == len(cyc)
@@ -355,7 +365,7 @@ def test_allocate_streams_seed_and_options():
     assert a.layers[0].quant.synapse_sngs != c.layers[0].quant.synapse_sngs
     sp = qgraph(opts=QuantOptions(input_coding="spikes", leak="shift"))
     assert sp.input.quant.coding == "spikes" and sp.input.quant.sngs == ()
-    assert all(layer.quant.beta_sng is None and layer.quant.dither_sng is None for layer in sp.layers)
+    assert all(isinstance(layer.quant.leak, ShiftLeak) for layer in sp.layers)
 
 
 # ---- bound_widths -------------------------------------------------------------------------------------

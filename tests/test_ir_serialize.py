@@ -48,7 +48,9 @@ def assert_same_graph(a, b):
     for la, lb in zip(a.layers, b.layers):
         if la.quant is not None:
             assert la.quant.synapse_sngs == lb.quant.synapse_sngs
-            assert la.quant.beta_sng == lb.quant.beta_sng and la.quant.dither_sng == lb.quant.dither_sng
+            assert type(la.quant.leak) is type(lb.quant.leak)
+            assert getattr(la.quant.leak, "beta_sng", None) == getattr(lb.quant.leak, "beta_sng", None)
+            assert getattr(la.quant.leak, "dither_sng", None) == getattr(lb.quant.leak, "dither_sng", None)
             assert la.quant.scale == lb.quant.scale
     if a.input.quant is not None:
         assert a.input.quant == b.input.quant
@@ -92,7 +94,7 @@ def test_file_format_and_hash(tmp_path):
     g = qgraph()
     save_ir(g, tmp_path / "ir")
     doc = json.loads((tmp_path / "ir" / "ir.json").read_text())
-    assert doc["format"] == "scnc-ir" and doc["schema_version"] == 1 and doc["ir_hash"] == ir_hash(g)
+    assert doc["format"] == "scnc-ir" and doc["schema_version"] == 2 and doc["ir_hash"] == ir_hash(g)
     assert [n["kind"] for n in doc["graph"]["nodes"]] == ["input", "dense_lif", "dense_lif", "output"]
     assert doc["graph"]["nodes"][1]["quant"]["synapse_sngs"][0]["kind"] == "vdc"
     assert doc["graph"]["provenance"]["quant_options"]["stream_length"] == 64
@@ -168,7 +170,7 @@ def test_pickled_npz_is_refused(saved):
 
 @pytest.mark.parametrize("edit, field, match", [
     (lambda d: d.update(format="other"), "format", "scnc-ir"),
-    (lambda d: d.update(schema_version=2), "schema_version", "unknown schema version 2"),
+    (lambda d: d.update(schema_version=3), "schema_version", "unknown schema version 3"),
     (lambda d: d.pop("ir_hash"), "ir_hash", "missing"),
     (lambda d: d.update(extra=1), "extra", "unknown key"),
     (lambda d: d["graph"].pop("timesteps"), "graph.timesteps", "missing"),
@@ -179,7 +181,11 @@ def test_pickled_npz_is_refused(saved):
     (lambda d: d["graph"]["nodes"][1].update(n_out=4), "n1.weight", "inconsistent"),
     (lambda d: d["graph"]["nodes"][1]["quant"].update(membrane_bits=1), "quant.membrane_bits", ">= 2|2 <="),
     (lambda d: d["graph"]["hardware"].update(stream_length=48), "stream_length", "power of two"),
-    (lambda d: d["graph"]["nodes"][1]["quant"].update(leak="exp"), "quant.leak", "one of"),
+    (lambda d: d["graph"]["nodes"][1]["quant"].update(leak="exp"), "quant.leak.kind", "'sc' or 'shift'"),
+    (lambda d: d["graph"]["nodes"][1]["quant"]["leak"].update(kind="exp"), "quant.leak.kind", "'sc' or 'shift'"),
+    (lambda d: d["graph"]["nodes"][1]["quant"]["leak"].update(rounding="half"), "quant.leak.rounding", "integer"),
+    (lambda d: d["graph"]["nodes"][1]["quant"].update(reset="hold"), "reset", "subtract"),
+    (lambda d: d["graph"]["hardware"].update(sng="xor"), "sng", "vdc"),
 ])
 def test_malformed_json(saved, edit, field, match):
     doc = _doc(saved)
@@ -213,7 +219,7 @@ def test_malformed_json_fields(saved, edit, file, field, match):
     (lambda a: a.update({"n1.beta": a["n1.beta"].astype(np.float64)}), "beta", "float32"),
     (lambda a: a["n1.quant.weight_q"].__setitem__((0, 0), 64), "weight_q", "<= 63"),
     (lambda a: a["n1.weight"].__setitem__((0, 0), np.nan), "weight", "finite"),
-    (lambda a: a["n1.quant.beta_q"].__setitem__(0, 65), "beta_q", "<= 64"),
+    (lambda a: a["n1.quant.leak.beta_q"].__setitem__(0, 65), "beta_q", "<= 64"),
 ])
 def test_malformed_arrays(saved, edit, field, match):
     arrays = _arrays(saved)
@@ -250,13 +256,14 @@ def test_summary_quantized():
     g = qgraph((64, 20, 10), opts=QuantOptions(stream_length=32, sng="lfsr", parallel_inputs=8, parallel_neurons=4),
                timesteps=5)
     text = summary(g)
-    for s in ("hidden", "output", "64x20", "20x10", "L=32", "encoding=sc", "lfsr", "estimated", "RTL manifest",
+    for s in ("hidden", "output", "64x20", "20x10", "L=32", "encoding=sc", "lfsr", "cycles:", "per sample",
               "rate coding", "8-bit", "counters of 3 bits", ir_hash(g)[:16]):
         assert s in text, s
-    per_step = 32 * (math.ceil(64 / 8) * math.ceil(20 / 4) + math.ceil(20 / 8) * math.ceil(10 / 4))
-    assert f"{per_step} per time step" in text and f"{per_step * 5} per sample" in text
-    fixed = summary(set_encoding(g, "fixed"))
-    assert f"{per_step // 32} per time step" in fixed and "encoding=fixed" in fixed
+    # the exact schedule: input n_in + 2, per layer window * G * H + 2 * n_out, the output beat 1
+    blocks = (math.ceil(64 / 8) * math.ceil(20 / 4), math.ceil(20 / 8) * math.ceil(10 / 4))
+    for window, txt in ((32, text), (1, summary(set_encoding(g, "fixed")))):
+        per_step = (64 + 2) + (window * blocks[0] + 2 * 20) + (window * blocks[1] + 2 * 10) + 1
+        assert f"{per_step} per time step" in txt and f"{64 + 5 * per_step + 1} per sample" in txt
     rep = [p for p in g.passes if p["pass"] == "allocate_streams"][-1]
     assert f"{rep['layers']['hidden']['cycle_rate_scc']['max_abs_scc']:.2f}" in text
     row = [ln for ln in text.splitlines() if ln.startswith("hidden")][0]
@@ -267,3 +274,44 @@ def test_summary_quantized():
 def test_summary_float():
     text = summary(from_network(Network.dense([4, 3], seed=0, beta=0.5)))
     assert "level=float" in text and "4x3" in text and "0.5" in text
+
+
+# ---- schema 1 (scnc 0.1) files ---------------------------------------------------------------------------
+V1_DIR = Path(__file__).resolve().parent / "fixtures" / "ir_v1"
+
+
+@pytest.mark.parametrize("name, opts", [
+    ("sc_lfsr", dict(stream_length=16, sng="lfsr", parallel_inputs=2)),
+    ("fixed_shift", dict(stream_length=8, encoding="fixed", leak="shift", input_coding="spikes")),
+])
+def test_schema_1_files_load_and_compute_what_they_did(name, opts):
+    """Files written by scnc 0.1 (flat leak fields) load as tagged leaks and compute what today's
+    quantization of the same network computes (the fixtures were written from main at c08451c)."""
+    from scnc import ref
+    from scnc.ir import QuantOptions, from_network, quantize
+    from scnc.ir.graph import SCLeak, ShiftLeak
+    from scnc.snn.network import Network
+
+    old = load_ir(V1_DIR / name)
+    assert json.loads((V1_DIR / name / "ir.json").read_text())["schema_version"] == 1
+    new = quantize(from_network(Network.dense([5, 4, 3], seed=3, timesteps=4, bias=True)), QuantOptions(**opts))
+    for lo, ln in zip(old.layers, new.layers):
+        assert type(lo.quant.leak) is type(ln.quant.leak) in (SCLeak, ShiftLeak)
+        assert lo.quant.compare_shift == ln.quant.compare_shift
+    rng = np.random.default_rng(0)
+    inputs = ({"spikes": (rng.random((3, 4, 5)) < 0.5).astype(np.uint8)} if "spikes" in opts.values()
+              else {"intensities": rng.integers(0, 256, size=(3, 5))})
+    a, b = ref.run(old, **inputs), ref.run(new, **inputs)
+    for x, y in zip((*a.spikes, *a.membranes, a.counts), (*b.spikes, *b.membranes, b.counts)):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_schema_1_hash_is_checked(tmp_path):
+    import shutil
+
+    shutil.copytree(V1_DIR / "sc_lfsr", tmp_path / "ir")
+    doc = json.loads((tmp_path / "ir" / "ir.json").read_text())
+    doc["graph"]["timesteps"] = 5
+    (tmp_path / "ir" / "ir.json").write_text(json.dumps(doc))
+    with pytest.raises(IRError, match="ir_hash"):
+        load_ir(tmp_path / "ir")

@@ -104,3 +104,21 @@ def test_lint_catches_a_problem(tmp_path) -> None:
     found = lint_verilog(bad, "bad")
     assert any("UNDRIVEN" in line for line in found), found
     assert set(WAIVERS) >= {"WIDTHEXPAND", "UNUSEDSIGNAL"} and all(WAIVERS.values())
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_ir_show_states_the_manifests_cycles(seed, tmp_path) -> None:
+    """`scnc ir show` and the manifest read one cycle model: the figures agree for random graphs."""
+    import re
+
+    import numpy as np
+
+    from scnc.ir import summary
+    from scnc.verify.configs import build_config, draw_spec
+
+    graph, _ = build_config(draw_spec(np.random.default_rng(seed)))
+    man = compile_graph(graph, tmp_path / "b")
+    text = summary(graph)
+    step = int(re.search(r"cycles: (\d+) per time step", text).group(1))
+    sample = int(re.search(r"(\d+) per sample", text).group(1))
+    assert (step, sample) == (man["cycles"]["per_step"]["total"], man["cycles"]["per_sample"])

@@ -55,8 +55,8 @@ def main() -> None:
                 best = dt if best is None else min(best, dt)
             entry.update({"compile_s": round(best, 3), "verilog_bytes": size})
         sc = step_cycles(g)
-        entry["default"] = {"parallel_inputs": g.layers[0].quant.parallel_inputs,
-                            "parallel_neurons": g.layers[0].quant.parallel_neurons,
+        entry["default"] = {"parallel_inputs": g.layers[0].synapse.quant.parallel_inputs,
+                            "parallel_neurons": g.layers[0].synapse.quant.parallel_neurons,
                             "cycles_per_step": sc, "cycles_per_sample": sample_cycles(g)["total"]}
         sweep = []
         for p_in, p_out in PARALLELISM:

@@ -100,7 +100,7 @@ def main() -> None:
           f"{'fits':>4} {'Fmax MHz':>8} {'cyc/sample':>10} {'latency us':>11} {'acc':>6} {'s':>5}", flush=True)
     for i, opts in enumerate(points(args.full)):
         g = graph_for(source, opts)
-        q = g.layers[0].quant
+        q = g.layers[0].synapse.quant
         bdir = out / f"p{i}_{opts.get('encoding')}"
         compile_graph(g, bdir, trace=False)
         t0 = time.perf_counter()

@@ -251,7 +251,7 @@ def sweep(
         rows.append({
             "experiment": experiment,
             "stream_length": L,
-            "weight_bits": "" if encoding == "float" else q.nodes[1].quant.weight_bits,
+            "weight_bits": "" if encoding == "float" else q.layers[0].synapse.quant.weight_bits,
             "encoding": encoding,
             "sng": cfg.get("sng", ""),
             "input_sng": cfg["input_sng"],

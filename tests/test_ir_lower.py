@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from scnc.errors import IRError
-from scnc.ir import DenseLIFNode, InputNode, OutputNode, check_graph, from_checkpoint, from_network, validate
+from scnc.ir import DenseNode, InputNode, LIFNode, OutputNode, check_graph, from_checkpoint, from_network, validate
 from scnc.snn.network import EncoderConfig, LIFLayer, Network
 
 
@@ -15,18 +15,21 @@ def test_lowered_chain_names_shapes_and_dtypes():
                         encoder=EncoderConfig(kind="rate", seed=3, gain=2.0))
     g = from_network(net)
     assert g.level == "float" and g.timesteps == 7 and g.hardware is None
-    assert [type(n) for n in g.nodes] == [InputNode, DenseLIFNode, DenseLIFNode, OutputNode]
-    assert [n.name for n in g.nodes] == ["input", "hidden", "output", "readout"]
+    # synapses and neurons are separate nodes, as in NIR; a layer is the pair
+    assert [type(n) for n in g.nodes] == [InputNode, DenseNode, LIFNode, DenseNode, LIFNode, OutputNode]
+    assert [n.name for n in g.nodes] == ["input", "hidden.synapses", "hidden", "output.synapses", "output", "readout"]
     assert g.input.size == 6 and g.input.encoder == {"kind": "rate", "seed": 3, "gain": 2.0, "latency_floor": 0.0}
     hidden, out = g.layers
-    assert hidden.source == "input" and out.source == "hidden" and g.output.source == "output"
+    assert hidden.synapse.source == "input" and hidden.neuron.source == "hidden.synapses"
+    assert out.synapse.source == "hidden" and g.output.source == "output"
     for layer, src in zip(g.layers, net.layers):
-        assert layer.weight.dtype == np.float32 and np.array_equal(layer.weight, src.weight)
+        w = layer.synapse.weight
+        assert w.dtype == np.float32 and np.array_equal(w, src.weight)
         for f, v in (("beta", 0.8), ("threshold", 1.5), ("bias", 0.0)):
-            a = getattr(layer, f)
+            a = getattr(layer.neuron, f)
             assert a.dtype == np.float32 and a.shape == (layer.n_out,)
             assert np.all(a == np.float32(v))
-        assert not layer.weight.flags.writeable  # graphs are immutable
+        assert not w.flags.writeable  # graphs are immutable
     assert g.output.class_labels == (0, 1, 2)
     assert g.provenance == {"source": "network"}
     check_graph(g)
@@ -36,14 +39,14 @@ def test_lowering_copies_parameters():
     net = Network.dense([4, 2], seed=0)
     g = from_network(net)
     net.layers[0].weight[0, 0] = 123.0
-    assert g.layers[0].weight[0, 0] != 123.0
+    assert g.layers[0].synapse.weight[0, 0] != 123.0
 
 
 def test_per_neuron_params_bias_and_reset_are_kept():
     layer = LIFLayer("only", weight=np.ones((3, 2), np.float32), bias=np.array([0.5, -0.25], np.float32),
                      beta=np.array([0.1, 0.9], np.float32), threshold=np.array([2.0, 3.0], np.float32), reset="zero")
     g = from_network(Network([layer], timesteps=4), class_labels=["a", "b"], provenance={"note": "x"})
-    node = g.layers[0]
+    node = g.layers[0].neuron
     assert node.reset == "zero"
     assert np.array_equal(node.bias, [0.5, -0.25]) and np.array_equal(node.beta, np.float32([0.1, 0.9])) and np.array_equal(node.threshold, [2.0, 3.0])
     assert g.output.class_labels == ("a", "b") and g.provenance == {"note": "x"}
@@ -51,7 +54,7 @@ def test_per_neuron_params_bias_and_reset_are_kept():
 
 def test_validate_records_itself():
     g = validate(from_network(Network.dense([3, 2], seed=0)))
-    assert g.passes == ({"pass": "validate", "level": "float", "nodes": 3},)
+    assert g.passes == ({"pass": "validate", "level": "float", "nodes": 4},)
 
 
 def test_reserved_layer_names_and_bad_labels():

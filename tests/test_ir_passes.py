@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from dataclasses import replace
+from dataclasses import fields, replace
 
 import numpy as np
 import pytest
@@ -26,7 +26,8 @@ from scnc.ir import (
     set_encoding,
     validate,
 )
-from scnc.ir.graph import SCLeak, ShiftLeak
+from scnc.ir.graph import QuantDense, SCLeak, ShiftLeak
+from support.graphs import with_quant
 from scnc.ir.serialize import graph_to_dict
 from scnc.sc.sng import sequence
 from scnc.snn.network import LIFLayer, Network
@@ -53,11 +54,11 @@ def simulate(graph, s0: np.ndarray) -> list[dict]:
     spikes = s0.astype(np.int64)
     out = []
     for layer in graph.layers:
-        q = layer.quant
+        q, nq = layer.synapse.quant, layer.neuron.quant
         wq = q.weight_q.astype(np.int64)
         m = np.abs(wq) << (n - q.weight_bits)  # docs/hardware.md, independently of q.compare_shift
         seqs = [sequence(s, T * L).astype(np.int64) for s in q.synapse_sngs]
-        vmin, vmax = -(1 << (q.membrane_bits - 1)), (1 << (q.membrane_bits - 1)) - 1
+        vmin, vmax = -(1 << (nq.membrane_bits - 1)), (1 << (nq.membrane_bits - 1)) - 1
         v = np.zeros(layer.n_out, np.int64)
         rec = {"I": [], "v_pre": [], "sat": 0}
         new_spikes = np.zeros((T, layer.n_out), np.int64)
@@ -70,21 +71,21 @@ def simulate(graph, s0: np.ndarray) -> list[dict]:
             else:
                 contrib = np.sign(wq) * m
             current = spikes[t] @ contrib
-            if isinstance(q.leak, SCLeak):
+            if isinstance(nq.leak, SCLeak):
                 if sc:
-                    bwin = sequence(q.leak.beta_sng, T * L).astype(np.int64)[t * L:(t + 1) * L]
-                    C = (bwin[None, :] < q.leak.beta_q.astype(np.int64)[:, None]).sum(axis=1)
-                    d = int(sequence(q.leak.dither_sng, T)[t])
+                    bwin = sequence(nq.leak.beta_sng, T * L).astype(np.int64)[t * L:(t + 1) * L]
+                    C = (bwin[None, :] < nq.leak.beta_q.astype(np.int64)[:, None]).sum(axis=1)
+                    d = int(sequence(nq.leak.dither_sng, T)[t])
                 else:
-                    C, d = q.leak.beta_q.astype(np.int64), L // 2
+                    C, d = nq.leak.beta_q.astype(np.int64), L // 2
                 lv = (v * C + d) >> n
             else:
-                lv = v - (v >> q.leak.shift.astype(np.int64))
-            vpre = lv + current + q.bias_q
+                lv = v - (v >> nq.leak.shift.astype(np.int64))
+            vpre = lv + current + nq.bias_q
             vsat = np.clip(vpre, vmin, vmax)
             rec["sat"] += int(np.sum(vsat != vpre))
-            s = (vsat >= q.threshold_q).astype(np.int64)
-            v = vsat - q.threshold_q * s if q.reset == "subtract" else vsat * (1 - s)
+            s = (vsat >= nq.threshold_q).astype(np.int64)
+            v = vsat - nq.threshold_q * s if nq.reset == "subtract" else vsat * (1 - s)
             rec["I"].append(current)
             rec["v_pre"].append(vsat)
             new_spikes[t] = s
@@ -131,9 +132,16 @@ def test_quantize_rejects_non_options_and_quantized_graphs():
 
 
 # ---- validate -------------------------------------------------------------------------------------
+_SYNAPSE_FIELDS = ("weight", "source")
+
+
 def _layer_broken(g, **fields):
+    """``g`` with float fields of its first layer replaced: ``weight``/``source`` on the synapse node."""
     layer = g.layers[0]
-    return g.replace_node(layer.name, replace(layer, **fields))
+    syn = {k: v for k, v in fields.items() if k in _SYNAPSE_FIELDS}
+    neu = {k: v for k, v in fields.items() if k not in _SYNAPSE_FIELDS}
+    return g.replace_layer(layer, synapse=replace(layer.synapse, **syn) if syn else None,
+                           neuron=replace(layer.neuron, **neu) if neu else None)
 
 
 @pytest.mark.parametrize("fields, field, msg", [
@@ -149,13 +157,14 @@ def _layer_broken(g, **fields):
 def test_validate_names_node_and_field_float(fields, field, msg):
     with pytest.raises(IRError, match=msg) as e:  # a bad reset is refused when the node is built
         validate(_layer_broken(from_network(net()), **fields))
-    assert e.value.where == "hidden" and e.value.field == field
+    node = "hidden.synapses" if set(fields) <= set(_SYNAPSE_FIELDS) else "hidden"
+    assert e.value.where == node and e.value.field == field
 
 
 def test_validate_graph_structure():
     g = from_network(net())
     with pytest.raises(IRError, match="unique"):
-        check_graph(g.replace_node("output", replace(g.layers[1], name="hidden")))
+        check_graph(g.replace_node("output", replace(g.layers[1].neuron, name="hidden")))
     with pytest.raises(IRError, match="labels") as e:
         check_graph(g.replace_node("readout", replace(g.output, class_labels=(0, 1))))
     assert e.value.where == "readout"
@@ -165,14 +174,12 @@ def test_validate_graph_structure():
         check_graph(replace(g, nodes=g.nodes[1:]))
 
 
+_DENSE_FIELDS = {f.name for f in fields(QuantDense)}
+
+
 def _quant_broken(g, **fields):
-    """``g`` with fields of its first layer's quant replaced (``leak__x`` replaces field x of the leak)."""
-    layer = g.layers[0]
-    leak_fields = {k.split("__", 1)[1]: v for k, v in fields.items() if k.startswith("leak__")}
-    fields = {k: v for k, v in fields.items() if not k.startswith("leak__")}
-    if leak_fields:
-        fields["leak"] = replace(layer.quant.leak, **leak_fields)
-    return g.replace_node(layer.name, replace(layer, quant=replace(layer.quant, **fields)))
+    """``g`` with fields of its first layer's hardware form replaced (``leak__x``: field x of the leak)."""
+    return with_quant(g, 0, **fields)
 
 
 @pytest.mark.parametrize("fields, field, msg", [
@@ -196,7 +203,8 @@ def test_validate_names_node_and_field_quantized(fields, field, msg):
     g = _quant_broken(qgraph(), **fields)
     with pytest.raises(IRError, match=msg) as e:
         validate(g)
-    assert e.value.where == "hidden" and e.value.field == field
+    node = "hidden.synapses" if next(iter(fields)) in _DENSE_FIELDS else "hidden"
+    assert e.value.where == node and e.value.field == field
 
 
 def test_validate_quantized_hardware_input_and_output():
@@ -230,9 +238,10 @@ def float_run(graph, s0: np.ndarray) -> np.ndarray:
         v = np.zeros(layer.n_out, np.float32)
         out = np.zeros((s.shape[0], layer.n_out), np.float32)
         for t in range(s.shape[0]):
-            vpre = layer.beta * v + (s[t] @ layer.weight + layer.bias)
-            fire = (vpre >= layer.threshold).astype(np.float32)
-            v = vpre - layer.threshold * fire if layer.reset == "subtract" else vpre * (1 - fire)
+            neu = layer.neuron
+            vpre = neu.beta * v + (s[t] @ layer.synapse.weight + neu.bias)
+            fire = (vpre >= neu.threshold).astype(np.float32)
+            v = vpre - neu.threshold * fire if neu.reset == "subtract" else vpre * (1 - fire)
             out[t] = fire
         s = out
     return s
@@ -243,25 +252,27 @@ def test_fold_normalises_and_keeps_the_float_function():
                      beta=np.array([0.7], np.float32), threshold=np.array([1.2], np.float32))
     g0 = from_network(Network([layer, LIFLayer("l1", weight=np.ones((2, 2), np.float32))], timesteps=6))
     # a hand-built graph with per-layer (1,) parameters and a -0.0: valid, but not normal form
-    l0 = g0.layers[0]
+    l0 = g0.layers[0].neuron
     g = g0.replace_node("l0", replace(l0, beta=np.array([0.7], np.float32), threshold=np.array([1.2], np.float32),
                                       bias=np.array([-0.0], np.float32)))
     validate(g)
     f = fold(g)
     assert f.passes[-1] == {"pass": "fold", "broadcast": ["l0.bias", "l0.beta", "l0.threshold"]}
-    for node in f.layers:
+    for layer in f.layers:
         for name in ("bias", "beta", "threshold"):
-            a = getattr(node, name)
-            assert a.shape == (node.n_out,) and a.dtype == np.float32 and not a.flags.writeable
-    assert np.signbit(g.layers[0].weight[0, 1]) and not np.signbit(f.layers[0].weight[0, 1])  # -0.0 -> +0.0
-    assert np.signbit(f.layers[0].weight) .sum() == 0 and not np.signbit(f.layers[0].bias).any()
+            a = getattr(layer.neuron, name)
+            assert a.shape == (layer.n_out,) and a.dtype == np.float32 and not a.flags.writeable
+    w_in, w_out = g.layers[0].synapse.weight, f.layers[0].synapse.weight
+    assert np.signbit(w_in[0, 1]) and not np.signbit(w_out[0, 1])  # -0.0 -> +0.0
+    assert np.signbit(w_out).sum() == 0 and not np.signbit(f.layers[0].neuron.bias).any()
     rng = np.random.default_rng(0)
     for _ in range(5):
         s0 = (rng.random((6, 2)) < 0.6).astype(np.uint8)
         assert np.array_equal(float_run(g, s0), float_run(f, s0))
     # idempotent on the normal form: a second fold changes no array
     f2 = fold(f)
-    assert all(np.array_equal(a.weight, b.weight) and np.array_equal(a.beta, b.beta) for a, b in zip(f.layers, f2.layers))
+    assert all(np.array_equal(a.synapse.weight, b.synapse.weight) and np.array_equal(a.neuron.beta, b.neuron.beta)
+               for a, b in zip(f.layers, f2.layers))
     assert f2.passes[-1]["broadcast"] == []
     with pytest.raises(IRError, match="float graphs"):
         fold(qgraph())
@@ -273,13 +284,13 @@ def test_calibrate_max_and_mse():
     gm = calibrate(g, QuantOptions(calibration="max", stream_length=16))
     sm = report(gm, "calibrate")["scales"]
     for layer in g.layers:
-        assert sm[layer.name] == float(np.max(np.abs(layer.weight)))
+        assert sm[layer.name] == float(np.max(np.abs(layer.synapse.weight)))
     ge = calibrate(g, QuantOptions(calibration="mse", stream_length=16))
     se = report(ge, "calibrate")["scales"]
     from scnc.ir.passes.calibrate import quantize_dequantize
 
     for layer in g.layers:
-        w = layer.weight.astype(np.float64)
+        w = layer.synapse.weight.astype(np.float64)
         err = lambda S: np.mean((quantize_dequantize(w, S, 4)[1] - w) ** 2)  # noqa: E731
         assert 0 < se[layer.name] <= sm[layer.name]
         assert err(se[layer.name]) <= err(sm[layer.name])
@@ -295,9 +306,9 @@ def test_quantize_weights_formula():
     scales = report(g, "calibrate")["scales"]
     for layer in g.layers:
         S = scales[layer.name]
-        q = layer.quant
+        q, nq = layer.synapse.quant, layer.neuron.quant
         assert q.weight_bits == 3 and q.scale == S / 16 and q.weight_q.dtype == np.int32
-        for (j, i), w in np.ndenumerate(layer.weight):  # plain transcription of section 5
+        for (j, i), w in np.ndenumerate(layer.synapse.weight):  # plain transcription of section 5
             x = float(w) / S * 8
             r = round(x)  # Python's round is half-to-even
             assert q.weight_q[j, i] == max(-7, min(7, r))
@@ -312,21 +323,21 @@ def test_quantize_neurons_formulas():
     for leak in ("sc", "shift"):
         opts = QuantOptions(stream_length=32, leak=leak)
         g = quantize_neurons(quantize_weights(calibrate(fold(g0), opts), opts), opts)
-        q = g.layers[0].quant
+        q, nq = g.layers[0].synapse.quant, g.layers[0].neuron.quant
         scale = 2.0 / 32
         assert q.scale == scale
-        assert list(q.threshold_q) == [max(1, round(t / scale)) for t in (1.0, 0.001, 2.5)] == [16, 1, 40]
-        assert list(q.bias_q) == [round(float(np.float32(b)) / scale) for b in (0.3, -0.7, 0.0)]
+        assert list(nq.threshold_q) == [max(1, round(t / scale)) for t in (1.0, 0.001, 2.5)] == [16, 1, 40]
+        assert list(nq.bias_q) == [round(float(np.float32(b)) / scale) for b in (0.3, -0.7, 0.0)]
         if leak == "sc":
-            assert isinstance(q.leak, SCLeak) and q.leak.rounding == 16  # the fixed encoding rounds half up
-            assert list(q.leak.beta_q) == [0, round(float(np.float32(0.9)) * 32), 32]
+            assert isinstance(nq.leak, SCLeak) and nq.leak.rounding == 16  # the fixed encoding rounds half up
+            assert list(nq.leak.beta_q) == [0, round(float(np.float32(0.9)) * 32), 32]
         else:
             # brute force: the k minimising |1 - 2^-k - beta|
-            assert isinstance(q.leak, ShiftLeak)
-            for b, k in zip(layer.beta, q.leak.shift):
+            assert isinstance(nq.leak, ShiftLeak)
+            for b, k in zip(layer.beta, nq.leak.shift):
                 best = min(range(63), key=lambda kk: (abs((1 - 2.0 ** -kk) - float(b)), kk))
                 assert k == best
-            assert list(q.leak.shift[[0, 1]]) == [0, 3]
+            assert list(nq.leak.shift[[0, 1]]) == [0, 3]
 
 
 # ---- allocate_streams --------------------------------------------------------------------------------
@@ -336,12 +347,12 @@ def test_allocate_streams_counts_kinds_and_decorrelation(sng):
     rep = report(g, "allocate_streams")
     assert rep["clamped"] == ["output"]  # 3 neurons < P_n = 8
     hidden, out = g.layers
-    assert hidden.quant.parallel_inputs == 4 and hidden.quant.parallel_neurons == 8
-    assert out.quant.parallel_inputs == 4 and out.quant.parallel_neurons == 3
+    assert hidden.synapse.quant.parallel_inputs == 4 and hidden.synapse.quant.parallel_neurons == 8
+    assert out.synapse.quant.parallel_inputs == 4 and out.synapse.quant.parallel_neurons == 3
     for layer in g.layers:
-        q = layer.quant
-        cyc = list(q.synapse_sngs) + [q.leak.beta_sng]
-        assert all(s.kind == sng and s.bits == 6 for s in cyc + [q.leak.dither_sng])
+        q, nq = layer.synapse.quant, layer.neuron.quant
+        cyc = list(q.synapse_sngs) + [nq.leak.beta_sng]
+        assert all(s.kind == sng and s.bits == 6 for s in cyc + [nq.leak.dither_sng])
         assert len(set(cyc)) == len(cyc)  # every cycle-rate stream of a layer is its own
         if sng == "vdc":
             assert len({s.xor_mask for s in cyc}) == len(cyc)
@@ -361,11 +372,11 @@ def test_allocate_streams_counts_kinds_and_decorrelation(sng):
 
 def test_allocate_streams_seed_and_options():
     a, b, c = (qgraph(opts=QuantOptions(sng="lfsr", seed=s)) for s in (1, 1, 2))
-    assert a.layers[0].quant.synapse_sngs == b.layers[0].quant.synapse_sngs
-    assert a.layers[0].quant.synapse_sngs != c.layers[0].quant.synapse_sngs
+    assert a.layers[0].synapse.quant.synapse_sngs == b.layers[0].synapse.quant.synapse_sngs
+    assert a.layers[0].synapse.quant.synapse_sngs != c.layers[0].synapse.quant.synapse_sngs
     sp = qgraph(opts=QuantOptions(input_coding="spikes", leak="shift"))
     assert sp.input.quant.coding == "spikes" and sp.input.quant.sngs == ()
-    assert all(isinstance(layer.quant.leak, ShiftLeak) for layer in sp.layers)
+    assert all(isinstance(layer.neuron.quant.leak, ShiftLeak) for layer in sp.layers)
 
 
 # ---- bound_widths -------------------------------------------------------------------------------------
@@ -421,12 +432,12 @@ def test_bound_widths_hold_on_simulated_runs(case, sim_seed):
         for enc in ("sc", "fixed"):  # widths hold for both encodings
             ge = set_encoding(g, enc)
             for layer, rec in zip(ge.layers, simulate(ge, s0)):
-                q, r = layer.quant, rep["layers"][layer.name]
+                q, nq, r = layer.synapse.quant, layer.neuron.quant, rep["layers"][layer.name]
                 lim = 1 << (q.current_bits - 1)
                 assert all(np.all((-lim <= i) & (i < lim)) for i in rec["I"])
                 lo, hi = r["membrane_proven"]
                 assert all(np.all((lo <= v) & (v <= hi)) for v in rec["v_pre"])
-                if q.overflow_free:
+                if nq.overflow_free:
                     assert rec["sat"] == 0
                 if layer.name in rep["dead_layers"]:
                     assert not rec["spikes"].any()
@@ -437,14 +448,14 @@ def test_bound_widths_forced_membrane():
     # threshold 0.25 keeps threshold_q small enough for an 8-bit membrane while the proven range
     # still needs more bits
     g = qgraph(opts=QuantOptions(membrane_bits=8), threshold=0.25)
-    assert all(layer.quant.membrane_bits == 8 for layer in g.layers)
-    assert not all(layer.quant.overflow_free for layer in g.layers)  # the proven range needs ~14 bits
+    assert all(layer.neuron.quant.membrane_bits == 8 for layer in g.layers)
+    assert not all(layer.neuron.quant.overflow_free for layer in g.layers)  # the proven range needs ~14 bits
     with pytest.raises(ConfigError, match="membrane_bits=3"):
         qgraph(opts=QuantOptions(membrane_bits=3), threshold=0.25)
     free = qgraph()
     rep = report(free, "bound_widths")["layers"]
     for layer in free.layers:
-        assert layer.quant.overflow_free and layer.quant.membrane_bits == rep[layer.name]["membrane_bits_needed"]
+        assert layer.neuron.quant.overflow_free and layer.neuron.quant.membrane_bits == rep[layer.name]["membrane_bits_needed"]
 
 
 def test_dead_layer_warnings():

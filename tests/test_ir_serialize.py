@@ -46,12 +46,12 @@ def assert_same_graph(a, b):
         assert aa[k].dtype == ab[k].dtype and aa[k].shape == ab[k].shape and np.array_equal(aa[k], ab[k])
     assert ir_hash(a) == ir_hash(b)
     for la, lb in zip(a.layers, b.layers):
-        if la.quant is not None:
-            assert la.quant.synapse_sngs == lb.quant.synapse_sngs
-            assert type(la.quant.leak) is type(lb.quant.leak)
-            assert getattr(la.quant.leak, "beta_sng", None) == getattr(lb.quant.leak, "beta_sng", None)
-            assert getattr(la.quant.leak, "dither_sng", None) == getattr(lb.quant.leak, "dither_sng", None)
-            assert la.quant.scale == lb.quant.scale
+        if la.synapse.quant is not None:
+            assert la.synapse.quant.synapse_sngs == lb.synapse.quant.synapse_sngs
+            assert type(la.neuron.quant.leak) is type(lb.neuron.quant.leak)
+            assert getattr(la.neuron.quant.leak, "beta_sng", None) == getattr(lb.neuron.quant.leak, "beta_sng", None)
+            assert getattr(la.neuron.quant.leak, "dither_sng", None) == getattr(lb.neuron.quant.leak, "dither_sng", None)
+            assert la.synapse.quant.scale == lb.synapse.quant.scale
     if a.input.quant is not None:
         assert a.input.quant == b.input.quant
     assert a.output == b.output and a.hardware == b.hardware and a.timesteps == b.timesteps
@@ -84,7 +84,7 @@ def test_round_trip_exact(tmp_path_factory, sizes, seed, L, sng, input_sng, leak
     save_ir(g, d1)
     back = load_ir(d1)
     assert_same_graph(g, back)
-    assert not back.layers[0].weight.flags.writeable
+    assert not back.layers[0].synapse.weight.flags.writeable
     save_ir(back, d2)  # identical graphs give byte-identical files
     for name in ("ir.json", "ir.npz"):
         assert (d1 / name).read_bytes() == (d2 / name).read_bytes()
@@ -95,7 +95,7 @@ def test_file_format_and_hash(tmp_path):
     save_ir(g, tmp_path / "ir")
     doc = json.loads((tmp_path / "ir" / "ir.json").read_text())
     assert doc["format"] == "scnc-ir" and doc["schema_version"] == 2 and doc["ir_hash"] == ir_hash(g)
-    assert [n["kind"] for n in doc["graph"]["nodes"]] == ["input", "dense_lif", "dense_lif", "output"]
+    assert [n["kind"] for n in doc["graph"]["nodes"]] == ["input", "dense", "lif", "dense", "lif", "output"]
     assert doc["graph"]["nodes"][1]["quant"]["synapse_sngs"][0]["kind"] == "vdc"
     assert doc["graph"]["provenance"]["quant_options"]["stream_length"] == 64
     with np.load(tmp_path / "ir" / "ir.npz", allow_pickle=False) as z:
@@ -177,14 +177,16 @@ def test_pickled_npz_is_refused(saved):
     (lambda d: d["graph"]["nodes"][1].pop("quant"), "nodes[1].quant", "missing"),
     (lambda d: d["graph"]["nodes"][1]["quant"].update(weight_bits="6"), "quant.weight_bits", "integer"),
     (lambda d: d["graph"]["nodes"][1]["quant"]["synapse_sngs"][0].update(xor_mask=999), "synapse_sngs[0]", "SNG spec"),
-    (lambda d: d["graph"]["nodes"][1].update(kind="conv"), "nodes[1].kind", "dense_lif"),
+    (lambda d: d["graph"]["nodes"][1].update(kind="conv"), "nodes[1].kind", "'dense', 'lif'"),
+    (lambda d: d["graph"]["nodes"][2].update(size=4), "nodes[2].size", "width of its synapse node"),
     (lambda d: d["graph"]["nodes"][1].update(n_out=4), "n1.weight", "inconsistent"),
-    (lambda d: d["graph"]["nodes"][1]["quant"].update(membrane_bits=1), "quant.membrane_bits", ">= 2|2 <="),
+    (lambda d: d["graph"]["nodes"][2]["quant"].update(membrane_bits=1), "quant.membrane_bits", ">= 2|2 <="),
     (lambda d: d["graph"]["hardware"].update(stream_length=48), "stream_length", "power of two"),
-    (lambda d: d["graph"]["nodes"][1]["quant"].update(leak="exp"), "quant.leak.kind", "'sc' or 'shift'"),
-    (lambda d: d["graph"]["nodes"][1]["quant"]["leak"].update(kind="exp"), "quant.leak.kind", "'sc' or 'shift'"),
-    (lambda d: d["graph"]["nodes"][1]["quant"]["leak"].update(rounding="half"), "quant.leak.rounding", "integer"),
-    (lambda d: d["graph"]["nodes"][1]["quant"].update(reset="hold"), "reset", "subtract"),
+    (lambda d: d["graph"]["nodes"][2]["quant"].update(leak="exp"), "quant.leak.kind", "'sc' or 'shift'"),
+    (lambda d: d["graph"]["nodes"][2]["quant"]["leak"].update(kind="exp"), "quant.leak.kind", "'sc' or 'shift'"),
+    (lambda d: d["graph"]["nodes"][2]["quant"]["leak"].update(rounding="half"), "quant.leak.rounding", "integer"),
+    (lambda d: d["graph"]["nodes"][2]["quant"].update(reset="hold"), "reset", "subtract"),
+    (lambda d: d["graph"]["nodes"][2].update(reset="hold"), "reset", "subtract"),
     (lambda d: d["graph"]["hardware"].update(sng="xor"), "sng", "vdc"),
 ])
 def test_malformed_json(saved, edit, field, match):
@@ -200,7 +202,7 @@ def test_malformed_json(saved, edit, field, match):
     (lambda d: d["graph"]["nodes"][1].update(n_out=4), "ir.npz", "n1.weight", "inconsistent"),
     (lambda d: d["graph"]["nodes"][1]["quant"].update(current_bits=2), "ir.json", "current_bits", "needs"),
     (lambda d: d["graph"]["nodes"][1]["quant"].update(weight_bits=2), "ir.json", "weight_q", ">= -3|<= 3"),
-    (lambda d: d["graph"]["nodes"][3].update(class_labels=[0, 1]), "ir.json", "class_labels", "3 labels"),
+    (lambda d: d["graph"]["nodes"][5].update(class_labels=[0, 1]), "ir.json", "class_labels", "3 labels"),
     (lambda d: d["graph"].update(timesteps=0), "ir.json", "timesteps", ">= 1|1 <="),
 ])
 def test_malformed_json_fields(saved, edit, file, field, match):
@@ -212,14 +214,15 @@ def test_malformed_json_fields(saved, edit, file, field, match):
 
 @pytest.mark.parametrize("edit, field, match", [
     (lambda a: a.pop("n2.quant.bias_q"), "n2.quant.bias_q", "missing"),
+    (lambda a: a.pop("n3.quant.weight_q"), "n3.quant.weight_q", "missing"),
     (lambda a: a.update({"n9.extra": np.zeros(2, np.int32)}), "n9.extra", "unexpected"),
     (lambda a: a.update({"n1.weight": np.zeros((6, 4), np.float32)}), "n1.weight", "inconsistent"),
-    (lambda a: a.update({"n1.quant.threshold_q": np.ones(3, np.int32)}), "threshold_q", "inconsistent"),
+    (lambda a: a.update({"n2.quant.threshold_q": np.ones(3, np.int32)}), "threshold_q", "inconsistent"),
     (lambda a: a.update({"n1.quant.weight_q": a["n1.quant.weight_q"].astype(np.int64)}), "weight_q", "int32"),
-    (lambda a: a.update({"n1.beta": a["n1.beta"].astype(np.float64)}), "beta", "float32"),
+    (lambda a: a.update({"n2.beta": a["n2.beta"].astype(np.float64)}), "beta", "float32"),
     (lambda a: a["n1.quant.weight_q"].__setitem__((0, 0), 64), "weight_q", "<= 63"),
     (lambda a: a["n1.weight"].__setitem__((0, 0), np.nan), "weight", "finite"),
-    (lambda a: a["n1.quant.leak.beta_q"].__setitem__(0, 65), "beta_q", "<= 64"),
+    (lambda a: a["n2.quant.leak.beta_q"].__setitem__(0, 65), "beta_q", "<= 64"),
 ])
 def test_malformed_arrays(saved, edit, field, match):
     arrays = _arrays(saved)
@@ -267,8 +270,8 @@ def test_summary_quantized():
     rep = [p for p in g.passes if p["pass"] == "allocate_streams"][-1]
     assert f"{rep['layers']['hidden']['cycle_rate_scc']['max_abs_scc']:.2f}" in text
     row = [ln for ln in text.splitlines() if ln.startswith("hidden")][0]
-    q = g.layers[0].quant
-    assert f" {q.membrane_bits} " in row and f" {q.current_bits} " in row and " 5 " in row  # w bits = log2 32
+    q, nq = g.layers[0].synapse.quant, g.layers[0].neuron.quant
+    assert f" {nq.membrane_bits} " in row and f" {q.current_bits} " in row and " 5 " in row  # w bits = log2 32
 
 
 def test_summary_float():
@@ -296,8 +299,8 @@ def test_schema_1_files_load_and_compute_what_they_did(name, opts):
     assert json.loads((V1_DIR / name / "ir.json").read_text())["schema_version"] == 1
     new = quantize(from_network(Network.dense([5, 4, 3], seed=3, timesteps=4, bias=True)), QuantOptions(**opts))
     for lo, ln in zip(old.layers, new.layers):
-        assert type(lo.quant.leak) is type(ln.quant.leak) in (SCLeak, ShiftLeak)
-        assert lo.quant.compare_shift == ln.quant.compare_shift
+        assert type(lo.neuron.quant.leak) is type(ln.neuron.quant.leak) in (SCLeak, ShiftLeak)
+        assert lo.synapse.quant.compare_shift == ln.synapse.quant.compare_shift
     rng = np.random.default_rng(0)
     inputs = ({"spikes": (rng.random((3, 4, 5)) < 0.5).astype(np.uint8)} if "spikes" in opts.values()
               else {"intensities": rng.integers(0, 256, size=(3, 5))})

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from support.graphs import with_quant
 from support.hw_naive import run_naive, sng_values
 from support.ir_strategies import GraphShape, build_graph, graph_shapes, random_inputs
 from scnc import ref
@@ -74,10 +75,9 @@ def test_planted_difference_is_caught() -> None:
     shape = GraphShape(sizes=(4, 3), stream_length=8, timesteps=3, coding="spikes", leak="shift", seed=5,
                        weight_style="full")
     graph = build_graph(shape)
-    layer = graph.layers[0]
-    wq = layer.quant.weight_q.copy()
+    wq = graph.layers[0].synapse.quant.weight_q.copy()
     wq[0, 0] = -wq[0, 0]
-    other = graph.replace_node(layer.name, replace(layer, quant=replace(layer.quant, weight_q=wq)))
+    other = with_quant(graph, weight_q=wq)
     spikes = np.ones((1, 3, 4), np.uint8)
     res = ref.run(graph, spikes=spikes)
     nv = run_naive(other, spikes=spikes[0].tolist())

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 
+from support.graphs import with_quant
 from support.ir_strategies import GraphShape, build_graph, graph_shapes, random_inputs
 from scnc import ref
 from scnc.errors import DataError, IRError
@@ -76,7 +77,7 @@ def test_exact_sngs_take_the_step_independent_path() -> None:
         plan = ref_model._plan(graph)
         assert plan.layers[0].tables is None and plan.layers[0].wsteps.shape[0] == 1
     graph = build_graph(GraphShape(sizes=(4, 3), sng="vdc", seed=1))
-    q = graph.layers[0].quant
+    q = graph.layers[0].synapse.quant
     m = np.abs(q.weight_q) << (3 - q.weight_bits)
     np.testing.assert_array_equal(ref_model._plan(graph).layers[0].wsteps[0], np.sign(q.weight_q) * m)
 
@@ -125,13 +126,11 @@ def test_input_errors() -> None:
 
 
 def _with_quant(graph, **changes):
-    layer = graph.layers[0]
-    return graph.replace_node(layer.name, replace(layer, quant=replace(layer.quant, **changes)))
+    return with_quant(graph, 0, **changes)
 
 
 def _with_leak(graph, **changes):
-    layer = graph.layers[0]
-    return _with_quant(graph, leak=replace(layer.quant.leak, **changes))
+    return with_quant(graph, 0, **{f"leak__{k}": v for k, v in changes.items()})
 
 
 #: One broken graph per IR rule (a builder, since some break at construction) and the field named.
@@ -227,9 +226,7 @@ def test_ties_go_to_the_lowest_index() -> None:
 def test_activity_and_silent_layer_warning() -> None:
     g = build_graph(GraphShape(sizes=(4, 3, 2), coding="spikes", timesteps=3, leak="shift", seed=9))
     # make the second layer silent: thresholds above anything it can reach in 3 steps
-    layer = g.layers[1]
-    q = replace(layer.quant, threshold_q=np.full(2, 2000, np.int32), bias_q=np.zeros(2, np.int32))
-    g = g.replace_node(layer.name, replace(layer, quant=q))
+    g = with_quant(g, 1, threshold_q=np.full(2, 2000, np.int32), bias_q=np.zeros(2, np.int32))
     spikes = np.ones((2, 3, 4), np.uint8)
     rates = ref.activity(g, spikes=spikes)
     assert set(rates) == {"layer0", "layer1"} and rates["layer1"] == 0.0

@@ -44,7 +44,7 @@ def test_quantized_network_matches_naive(opts: dict) -> None:
         assert res.counts[b].tolist() == nv["counts"]
     assert sum(int(s.sum()) for s in res.spikes) > 0  # the comparison saw activity
     for layer, sat in zip(graph.layers, res.saturations):
-        if layer.quant.overflow_free:  # the bounds pass's proof holds on these samples
+        if layer.neuron.quant.overflow_free:  # the bounds pass's proof holds on these samples
             assert sat.sum() == 0, layer.name
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from support.graphs import with_quant
 from support.ir_strategies import GraphShape, build_graph, graph_shapes, random_inputs
 from scnc.rtl import sample_cycles, simulate
 
@@ -16,9 +17,8 @@ from scnc import ref
 
 def with_parallel_neurons(graph, p_out: int):
     """The same graph with every layer's P_n set to ``min(p_out, n_out)``."""
-    for node in graph.layers:
-        q = replace(node.quant, parallel_neurons=min(p_out, node.n_out))
-        graph = graph.replace_node(node.name, replace(node, quant=q))
+    for i, layer in enumerate(graph.layers):
+        graph = with_quant(graph, i, parallel_neurons=min(p_out, layer.n_out))
     return graph
 
 
@@ -102,10 +102,9 @@ def test_cycle_formula_and_trace_order() -> None:
 
 def test_planted_difference_is_caught() -> None:
     g = build_graph(GraphShape(sizes=(5, 4), weight_style="full", coding="spikes", seed=4))
-    node = g.layers[0]
-    wq = np.array(node.quant.weight_q)
+    wq = np.array(g.layers[0].synapse.quant.weight_q)
     wq[0, 0] = -wq[0, 0]
-    bad = g.replace_node(node.name, replace(node, quant=replace(node.quant, weight_q=wq)))
+    bad = with_quant(g, weight_q=wq)
     inputs = {"spikes": np.ones((1, g.timesteps, 5), np.uint8)}
     got = simulate(bad, **inputs)
     want = ref.run(g, **inputs)

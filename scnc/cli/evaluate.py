@@ -66,14 +66,14 @@ def run(args: argparse.Namespace, out: Out) -> int:
         hw_acc = float((hw.winners == y).mean()) if len(y) else 0.0  # y indexes ds.classes, like winners
         hwp = graph.hardware
         out.say(f"hardware accuracy  {fmt_pct(hw_acc)}  (scnc.ref; encoding={hwp.encoding}, L={hwp.stream_length}, "
-                f"sng={hwp.sng}, weight bits={graph.layers[0].quant.weight_bits}, leak={graph.layers[0].quant.leak})")
+                f"sng={hwp.sng}, weight bits={graph.layers[0].synapse.quant.weight_bits}, leak={graph.layers[0].neuron.quant.leak.kind})")
         sats = {layer.name: int(s.sum()) for layer, s in zip(graph.layers, hw.saturations)}
         if any(sats.values()):
             out.say(f"membrane saturations: {sats}")
         for w in caught:
             out.say(f"warning: {w.message}")
         summary.update({"accuracy": hw_acc, "encoding": hwp.encoding, "stream_length": hwp.stream_length,
-                        "sng": hwp.sng, "weight_bits": graph.layers[0].quant.weight_bits,
+                        "sng": hwp.sng, "weight_bits": graph.layers[0].synapse.quant.weight_bits,
                         "saturations": sats, "warnings": [str(w.message) for w in caught],
                         "options": _opts_dict(opts)})
         reported = hw_acc

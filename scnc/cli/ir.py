@@ -32,6 +32,6 @@ def run_show(args: argparse.Namespace, out: Out) -> int:
     out.result({"command": "ir show", "ir_hash": ir_hash(graph), "stream_length": hw.stream_length,
                 "encoding": hw.encoding, "sng": hw.sng,
                 "layers": [{"name": n.name, "n_in": n.n_in, "n_out": n.n_out,
-                            "weight_bits": n.quant.weight_bits, "membrane_bits": n.quant.membrane_bits}
+                            "weight_bits": n.synapse.quant.weight_bits, "membrane_bits": n.neuron.quant.membrane_bits}
                            for n in graph.layers]})
     return 0

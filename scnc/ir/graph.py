@@ -7,9 +7,12 @@
 
 The exact arithmetic a quantized graph denotes is written in ``docs/hardware.md``.
 
-Nodes are connected by name (``source``); today the graph is a chain
-``InputNode -> DenseLIFNode* -> OutputNode``, and new node kinds (conv, delays, recurrent) slot in
-as further dataclasses with their own ``source`` links (``docs/architecture.md``).
+Nodes are connected by name (``source``) and stored in topological order. As in NIR, synapses and
+neurons are separate nodes: a synapse node (:class:`DenseNode`; ``Conv`` and ``Delay`` later) feeds a
+neuron node (:class:`LIFNode`; ``IF``, ``LI``, WTA groups later). Today's graphs are chains
+``InputNode -> (DenseNode -> LIFNode)+ -> OutputNode``; :attr:`Graph.layers` pairs each neuron node
+with its synapse node, the unit the engines run. New node kinds are new dataclasses with handlers
+per stage, found by type (``docs/architecture.md``).
 
 Variants are enums (:mod:`scnc.kinds`) and, where a variant carries its own data, tagged dataclasses:
 the leak of a quantized layer is an :class:`SCLeak` or a :class:`ShiftLeak`, each holding only its own
@@ -30,8 +33,13 @@ __all__ = [
     "SCHEMA_VERSION",
     "InputNode",
     "QuantInput",
-    "DenseLIFNode",
+    "QuantDense",
+    "DenseNode",
     "QuantLIF",
+    "LIFNode",
+    "Layer",
+    "SYNAPSE_KINDS",
+    "NEURON_KINDS",
     "SCLeak",
     "ShiftLeak",
     "Leak",
@@ -167,29 +175,21 @@ Leak = Union[SCLeak, ShiftLeak]
 
 
 @dataclass(frozen=True)
-class QuantLIF:
-    """Hardware form of a dense LIF layer. Units: one accumulator unit = ``scale`` float units.
+class QuantDense:
+    """Hardware form of a dense synapse matrix. Units: one accumulator unit = ``scale`` float units.
 
     Members
     -------
     weight_bits:
         w, magnitude bits of a weight (w <= log2 L); sign is separate (split-unipolar).
     weight_q:
-        int32 ``(n_in, n_out)``, ``|q| <= 2^w - 1``. The comparator threshold of synapse (j, i) is
-        ``m = |q| << (log2 L - w)``; a full window of an exact SNG counts ``m`` ones.
-    bias_q:
-        int32 ``(n_out,)``, added once per time step (accumulator units).
+        int32 ``(n_in, n_out)``, ``|q| <= 2^w - 1``.
     compare_shift:
         ``log2 L - w``: the comparator threshold of synapse ``(j, i)`` is
-        ``m = |q| << compare_shift`` (:attr:`comparator_q`).
-    leak:
-        :class:`SCLeak` or :class:`ShiftLeak`.
-    threshold_q:
-        int32 ``(n_out,)``, >= 1 (accumulator units).
-    reset:
-        ``"subtract"`` or ``"zero"``.
-    membrane_bits:
-        M: the membrane is a signed M-bit register, saturating at ``[-2^(M-1), 2^(M-1) - 1]``.
+        ``m = |q| << compare_shift`` (:attr:`comparator_q`); a full window of an exact SNG counts
+        ``m`` ones.
+    scale:
+        Float value of one accumulator unit (``S / L`` for the calibrated clip ``S``).
     current_bits:
         Width of the signed per-step current accumulator (provably wide enough).
     parallel_inputs:
@@ -199,32 +199,73 @@ class QuantLIF:
         P_n, neurons processed per cycle (they share the stream values).
     synapse_sngs:
         ``P_i`` cycle-rate SNG specs, each ``log2 L`` bits wide, indexed by ``c = t*L + k``.
-    overflow_free:
-        True when the bounds pass proved the membrane can never saturate.
     """
 
     weight_bits: int
     weight_q: np.ndarray
     compare_shift: int
-    bias_q: np.ndarray
-    leak: Leak
-    threshold_q: np.ndarray
-    reset: ResetMode
-    membrane_bits: int
-    current_bits: int
     scale: float
+    current_bits: int
     parallel_inputs: int
     parallel_neurons: int
     synapse_sngs: tuple
-    overflow_free: bool = False
-
-    def __post_init__(self) -> None:
-        _coerce(self, "reset", ResetMode, "layer")
 
     @property
     def comparator_q(self) -> np.ndarray:
         """int64 ``(n_in, n_out)``: ``m = |q| << compare_shift``, the window count of an exact SNG."""
         return np.abs(np.asarray(self.weight_q, dtype=np.int64)) << int(self.compare_shift)
+
+
+@dataclass(frozen=True)
+class DenseNode:
+    """A dense synapse matrix: ``I_i = sum_j s_j * W_ji`` each step (``quant`` once quantized).
+
+    ``weight`` is float32 ``(n_in, n_out)``.
+    """
+
+    name: str
+    source: str
+    weight: np.ndarray
+    quant: QuantDense | None = None
+
+    @property
+    def n_in(self) -> int:
+        return int(self.weight.shape[0])
+
+    @property
+    def n_out(self) -> int:
+        return int(self.weight.shape[1])
+
+
+@dataclass(frozen=True)
+class QuantLIF:
+    """Hardware form of a group of LIF neurons, in the accumulator units of the synapse node feeding it.
+
+    Members
+    -------
+    bias_q:
+        int32 ``(n,)``, added once per time step (accumulator units).
+    leak:
+        :class:`SCLeak` or :class:`ShiftLeak`.
+    threshold_q:
+        int32 ``(n,)``, >= 1 (accumulator units).
+    reset:
+        :class:`~scnc.kinds.ResetMode`.
+    membrane_bits:
+        M: the membrane is a signed M-bit register, saturating at ``[-2^(M-1), 2^(M-1) - 1]``.
+    overflow_free:
+        True when the bounds pass proved the membrane can never saturate.
+    """
+
+    bias_q: np.ndarray
+    leak: Leak
+    threshold_q: np.ndarray
+    reset: ResetMode
+    membrane_bits: int
+    overflow_free: bool = False
+
+    def __post_init__(self) -> None:
+        _coerce(self, "reset", ResetMode, "neurons")
 
     @property
     def membrane_min(self) -> int:
@@ -236,16 +277,16 @@ class QuantLIF:
 
 
 @dataclass(frozen=True)
-class DenseLIFNode:
-    """A dense layer of LIF neurons (float parameters; ``quant`` once quantized).
+class LIFNode:
+    """A group of ``size`` leaky integrate-and-fire neurons fed by a synapse node (``source``).
 
-    Arrays: ``weight`` float32 ``(n_in, n_out)``; ``bias``, ``beta``, ``threshold`` float32 ``(n_out,)``
-    (a checkpoint without bias lowers to zeros; per-layer beta/threshold are broadcast).
+    Each step: ``v = beta * v + I + bias``; fire when ``v >= threshold``; reset by ``reset``.
+    Arrays: ``bias``, ``beta``, ``threshold`` float32 ``(size,)`` (a checkpoint without bias lowers to
+    zeros; per-layer beta/threshold are broadcast by ``fold``).
     """
 
     name: str
     source: str
-    weight: np.ndarray
     bias: np.ndarray
     beta: np.ndarray
     threshold: np.ndarray
@@ -256,12 +297,36 @@ class DenseLIFNode:
         _coerce(self, "reset", ResetMode, self.name)
 
     @property
+    def size(self) -> int:
+        return int(self.threshold.shape[0])
+
+
+#: Synapse node kinds (a neuron node's source); neuron node kinds (stateful: a membrane each).
+SYNAPSE_KINDS = (DenseNode,)
+NEURON_KINDS = (LIFNode,)
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A view (not a node): a neuron node and the synapse node feeding it, as the engines run them.
+
+    ``name`` is the neuron node's name (the layer name traces, manifests and reports use).
+    """
+
+    synapse: DenseNode
+    neuron: LIFNode
+
+    @property
+    def name(self) -> str:
+        return self.neuron.name
+
+    @property
     def n_in(self) -> int:
-        return int(self.weight.shape[0])
+        return self.synapse.n_in
 
     @property
     def n_out(self) -> int:
-        return int(self.weight.shape[1])
+        return self.synapse.n_out
 
 
 @dataclass(frozen=True)
@@ -279,12 +344,12 @@ class OutputNode:
     count_bits: int = 0
 
 
-Node = Union[InputNode, DenseLIFNode, OutputNode]
+Node = Union[InputNode, DenseNode, LIFNode, OutputNode]
 
 
 @dataclass(frozen=True)
 class Graph:
-    """An immutable chain ``InputNode -> DenseLIFNode+ -> OutputNode``.
+    """An immutable graph ``InputNode -> (DenseNode -> LIFNode)+ -> OutputNode``, in topological order.
 
     Passes never mutate a graph: they return a new one (``dataclasses.replace``).
     ``provenance`` records where the graph came from (checkpoint hash, options) and ``passes`` the
@@ -307,8 +372,30 @@ class Graph:
         return self.nodes[0]
 
     @property
-    def layers(self) -> tuple:
-        return tuple(n for n in self.nodes if isinstance(n, DenseLIFNode))
+    def layers(self) -> tuple[Layer, ...]:
+        """Every neuron node with the synapse node feeding it, in topological order.
+
+        Nodes are stored in topological order (the validator checks that every ``source`` comes
+        earlier), so this is one pass over the nodes.
+        """
+        by_name = {n.name: n for n in self.nodes}
+        out = []
+        for n in self.nodes:
+            if isinstance(n, NEURON_KINDS):
+                syn = by_name.get(n.source)
+                if not isinstance(syn, SYNAPSE_KINDS):
+                    raise IRError(n.name, "source", f"a neuron node is fed by a synapse node, got {syn!r:.80}")
+                out.append(Layer(synapse=syn, neuron=n))
+        return tuple(out)
+
+    def replace_layer(self, layer: Layer, synapse: DenseNode | None = None, neuron: LIFNode | None = None) -> "Graph":
+        """A new graph with the nodes of ``layer`` replaced (names unchanged)."""
+        g = self
+        if synapse is not None:
+            g = g.replace_node(layer.synapse.name, synapse)
+        if neuron is not None:
+            g = g.replace_node(layer.neuron.name, neuron)
+        return g
 
     @property
     def output(self) -> OutputNode:

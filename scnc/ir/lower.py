@@ -1,9 +1,11 @@
 """Lowering: a float :class:`~scnc.snn.network.Network` (or a checkpoint) to a float-level IR graph.
 
-The lowered graph is the chain ``input -> <one DenseLIFNode per layer> -> readout``. Every parameter
-is copied into a read-only float32 array with its per-neuron shape: per-layer ``beta`` and
-``threshold`` are broadcast to ``(n_out,)`` and a layer without bias gets zeros, so the graph holds
-exactly the network's float function (``scnc/snn/network.py``) and nothing else.
+The lowered graph is the chain ``input -> (<layer>.synapses -> <layer>)+ -> readout``: each dense LIF
+layer of the network becomes a :class:`~scnc.ir.graph.DenseNode` named ``<layer>`` +
+:data:`SYNAPSE_SUFFIX` feeding a :class:`~scnc.ir.graph.LIFNode` named ``<layer>``. Every parameter is
+copied into a read-only float32 array with its per-neuron shape: per-layer ``beta`` and ``threshold``
+are broadcast to ``(n_out,)`` and a layer without bias gets zeros, so the graph holds exactly the
+network's float function (``scnc/snn/network.py``) and nothing else.
 """
 
 from __future__ import annotations
@@ -14,14 +16,16 @@ from typing import Any, Iterable
 import numpy as np
 
 from ..errors import IRError
-from .graph import DenseLIFNode, Graph, InputNode, OutputNode
+from .graph import DenseNode, Graph, InputNode, LIFNode, OutputNode
 
-__all__ = ["from_network", "from_checkpoint", "INPUT_NODE", "OUTPUT_NODE", "frozen_array"]
+__all__ = ["from_network", "from_checkpoint", "INPUT_NODE", "OUTPUT_NODE", "SYNAPSE_SUFFIX", "frozen_array"]
 
 #: Name of the input node of a lowered graph.
 INPUT_NODE = "input"
 #: Name of the output (read-out) node of a lowered graph.
 OUTPUT_NODE = "readout"
+#: Suffix of the synapse node of a lowered layer (the neuron node carries the layer's name).
+SYNAPSE_SUFFIX = ".synapses"
 
 
 def frozen_array(a: Any, dtype: Any) -> np.ndarray:
@@ -64,8 +68,8 @@ def from_network(net: Any, *, class_labels: Iterable | None = None, provenance: 
     Returns
     -------
     Graph
-        ``level == "float"``, ``timesteps == net.timesteps``; node names ``"input"``, the layer names,
-        ``"readout"``.
+        ``level == "float"``, ``timesteps == net.timesteps``; node names ``"input"``, per layer
+        ``"<layer>.synapses"`` and ``"<layer>"``, then ``"readout"``.
 
     Raises
     ------
@@ -83,11 +87,12 @@ def from_network(net: Any, *, class_labels: Iterable | None = None, provenance: 
     for layer in layers:
         n_out = layer.n_out
         bias = np.zeros(n_out, np.float32) if layer.bias is None else layer.bias
+        synapses = f"{layer.name}{SYNAPSE_SUFFIX}"
+        nodes.append(DenseNode(name=synapses, source=source, weight=frozen_array(layer.weight, np.float32)))
         nodes.append(
-            DenseLIFNode(
+            LIFNode(
                 name=layer.name,
-                source=source,
-                weight=frozen_array(layer.weight, np.float32),
+                source=synapses,
                 bias=frozen_array(np.broadcast_to(np.asarray(bias, np.float32), (n_out,)), np.float32),
                 beta=frozen_array(np.broadcast_to(np.asarray(layer.beta, np.float32), (n_out,)), np.float32),
                 threshold=frozen_array(np.broadcast_to(np.asarray(layer.threshold, np.float32), (n_out,)), np.float32),

@@ -67,16 +67,17 @@ class LayerPlan:
         return self.blocks * self.window + 2 * self.n_out
 
 
-def layer_plan(node, hw) -> LayerPlan:
-    """The :class:`LayerPlan` of a quantized ``DenseLIFNode`` under hardware ``hw``."""
-    q = node.quant
+def layer_plan(layer, hw) -> LayerPlan:
+    """The :class:`LayerPlan` of a quantized layer (:class:`~scnc.ir.graph.Layer`) under ``hw``.
+
+    The engine's schedule is set by the synapse node (its parallelism); the layer must be quantized
+    (the graph validated: :func:`scnc.ir.check_graph`).
+    """
+    q = layer.synapse.quant
     if q is None:
-        raise IRError(node.name, "quant", "layer is not quantized")
+        raise IRError(layer.synapse.name, "quant", "layer is not quantized")
     p_in, p_out = int(q.parallel_inputs), int(q.parallel_neurons)
-    if p_in < 1:
-        raise IRError(node.name, "parallel_inputs", f"must be >= 1, got {p_in}")
-    if p_out < 1:
-        raise IRError(node.name, "parallel_neurons", f"must be >= 1, got {p_out}")
+    node = layer
     window = hw.stream_length if hw.encoding is Encoding.SC else 1
     return LayerPlan(
         n_in=node.n_in,

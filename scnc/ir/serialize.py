@@ -6,19 +6,23 @@
     {"format": "scnc-ir", "schema_version": 2, "ir_hash": "<sha256>",
      "graph": {"level", "timesteps", "hardware": {...} | null, "provenance": {...}, "passes": [...],
                "nodes": [{"kind": "input", "name", "size", "encoder", "quant": null | {...}},
-                         {"kind": "dense_lif", "name", "source", "n_out", "reset", "quant": null | {...}},
+                         {"kind": "dense", "name", "source", "n_out", "quant": null | {...}},
+                         {"kind": "lif", "name", "source", "size", "reset", "quant": null | {..., "leak"}},
                          ...,
                          {"kind": "output", "name", "source", "readout", "class_labels", "count_bits"}]}}
 
-``ir.npz`` holds, for node ``i``, ``n<i>.weight``, ``n<i>.bias``, ``n<i>.beta``, ``n<i>.threshold``
-(float32) and at the quantized level ``n<i>.quant.weight_q``, ``.bias_q``, ``.threshold_q`` and the
-leak's array (``n<i>.quant.leak.beta_q`` or ``n<i>.quant.leak.shift``) (int32). A layer's leak is a
+``ir.npz`` holds, for node ``i``: a dense node's ``n<i>.weight`` (float32) and ``n<i>.quant.weight_q``
+(int32); a LIF node's ``n<i>.bias``, ``n<i>.beta``, ``n<i>.threshold`` (float32) and
+``n<i>.quant.bias_q``, ``.threshold_q`` and the leak's array (``n<i>.quant.leak.beta_q`` or
+``n<i>.quant.leak.shift``) (int32). A layer's leak is a
 tagged object in ``ir.json``: ``{"kind": "sc", "beta_sng", "dither_sng", "rounding"}`` or
 ``{"kind": "shift"}``. It is written without pickles and read with ``allow_pickle=False``.
 
-Schema 1 files (scnc 0.1: the leak as flat fields ``leak``, ``beta_q``, ``leak_shift``, ``beta_sng``,
-``dither_sng``; no ``compare_shift``) are read and converted: the fixed-encoding rounding constant
-and the comparator shift they left implicit are the ones scnc 0.1 used (``L / 2``, ``log2 L - w``).
+Schema 1 files (scnc 0.1: one fused ``dense_lif`` node per layer, the leak as flat fields ``leak``,
+``beta_q``, ``leak_shift``, ``beta_sng``, ``dither_sng``; no ``compare_shift``) are read and converted
+to a ``dense`` node ``<name>.synapses`` feeding a ``lif`` node ``<name>``; the fixed-encoding rounding
+constant and the comparator shift they left implicit are the ones scnc 0.1 used (``L / 2``,
+``log2 L - w``).
 Their stored hash is checked against the schema-1 form of the content.
 
 Both files are written atomically, the arrays first; a crash between the two leaves a pair whose
@@ -27,10 +31,10 @@ hash does not match, which :func:`load_ir` rejects.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import zipfile
+from functools import singledispatch
 from pathlib import Path
 from typing import Any
 
@@ -40,16 +44,19 @@ from .._io import JSONLimitError, atomic_write_bytes, atomic_write_text, canonic
 from ..errors import ConfigError, IRError
 from .graph import (
     SCHEMA_VERSION,
-    DenseLIFNode,
+    DenseNode,
     Graph,
     HardwareParams,
     InputNode,
+    LIFNode,
     OutputNode,
+    QuantDense,
     QuantInput,
     QuantLIF,
     SCLeak,
     ShiftLeak,
 )
+from .lower import SYNAPSE_SUFFIX
 from .passes.validate import check_graph
 
 __all__ = ["save_ir", "load_ir", "ir_hash", "graph_to_dict", "graph_from_dict", "IR_JSON", "IR_NPZ", "FORMAT"]
@@ -60,13 +67,11 @@ READABLE_SCHEMAS = (1, SCHEMA_VERSION)
 IR_JSON = "ir.json"
 IR_NPZ = "ir.npz"
 
-_FLOAT_ARRAYS = ("weight", "bias", "beta", "threshold")
-_QUANT_ARRAYS = ("weight_q", "bias_q", "threshold_q")
-_QUANT_SCALARS = (
-    "weight_bits", "compare_shift", "reset", "membrane_bits", "current_bits", "scale",
-    "parallel_inputs", "parallel_neurons", "overflow_free",
-)
-#: Schema 1 (scnc 0.1) stored the leak as flat fields.
+_LIF_ARRAYS = ("bias", "beta", "threshold")
+_LIF_QUANT_ARRAYS = ("bias_q", "threshold_q")
+_DENSE_SCALARS = ("weight_bits", "compare_shift", "scale", "current_bits", "parallel_inputs", "parallel_neurons")
+_LIF_SCALARS = ("reset", "membrane_bits", "overflow_free")
+#: Schema 1 (scnc 0.1) stored a fused dense LIF layer with the leak as flat fields.
 _V1_QUANT_ARRAYS = ("weight_q", "bias_q", "beta_q", "leak_shift", "threshold_q")
 _V1_QUANT_SCALARS = (
     "weight_bits", "leak", "reset", "membrane_bits", "current_bits", "scale",
@@ -115,44 +120,63 @@ def _leak_to_dict(leak: SCLeak | ShiftLeak, arrays: dict, prefix: str) -> dict:
     return {"kind": "shift"}
 
 
+@singledispatch
+def _node_to_dict(node: Any, i: int, arrays: dict) -> dict:
+    raise IRError("graph", f"nodes[{i}]", f"no file form for node type {type(node).__name__}")
+
+
+@_node_to_dict.register
+def _(node: InputNode, i: int, arrays: dict) -> dict:
+    qi = node.quant
+    return {
+        "kind": "input", "name": node.name, "size": int(node.size),
+        "encoder": _jsonable(node.encoder, f"nodes[{i}].encoder"),
+        "quant": None if qi is None else {
+            "coding": qi.coding, "input_bits": int(qi.input_bits), "sngs": [s.to_dict() for s in qi.sngs],
+        },
+    }
+
+
+@_node_to_dict.register
+def _(node: DenseNode, i: int, arrays: dict) -> dict:
+    arrays[f"n{i}.weight"] = node.weight
+    q = node.quant
+    qd = None
+    if q is not None:
+        arrays[f"n{i}.quant.weight_q"] = q.weight_q
+        qd = {f: _jsonable(getattr(q, f), f"nodes[{i}].quant.{f}") for f in _DENSE_SCALARS}
+        qd["synapse_sngs"] = [sp.to_dict() for sp in q.synapse_sngs]
+    return {"kind": "dense", "name": node.name, "source": node.source, "n_out": node.n_out, "quant": qd}
+
+
+@_node_to_dict.register
+def _(node: LIFNode, i: int, arrays: dict) -> dict:
+    for f in _LIF_ARRAYS:
+        arrays[f"n{i}.{f}"] = getattr(node, f)
+    q = node.quant
+    qd = None
+    if q is not None:
+        for f in _LIF_QUANT_ARRAYS:
+            arrays[f"n{i}.quant.{f}"] = getattr(q, f)
+        qd = {f: _jsonable(getattr(q, f), f"nodes[{i}].quant.{f}") for f in _LIF_SCALARS}
+        qd["leak"] = _leak_to_dict(q.leak, arrays, f"n{i}.quant.leak")
+    return {"kind": "lif", "name": node.name, "source": node.source, "size": node.size, "reset": node.reset,
+            "quant": qd}
+
+
+@_node_to_dict.register
+def _(node: OutputNode, i: int, arrays: dict) -> dict:
+    return {
+        "kind": "output", "name": node.name, "source": node.source, "readout": node.readout,
+        "class_labels": _jsonable(node.class_labels, f"nodes[{i}].class_labels"),
+        "count_bits": int(node.count_bits),
+    }
+
+
 def graph_to_dict(graph: Graph) -> tuple[dict, dict[str, np.ndarray]]:
     """``(structure, arrays)``: the JSON-ready structure of ``graph`` and its arrays by npz name."""
     arrays: dict[str, np.ndarray] = {}
-    nodes = []
-    for i, node in enumerate(graph.nodes):
-        if isinstance(node, InputNode):
-            qi = node.quant
-            nodes.append({
-                "kind": "input", "name": node.name, "size": int(node.size),
-                "encoder": _jsonable(node.encoder, f"nodes[{i}].encoder"),
-                "quant": None if qi is None else {
-                    "coding": qi.coding, "input_bits": int(qi.input_bits),
-                    "sngs": [s.to_dict() for s in qi.sngs],
-                },
-            })
-        elif isinstance(node, DenseLIFNode):
-            for f in _FLOAT_ARRAYS:
-                arrays[f"n{i}.{f}"] = getattr(node, f)
-            q = node.quant
-            qd = None
-            if q is not None:
-                for f in _QUANT_ARRAYS:
-                    arrays[f"n{i}.quant.{f}"] = getattr(q, f)
-                qd = {f: _jsonable(getattr(q, f), f"nodes[{i}].quant.{f}") for f in _QUANT_SCALARS}
-                qd["synapse_sngs"] = [s.to_dict() for s in q.synapse_sngs]
-                qd["leak"] = _leak_to_dict(q.leak, arrays, f"n{i}.quant.leak")
-            nodes.append({
-                "kind": "dense_lif", "name": node.name, "source": node.source, "n_out": node.n_out,
-                "reset": node.reset, "quant": qd,
-            })
-        elif isinstance(node, OutputNode):
-            nodes.append({
-                "kind": "output", "name": node.name, "source": node.source, "readout": node.readout,
-                "class_labels": _jsonable(node.class_labels, f"nodes[{i}].class_labels"),
-                "count_bits": int(node.count_bits),
-            })
-        else:
-            raise IRError("graph", f"nodes[{i}]", f"unknown node type {type(node).__name__}")
+    nodes = [_node_to_dict(node, i, arrays) for i, node in enumerate(graph.nodes)]
     hw = graph.hardware
     structure = {
         "level": graph.level,
@@ -246,11 +270,123 @@ def _leak_from_dict(r: "_Reader", d: Any, path: str, arr) -> SCLeak | ShiftLeak:
     return ShiftLeak(shift=arr("shift"))
 
 
-def _v1_leak(r: "_Reader", qd: dict, qa: dict, qp: str, hw: HardwareParams | None) -> SCLeak | ShiftLeak:
+class _NodeReader:
+    """Reads the nodes of one structure: typed access, array bookkeeping, sizes along the chain."""
+
+    def __init__(self, r: _Reader, arrays: dict[str, np.ndarray], where: str, hw: HardwareParams | None) -> None:
+        self.r, self.arrays, self.hw = r, arrays, hw
+        self.npz = where.replace(IR_JSON, IR_NPZ)
+        self.used: set[str] = set()
+        self.size: int | None = None  # width of the previous node's output
+
+    def arr(self, name: str, shape: tuple | None = None, what: str = "") -> np.ndarray:
+        if name not in self.arrays:
+            raise IRError(self.npz, name, "array missing")
+        self.used.add(name)
+        a = _frozen(self.arrays[name])
+        if shape is not None and a.shape != shape:
+            raise IRError(self.npz, name, f"shape {a.shape} is inconsistent with {what or shape}")
+        return a
+
+    def guard(self, path: str, build):
+        """``build()``, with an IRError raised by a node's own checks re-raised naming the JSON path."""
+        try:
+            return build()
+        except IRError as e:
+            raise self.r.fail(f"{path}.{e.field}", str(e).split(": ", 2)[-1]) from None
+
+
+def _read_input(c: _NodeReader, nd: dict, i: int, p: str) -> list:
+    r = c.r
+    r.obj(nd, p, ("kind", "name", "size", "encoder", "quant"))
+    if not isinstance(nd["encoder"], dict):
+        raise r.fail(f"{p}.encoder", "expected a JSON object")
+    qi = None
+    if nd["quant"] is not None:
+        qd = r.obj(nd["quant"], f"{p}.quant", ("coding", "input_bits", "sngs"))
+        qi = c.guard(f"{p}.quant", lambda: QuantInput(
+            coding=r.str_(qd["coding"], f"{p}.quant.coding"), input_bits=r.int_(qd["input_bits"], f"{p}.quant.input_bits"),
+            sngs=r.specs(qd["sngs"], f"{p}.quant.sngs")))
+    c.size = r.int_(nd["size"], f"{p}.size")
+    return [InputNode(name=r.str_(nd["name"], f"{p}.name"), size=c.size, encoder=nd["encoder"], quant=qi)]
+
+
+def _number(r: _Reader, v: Any, path: str) -> float:
+    if not isinstance(v, (int, float)) or isinstance(v, bool):
+        raise r.fail(path, f"expected a number, got {v!r}")
+    return float(v)
+
+
+def _bool(r: _Reader, v: Any, path: str) -> bool:
+    if not isinstance(v, bool):
+        raise r.fail(path, f"expected true or false, got {v!r}")
+    return v
+
+
+def _dense_quant(c: _NodeReader, qd: dict, qp: str, weight_q: np.ndarray, compare_shift: int) -> QuantDense:
+    r = c.r
+    for f in ("weight_bits", "current_bits", "parallel_inputs", "parallel_neurons"):
+        r.int_(qd[f], f"{qp}.{f}")
+    return QuantDense(
+        weight_bits=qd["weight_bits"], weight_q=weight_q, compare_shift=compare_shift,
+        scale=_number(r, qd["scale"], f"{qp}.scale"), current_bits=qd["current_bits"],
+        parallel_inputs=qd["parallel_inputs"], parallel_neurons=qd["parallel_neurons"],
+        synapse_sngs=r.specs(qd["synapse_sngs"], f"{qp}.synapse_sngs"),
+    )
+
+
+def _lif_quant(c: _NodeReader, qd: dict, qp: str, n_out: int, bias_q, threshold_q, leak) -> QuantLIF:
+    r = c.r
+    r.int_(qd["membrane_bits"], f"{qp}.membrane_bits")
+    leak_array = getattr(leak, "beta_q", getattr(leak, "shift", None))
+    if leak_array is not None and leak_array.shape != (n_out,):
+        raise r.fail(f"{qp}.leak", f"array shape {leak_array.shape} is inconsistent with the layer's {(n_out,)}")
+    return c.guard(qp, lambda: QuantLIF(
+        bias_q=bias_q, leak=leak, threshold_q=threshold_q, reset=qd["reset"], membrane_bits=qd["membrane_bits"],
+        overflow_free=_bool(r, qd["overflow_free"], f"{qp}.overflow_free")))
+
+
+def _read_dense(c: _NodeReader, nd: dict, i: int, p: str) -> list:
+    r = c.r
+    r.obj(nd, p, ("kind", "name", "source", "n_out", "quant"))
+    n_out = r.int_(nd["n_out"], f"{p}.n_out")
+    shape = (c.size, n_out) if c.size is not None else None
+    weight = c.arr(f"n{i}.weight", shape, f"the sizes in ir.json {shape}")
+    q = None
+    if nd["quant"] is not None:
+        qp = f"{p}.quant"
+        qd = r.obj(nd["quant"], qp, _DENSE_SCALARS + ("synapse_sngs",))
+        wq = c.arr(f"n{i}.quant.weight_q", weight.shape, f"the layer's {weight.shape}")
+        q = _dense_quant(c, qd, qp, wq, r.int_(qd["compare_shift"], f"{qp}.compare_shift"))
+    c.size = n_out
+    return [DenseNode(name=r.str_(nd["name"], f"{p}.name"), source=r.str_(nd["source"], f"{p}.source"),
+                      weight=weight, quant=q)]
+
+
+def _read_lif(c: _NodeReader, nd: dict, i: int, p: str) -> list:
+    r = c.r
+    r.obj(nd, p, ("kind", "name", "source", "size", "reset", "quant"))
+    n = r.int_(nd["size"], f"{p}.size")
+    if c.size is not None and n != c.size:
+        raise r.fail(f"{p}.size", f"expected {c.size} (the width of its synapse node), got {n}")
+    fl = {f: c.arr(f"n{i}.{f}", (n,), f"size = {n} in ir.json") for f in _LIF_ARRAYS}
+    q = None
+    if nd["quant"] is not None:
+        qp = f"{p}.quant"
+        qd = r.obj(nd["quant"], qp, _LIF_SCALARS + ("leak",))
+        qa = {f: c.arr(f"n{i}.quant.{f}", (n,), f"the layer's {(n,)}") for f in _LIF_QUANT_ARRAYS}
+        leak = _leak_from_dict(r, qd["leak"], f"{qp}.leak", lambda name: c.arr(f"n{i}.quant.leak.{name}"))
+        q = _lif_quant(c, qd, qp, n, qa["bias_q"], qa["threshold_q"], leak)
+    return [c.guard(p, lambda: LIFNode(name=r.str_(nd["name"], f"{p}.name"), source=r.str_(nd["source"], f"{p}.source"),
+                                       reset=nd["reset"], quant=q, **fl))]
+
+
+def _v1_leak(c: _NodeReader, qd: dict, qa: dict, qp: str) -> SCLeak | ShiftLeak:
     """The leak of a schema-1 layer (flat fields) as a tagged leak; scnc 0.1 rounded the fixed
     encoding's leak with L / 2."""
+    r = c.r
     if qd["leak"] == "sc":
-        L = hw.stream_length if hw is not None else 2
+        L = c.hw.stream_length if c.hw is not None else 2
         return SCLeak(
             beta_q=qa["beta_q"],
             beta_sng=None if qd["beta_sng"] is None else r.spec(qd["beta_sng"], f"{qp}.beta_sng"),
@@ -262,131 +398,87 @@ def _v1_leak(r: "_Reader", qd: dict, qa: dict, qp: str, hw: HardwareParams | Non
     raise r.fail(f"{qp}.leak", f"expected 'sc' or 'shift', got {qd['leak']!r}")
 
 
+def _read_v1_dense_lif(c: _NodeReader, nd: dict, i: int, p: str) -> list:
+    """A schema-1 fused layer as a DenseNode (``<name>.synapses``) feeding a LIFNode (``<name>``)."""
+    r = c.r
+    r.obj(nd, p, ("kind", "name", "source", "n_out", "reset", "quant"))
+    n_out = r.int_(nd["n_out"], f"{p}.n_out")
+    name = r.str_(nd["name"], f"{p}.name")
+    shape = (c.size, n_out) if c.size is not None else None
+    weight = c.arr(f"n{i}.weight", shape, f"the sizes in ir.json {shape}")
+    fl = {f: c.arr(f"n{i}.{f}", (n_out,), f"n_out = {n_out} in ir.json") for f in _LIF_ARRAYS}
+    dq = lq = None
+    if nd["quant"] is not None:
+        qp = f"{p}.quant"
+        qd = r.obj(nd["quant"], qp, _V1_QUANT_SCALARS + ("synapse_sngs", "beta_sng", "dither_sng"))
+        qa = {f: c.arr(f"n{i}.quant.{f}", weight.shape if f == "weight_q" else (n_out,), "the layer's shape")
+              for f in _V1_QUANT_ARRAYS}
+        wb = r.int_(qd["weight_bits"], f"{qp}.weight_bits")
+        dq = _dense_quant(c, qd, qp, qa["weight_q"], (c.hw.stream_bits if c.hw is not None else 1) - wb)
+        lq = _lif_quant(c, qd, qp, n_out, qa["bias_q"], qa["threshold_q"], _v1_leak(c, qd, qa, qp))
+    synapses = f"{name}{SYNAPSE_SUFFIX}"
+    c.size = n_out
+    return [DenseNode(name=synapses, source=r.str_(nd["source"], f"{p}.source"), weight=weight, quant=dq),
+            c.guard(p, lambda: LIFNode(name=name, source=synapses, reset=nd["reset"], quant=lq, **fl))]
+
+
+def _read_output(c: _NodeReader, nd: dict, i: int, p: str) -> list:
+    r = c.r
+    r.obj(nd, p, ("kind", "name", "source", "readout", "class_labels", "count_bits"))
+    if not isinstance(nd["class_labels"], list):
+        raise r.fail(f"{p}.class_labels", "expected a list")
+    return [OutputNode(name=r.str_(nd["name"], f"{p}.name"), source=r.str_(nd["source"], f"{p}.source"),
+                       readout=nd["readout"], class_labels=tuple(nd["class_labels"]),
+                       count_bits=r.int_(nd["count_bits"], f"{p}.count_bits"))]
+
+
+#: The reader of each node kind tag, per schema version (a file format's tags, read once, here).
+_READERS = {
+    1: {"input": _read_input, "dense_lif": _read_v1_dense_lif, "output": _read_output},
+    2: {"input": _read_input, "dense": _read_dense, "lif": _read_lif, "output": _read_output},
+}
+
+
 def graph_from_dict(
     structure: Any, arrays: dict[str, np.ndarray], where: str = "ir.json", schema_version: int = SCHEMA_VERSION
 ) -> Graph:
     """Rebuild a graph from :func:`graph_to_dict` output (or a schema-1 structure), checking keys and
     types (not values: :func:`~scnc.ir.passes.check_graph` does that). Raises IRError naming
     ``where`` and the field."""
-    v1 = schema_version == 1
-    quant_arrays = _V1_QUANT_ARRAYS if v1 else _QUANT_ARRAYS
-    quant_keys = (_V1_QUANT_SCALARS + ("synapse_sngs", "beta_sng", "dither_sng")) if v1 else (
-        _QUANT_SCALARS + ("synapse_sngs", "leak"))
     r = _Reader(where)
     s = r.obj(structure, "graph", ("level", "timesteps", "hardware", "provenance", "passes", "nodes"))
     hw = None
     if s["hardware"] is not None:
         h = r.obj(s["hardware"], "graph.hardware", _HW_KEYS)
-        hw = HardwareParams(**h)
+        hw = _NodeReader(r, arrays, where, None).guard("graph.hardware", lambda: HardwareParams(**h))
     if not isinstance(s["provenance"], dict):
         raise r.fail("graph.provenance", "expected a JSON object")
     if not isinstance(s["passes"], list) or not all(isinstance(p, dict) for p in s["passes"]):
         raise r.fail("graph.passes", "expected a list of JSON objects")
     if not isinstance(s["nodes"], list) or not s["nodes"]:
         raise r.fail("graph.nodes", "expected a non-empty list")
-    used: set[str] = set()
-
-    def arr(name: str) -> np.ndarray:
-        if name not in arrays:
-            raise IRError(where.replace(IR_JSON, IR_NPZ), name, "array missing")
-        used.add(name)
-        return _frozen(arrays[name])
-
+    readers = _READERS[schema_version]
+    c = _NodeReader(r, arrays, where, hw)
     nodes: list = []
-    size = None
     for i, nd in enumerate(s["nodes"]):
         p = f"graph.nodes[{i}]"
         if not isinstance(nd, dict) or "kind" not in nd:
             raise r.fail(f"{p}.kind", "missing")
-        kind = nd["kind"]
-        if kind == "input":
-            r.obj(nd, p, ("kind", "name", "size", "encoder", "quant"))
-            if not isinstance(nd["encoder"], dict):
-                raise r.fail(f"{p}.encoder", "expected a JSON object")
-            qi = None
-            if nd["quant"] is not None:
-                qd = r.obj(nd["quant"], f"{p}.quant", ("coding", "input_bits", "sngs"))
-                qi = QuantInput(coding=r.str_(qd["coding"], f"{p}.quant.coding"),
-                                input_bits=r.int_(qd["input_bits"], f"{p}.quant.input_bits"),
-                                sngs=r.specs(qd["sngs"], f"{p}.quant.sngs"))
-            size = r.int_(nd["size"], f"{p}.size")
-            nodes.append(InputNode(name=r.str_(nd["name"], f"{p}.name"), size=size, encoder=nd["encoder"], quant=qi))
-        elif kind == "dense_lif":
-            r.obj(nd, p, ("kind", "name", "source", "n_out", "reset", "quant"))
-            n_out = r.int_(nd["n_out"], f"{p}.n_out")
-            fl = {f: arr(f"n{i}.{f}") for f in _FLOAT_ARRAYS}
-            if size is not None and fl["weight"].shape != (size, n_out):
-                raise IRError(where.replace(IR_JSON, IR_NPZ), f"n{i}.weight",
-                              f"shape {fl['weight'].shape} is inconsistent with the sizes in ir.json ({size}, {n_out})")
-            for f in ("bias", "beta", "threshold"):
-                if fl[f].shape != (n_out,):
-                    raise IRError(where.replace(IR_JSON, IR_NPZ), f"n{i}.{f}",
-                                  f"shape {fl[f].shape} is inconsistent with n_out = {n_out} in ir.json")
-            q = None
-            if nd["quant"] is not None:
-                qp = f"{p}.quant"
-                qd = r.obj(nd["quant"], qp, quant_keys)
-                qa = {f: arr(f"n{i}.quant.{f}") for f in quant_arrays}
-                for f in quant_arrays:
-                    want = fl["weight"].shape if f == "weight_q" else (n_out,)
-                    if qa[f].shape != want:
-                        raise IRError(where.replace(IR_JSON, IR_NPZ), f"n{i}.quant.{f}",
-                                      f"shape {qa[f].shape} is inconsistent with the layer's {want}")
-                for f in ("weight_bits", "membrane_bits", "current_bits", "parallel_inputs", "parallel_neurons"):
-                    r.int_(qd[f], f"{qp}.{f}")
-                if v1:
-                    leak = _v1_leak(r, qd, qa, qp, hw)
-                    compare_shift = (hw.stream_bits if hw is not None else 1) - qd["weight_bits"]
-                else:
-                    leak = _leak_from_dict(r, qd["leak"], f"{qp}.leak", lambda name, i=i: arr(f"n{i}.quant.leak.{name}"))
-                    compare_shift = r.int_(qd["compare_shift"], f"{qp}.compare_shift")
-                if not isinstance(qd["scale"], (int, float)) or isinstance(qd["scale"], bool):
-                    raise r.fail(f"{qp}.scale", f"expected a number, got {qd['scale']!r}")
-                if not isinstance(qd["overflow_free"], bool):
-                    raise r.fail(f"{qp}.overflow_free", f"expected true or false, got {qd['overflow_free']!r}")
-                if isinstance(leak, SCLeak) and leak.beta_q.shape != (n_out,):
-                    raise IRError(where.replace(IR_JSON, IR_NPZ), f"n{i}.quant.leak.beta_q",
-                                  f"shape {leak.beta_q.shape} is inconsistent with the layer's {(n_out,)}")
-                if isinstance(leak, ShiftLeak) and leak.shift.shape != (n_out,):
-                    raise IRError(where.replace(IR_JSON, IR_NPZ), f"n{i}.quant.leak.shift",
-                                  f"shape {leak.shift.shape} is inconsistent with the layer's {(n_out,)}")
-                try:
-                    q = QuantLIF(
-                        **{f: qd[f] for f in ("weight_bits", "reset", "membrane_bits", "current_bits",
-                                              "parallel_inputs", "parallel_neurons", "overflow_free")},
-                        scale=float(qd["scale"]),
-                        weight_q=qa["weight_q"], bias_q=qa["bias_q"], threshold_q=qa["threshold_q"],
-                        compare_shift=compare_shift, leak=leak,
-                        synapse_sngs=r.specs(qd["synapse_sngs"], f"{qp}.synapse_sngs"),
-                    )
-                except IRError as e:
-                    raise r.fail(f"{qp}.{e.field}", str(e).split(": ", 2)[-1]) from None
-            try:
-                nodes.append(DenseLIFNode(name=r.str_(nd["name"], f"{p}.name"), source=r.str_(nd["source"], f"{p}.source"),
-                                          reset=nd["reset"], quant=q, **fl))
-            except IRError as e:
-                raise r.fail(f"{p}.{e.field}", str(e).split(": ", 2)[-1]) from None
-            size = n_out
-        elif kind == "output":
-            r.obj(nd, p, ("kind", "name", "source", "readout", "class_labels", "count_bits"))
-            if not isinstance(nd["class_labels"], list):
-                raise r.fail(f"{p}.class_labels", "expected a list")
-            nodes.append(OutputNode(name=r.str_(nd["name"], f"{p}.name"), source=r.str_(nd["source"], f"{p}.source"),
-                                    readout=nd["readout"], class_labels=tuple(nd["class_labels"]),
-                                    count_bits=r.int_(nd["count_bits"], f"{p}.count_bits")))
-        else:
-            raise r.fail(f"{p}.kind", f"expected 'input', 'dense_lif' or 'output', got {kind!r}")
-    extra = sorted(set(arrays) - used)
+        read = readers.get(nd["kind"]) if isinstance(nd["kind"], str) else None
+        if read is None:
+            raise r.fail(f"{p}.kind", f"expected one of {', '.join(map(repr, readers))}, got {nd['kind']!r}")
+        nodes += read(c, nd, i, p)
+    extra = sorted(set(arrays) - c.used)
     if extra:
-        raise IRError(where.replace(IR_JSON, IR_NPZ), extra[0], "unexpected array (not referenced by ir.json)")
-    return Graph(
+        raise IRError(c.npz, extra[0], "unexpected array (not referenced by ir.json)")
+    return c.guard("graph", lambda: Graph(
         nodes=tuple(nodes),
         timesteps=r.int_(s["timesteps"], "graph.timesteps"),
         level=s["level"],
         hardware=hw,
         provenance=s["provenance"],
         passes=tuple(s["passes"]),
-    )
+    ))
 
 
 # ---- files -------------------------------------------------------------------------------------

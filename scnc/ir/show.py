@@ -70,8 +70,8 @@ def summary(graph: Graph) -> str:
     if graph.level != "quantized" or hw is None:
         lines.append(f"input '{inp.name}': {inp.size} features, encoder {inp.encoder.get('kind', '?')}")
         rows = [
-            [l.name, f"{l.n_in}x{l.n_out}", f"{float(l.beta.min()):.4g}..{float(l.beta.max()):.4g}",
-             f"{float(l.threshold.min()):.4g}..{float(l.threshold.max()):.4g}", l.reset]
+            [l.name, f"{l.n_in}x{l.n_out}", f"{float(l.neuron.beta.min()):.4g}..{float(l.neuron.beta.max()):.4g}",
+             f"{float(l.neuron.threshold.min()):.4g}..{float(l.neuron.threshold.max()):.4g}", l.neuron.reset]
             for l in graph.layers
         ]
         lines += _table(["layer", "shape", "beta", "threshold", "reset"], rows)
@@ -97,14 +97,14 @@ def summary(graph: Graph) -> str:
     cycles = dict(zip((l.name for l in graph.layers), steps["layers"]))
     rows = []
     for l in graph.layers:
-        q = l.quant
-        leak = _leak_text(q.leak, hw.stream_length)
-        n_streams = len(q.synapse_sngs) + _leak_streams(q.leak)
+        q, nq = l.synapse.quant, l.neuron.quant
+        leak = _leak_text(nq.leak, hw.stream_length)
+        n_streams = len(q.synapse_sngs) + _leak_streams(nq.leak)
         scc = alloc.get("layers", {}).get(l.name, {}).get("cycle_rate_scc", {})
         scc_s = f"{scc['max_abs_scc']:.2f}/{scc['mean_abs_scc']:.2f}" if scc else "-"
         rows.append([
-            l.name, f"{l.n_in}x{l.n_out}", q.weight_bits, leak, _rng(q.threshold_q), _rng(q.bias_q), l.reset,
-            q.current_bits, q.membrane_bits, "yes" if q.overflow_free else "sat",
+            l.name, f"{l.n_in}x{l.n_out}", q.weight_bits, leak, _rng(nq.threshold_q), _rng(nq.bias_q), nq.reset,
+            q.current_bits, nq.membrane_bits, "yes" if nq.overflow_free else "sat",
             f"{q.parallel_inputs}/{q.parallel_neurons}", f"{n_streams} {hw.sng}", scc_s, cycles[l.name],
         ])
     lines += _table(

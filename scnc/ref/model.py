@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import DataError, IRError
-from ..ir.graph import DenseLIFNode, Graph, QuantLIF, SCLeak, ShiftLeak
+from ..ir.graph import Graph, Layer, SCLeak, ShiftLeak
 from ..ir.options import QuantizationWarning
 from ..ir.passes.validate import check_graph
 from ..kinds import Encoding, InputCoding, Level, ResetMode
@@ -151,13 +151,13 @@ def _plan_input(graph: Graph, T: int) -> tuple[int, InputCoding, int, np.ndarray
 
 
 @singledispatch
-def _plan_leak(leak, q: QuantLIF, T: int, hw) -> tuple:
+def _plan_leak(leak, T: int, hw) -> tuple:
     """``(leak_sc, leak_c (T, n_out), leak_d (T,), leak_shift (n_out,))`` for the kernel."""
     raise BackendLimitError("graph", "leak", f"scnc.ref has no kernel for a {type(leak).__name__} leak")
 
 
 @_plan_leak.register
-def _(leak: SCLeak, q: QuantLIF, T: int, hw) -> tuple:
+def _(leak: SCLeak, T: int, hw) -> tuple:
     n_out = leak.beta_q.shape[0]
     beta_q = leak.beta_q.astype(np.int64)
     if hw.encoding is Encoding.SC:
@@ -170,20 +170,21 @@ def _(leak: SCLeak, q: QuantLIF, T: int, hw) -> tuple:
 
 
 @_plan_leak.register
-def _(leak: ShiftLeak, q: QuantLIF, T: int, hw) -> tuple:
+def _(leak: ShiftLeak, T: int, hw) -> tuple:
     n_out = leak.shift.shape[0]
     shift = np.minimum(leak.shift.astype(np.int64), 63)  # v >> k == v >> 63 for every k >= 63 (|v| < 2^62)
     return False, np.zeros((T, n_out), np.int64), np.zeros(T, np.int64), shift
 
 
-def _plan_layer(node: DenseLIFNode, T: int, hw) -> _LayerPlan:
-    q = node.quant
-    if q.membrane_bits > MAX_MEMBRANE_BITS:
-        raise BackendLimitError(node.name, "quant.membrane_bits",
+def _plan_layer(layer: Layer, T: int, hw) -> _LayerPlan:
+    """The kernel plan of a DenseNode feeding a LIFNode (the one layer kind the kernel runs)."""
+    q, nq = layer.synapse.quant, layer.neuron.quant
+    if nq.membrane_bits > MAX_MEMBRANE_BITS:
+        raise BackendLimitError(layer.neuron.name, "quant.membrane_bits",
                                 f"scnc.ref computes in int64 and takes membranes up to {MAX_MEMBRANE_BITS} bits, "
-                                f"got {q.membrane_bits}")
+                                f"got {nq.membrane_bits}")
     L = hw.stream_length
-    n_in, n_out = node.n_in, node.n_out
+    n_in, n_out = layer.n_in, layer.n_out
     wq = q.weight_q.astype(np.int64)
     sign = np.sign(wq)
     m = q.comparator_q
@@ -204,12 +205,12 @@ def _plan_layer(node: DenseLIFNode, T: int, hw) -> _LayerPlan:
             tables = None
     else:
         wsteps = np.ascontiguousarray((sign * m).astype(np.int32)[None])
-    leak_sc, leak_c, leak_d, leak_shift = _plan_leak(q.leak, q, T, hw)
+    leak_sc, leak_c, leak_d, leak_shift = _plan_leak(nq.leak, T, hw)
     return _LayerPlan(
-        name=node.name, n_in=n_in, n_out=n_out, sign=np.ascontiguousarray(sign), m=np.ascontiguousarray(m),
-        stream=stream, tables=tables, wsteps=wsteps, bias=q.bias_q.astype(np.int64),
-        threshold=q.threshold_q.astype(np.int64), leak_sc=leak_sc, leak_c=leak_c, leak_d=leak_d,
-        leak_shift=leak_shift, vmin=q.membrane_min, vmax=q.membrane_max, reset_zero=q.reset is ResetMode.ZERO,
+        name=layer.name, n_in=n_in, n_out=n_out, sign=np.ascontiguousarray(sign), m=np.ascontiguousarray(m),
+        stream=stream, tables=tables, wsteps=wsteps, bias=nq.bias_q.astype(np.int64),
+        threshold=nq.threshold_q.astype(np.int64), leak_sc=leak_sc, leak_c=leak_c, leak_d=leak_d,
+        leak_shift=leak_shift, vmin=nq.membrane_min, vmax=nq.membrane_max, reset_zero=nq.reset is ResetMode.ZERO,
     )
 
 
@@ -222,7 +223,7 @@ def _build_plan(graph: Graph) -> _Plan:
     n_in, coding, bits, values = _plan_input(graph, T)
     # A feed-forward chain runs layer-major: step t of layer k reads only steps <= t of layer k-1,
     # so running each layer over all T steps before the next gives the step-major result.
-    layers = tuple(_plan_layer(node, T, hw) for node in graph.layers)
+    layers = tuple(_plan_layer(layer, T, hw) for layer in graph.layers)
     out = graph.output
     size = layers[-1].n_out
     labels = np.arange(size, dtype=np.int64)

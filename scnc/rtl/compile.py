@@ -92,7 +92,7 @@ def build_manifest(graph, core: NetworkCore, *, top_name: str, trace: bool, ir_d
     layers = []
     for idx, node in enumerate(graph.layers):
         p = layer_plan(node, graph.hardware)
-        qq = node.quant
+        qq, nq = node.synapse.quant, node.neuron.quant
         layers.append({
             "index": idx,
             "name": node.name,
@@ -106,13 +106,13 @@ def build_manifest(graph, core: NetworkCore, *, top_name: str, trace: bool, ir_d
             "cycles_per_block": p.window,
             "cycles_per_step": p.cycles_per_step,
             "weight_rom": {"depth": p.blocks, "width": p.p_in * p.p_out * (qq.weight_bits + 1)},
-            "membrane_ram": {"depth": p.n_out, "width": qq.membrane_bits},
+            "membrane_ram": {"depth": p.n_out, "width": nq.membrane_bits},
             "weight_bits": qq.weight_bits,
-            "membrane_bits": qq.membrane_bits,
+            "membrane_bits": nq.membrane_bits,
             "current_bits": qq.current_bits,
-            "leak": qq.leak.kind,
-            "reset": qq.reset,
-            "multipliers": qq.leak.multipliers,
+            "leak": nq.leak.kind,
+            "reset": nq.reset,
+            "multipliers": nq.leak.multipliers,
         })
     hw = graph.hardware
     return {

@@ -44,7 +44,7 @@ def _signed_bits(lo: int, hi: int) -> int:
     return b
 
 
-def weight_block_words(node, plan, weight_bits: int) -> list:
+def weight_block_words(layer, plan, weight_bits: int) -> list:
     """ROM words of the weight blocks, block ``b = h * G + g``.
 
     Entry ``e = nl * P_i + il`` (neuron lane ``nl``, input lane ``il``) of a word occupies bits
@@ -52,7 +52,7 @@ def weight_block_words(node, plan, weight_bits: int) -> list:
     weight. Entries past ``n_in`` or ``n_out`` are 0 (no synapse).
     """
     w = weight_bits
-    q = np.asarray(node.quant.weight_q, dtype=np.int64)
+    q = np.asarray(layer.synapse.quant.weight_q, dtype=np.int64)
     G, H, Pi, Pn = plan.groups_in, plan.groups_out, plan.p_in, plan.p_out
     pad = np.zeros((G * Pi, H * Pn), dtype=np.int64)
     pad[: plan.n_in, : plan.n_out] = q
@@ -85,12 +85,12 @@ class _ConstTable:
 
 
 class LayerEngine(wiring.Component):
-    """Engine of one quantized dense LIF layer.
+    """Engine of one quantized layer: a dense synapse matrix feeding LIF neurons.
 
     Parameters
     ----------
-    node:
-        The quantized ``DenseLIFNode``.
+    layer:
+        The quantized layer (:class:`~scnc.ir.graph.Layer`: a ``DenseNode`` feeding a ``LIFNode``).
     hw:
         The graph's ``HardwareParams``.
     index:
@@ -121,13 +121,13 @@ class LayerEngine(wiring.Component):
     """
 
     @silence_on_error
-    def __init__(self, node, hw, index: int, *, t_bits: int, trace_layout=None) -> None:
-        self.node = node
+    def __init__(self, layer, hw, index: int, *, t_bits: int, trace_layout=None) -> None:
+        self.layer = layer
         self.hw = hw
         self.index = index
-        self.plan = layer_plan(node, hw)
+        self.plan = layer_plan(layer, hw)
         self.trace_layout = trace_layout
-        q = node.quant
+        q, leak = layer.synapse.quant, layer.neuron.quant.leak
         self.n = hw.stream_bits
         self.t_bits = max(1, t_bits)
         sig = {
@@ -136,42 +136,43 @@ class LayerEngine(wiring.Component):
             "init": In(1),
             "t": In(self.t_bits),
             "first": In(1),
-            "spikes_in": In(node.n_in),
-            "spikes_out": Out(node.n_out),
+            "spikes_in": In(layer.n_in),
+            "spikes_out": Out(layer.n_out),
         }
         if trace_layout is not None:
             sig["trace"] = Out(stream.Signature(trace_layout))
         super().__init__(sig)
         sc = hw.encoding is Encoding.SC
-        sc_leak = q.leak if sc and isinstance(q.leak, SCLeak) else None
+        sc_leak = leak if sc and isinstance(leak, SCLeak) else None
         self.syn_forms = (
             tuple(
-                sng_form(s, kind=hw.sng, bits=self.n, where=node.name, field=f"synapse_sngs[{i}]")
+                sng_form(s, kind=hw.sng, bits=self.n, where=layer.synapse.name, field=f"synapse_sngs[{i}]")
                 for i, s in enumerate(q.synapse_sngs)
             )
             if sc
             else ()
         )
         self.beta_form = (
-            sng_form(sc_leak.beta_sng, kind=hw.sng, bits=self.n, where=node.name, field="leak.beta_sng")
+            sng_form(sc_leak.beta_sng, kind=hw.sng, bits=self.n, where=layer.neuron.name, field="leak.beta_sng")
             if sc_leak is not None
             else None
         )
         self.dither_form = (
-            sng_form(sc_leak.dither_sng, kind=None, bits=self.n, where=node.name, field="leak.dither_sng")
+            sng_form(sc_leak.dither_sng, kind=None, bits=self.n, where=layer.neuron.name, field="leak.dither_sng")
             if sc_leak is not None
             else None
         )
 
     def elaborate(self, platform) -> Module:
         m = Module()
-        node, hw, plan, q = self.node, self.hw, self.plan, self.node.quant
+        layer, hw, plan = self.layer, self.hw, self.plan
+        q, nq = layer.synapse.quant, layer.neuron.quant
         n, L, w = self.n, hw.stream_length, q.weight_bits
         sc = hw.encoding is Encoding.SC
-        leak = q.leak
+        leak = nq.leak
         G, H, Pi, Pn = plan.groups_in, plan.groups_out, plan.p_in, plan.p_out
         n_out = plan.n_out
-        M = q.membrane_bits
+        M = nq.membrane_bits
 
         # ---- counters -----------------------------------------------------------------------
         k = Signal(max(1, n))
@@ -187,7 +188,7 @@ class LayerEngine(wiring.Component):
         last_block = last_g & last_h
 
         # ---- weight ROM: one P_i x P_n block per word, held on the read register --------------
-        words = weight_block_words(node, plan, w)
+        words = weight_block_words(layer, plan, w)
         wrom = Memory(shape=unsigned(Pn * Pi * (w + 1)), depth=plan.blocks, init=words)
         m.submodules.weights = wrom
         wrd = wrom.read_port()
@@ -265,8 +266,8 @@ class LayerEngine(wiring.Component):
         # ---- per-neuron constants (ROMs addressed by neuron index) ---------------------------
         const_addr = Signal(range(max(n_out, 2)))
         const_en = Signal()
-        bias_vals = np.asarray(q.bias_q, dtype=np.int64)
-        thr_vals = np.asarray(q.threshold_q, dtype=np.int64)
+        bias_vals = np.asarray(nq.bias_q, dtype=np.int64)
+        thr_vals = np.asarray(nq.threshold_q, dtype=np.int64)
         bias = _ConstTable(m, "bias_q", bias_vals, signed(_signed_bits(int(bias_vals.min()), int(bias_vals.max()))),
                            const_addr, const_en).value
         thr = _ConstTable(m, "threshold_q", thr_vals, unsigned(int(thr_vals.max()).bit_length()),
@@ -298,7 +299,7 @@ class LayerEngine(wiring.Component):
         v_pre_e = lv + cur + bias
         v_pre = Signal(v_pre_e.shape())
         m.d.comb += v_pre.eq(v_pre_e)
-        vmin, vmax = q.membrane_min, q.membrane_max
+        vmin, vmax = nq.membrane_min, nq.membrane_max
         over = v_pre > vmax
         under = v_pre < vmin
         v_sat = Signal(signed(M))
@@ -306,7 +307,7 @@ class LayerEngine(wiring.Component):
         spike = Signal()
         m.d.comb += spike.eq(v_sat >= thr)
         v_new = Signal(signed(M))
-        if q.reset is ResetMode.SUBTRACT:
+        if nq.reset is ResetMode.SUBTRACT:
             m.d.comb += v_new.eq(v_sat - Mux(spike, thr, 0))
         else:
             m.d.comb += v_new.eq(Mux(spike, 0, v_sat))

@@ -47,7 +47,7 @@ def trace_layout(graph) -> data.StructLayout:
             "layer": unsigned(_ubits(len(layers))),
             "neuron": unsigned(_ubits(max(n.n_out for n in layers))),
             "step": unsigned(_ubits(graph.timesteps)),
-            "membrane": signed(max(n.quant.membrane_bits for n in layers)),
+            "membrane": signed(max(layer.neuron.quant.membrane_bits for layer in layers)),
             "spike": unsigned(1),
             "saturated": unsigned(1),
         }

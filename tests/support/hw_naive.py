@@ -85,7 +85,7 @@ def run_naive(graph, intensities=None, spikes=None) -> dict:
     n = hw.stream_bits
     T = graph.timesteps
     inp = graph.nodes[0]
-    layers = [node for node in graph.nodes[1:-1]]
+    layers = graph.layers
 
     # input spikes
     if inp.quant.coding == "rate":
@@ -97,11 +97,11 @@ def run_naive(graph, intensities=None, spikes=None) -> dict:
     # every generator's values for the whole sample (cycle-rate: T*L values, step-rate: T values)
     streams = []
     for node in layers:
-        q = node.quant
+        q, leak = node.synapse.quant, node.neuron.quant.leak
         syn = [sng_values(spec, T * L) for spec in q.synapse_sngs] if hw.encoding == "sc" else None
-        sc_leak = hw.encoding == "sc" and isinstance(q.leak, SCLeak)
-        beta = sng_values(q.leak.beta_sng, T * L) if sc_leak else None
-        dither = sng_values(q.leak.dither_sng, T) if sc_leak else None
+        sc_leak = hw.encoding == "sc" and isinstance(leak, SCLeak)
+        beta = sng_values(leak.beta_sng, T * L) if sc_leak else None
+        dither = sng_values(leak.dither_sng, T) if sc_leak else None
         streams.append((syn, beta, dither))
 
     v = [[0] * node.n_out for node in layers]
@@ -111,11 +111,11 @@ def run_naive(graph, intensities=None, spikes=None) -> dict:
     for t in range(T):
         prev = s_in[t]
         for li, node in enumerate(layers):
-            q = node.quant
+            q, nq = node.synapse.quant, node.neuron.quant
             syn, beta, dither = streams[li]
             w = q.weight_bits
             n_in, n_out = len(q.weight_q), len(q.weight_q[0])
-            M = q.membrane_bits
+            M = nq.membrane_bits
             lo, hi = -(2 ** (M - 1)), 2 ** (M - 1) - 1
             s_now = []
             v_now = []
@@ -138,8 +138,8 @@ def run_naive(graph, intensities=None, spikes=None) -> dict:
                     current += _sign(qij) * ones
                 # leak
                 vi = v[li][i]
-                if isinstance(q.leak, SCLeak):
-                    bq = int(q.leak.beta_q[i])
+                if isinstance(nq.leak, SCLeak):
+                    bq = int(nq.leak.beta_q[i])
                     if hw.encoding == "sc":
                         C = sum(1 for k in range(L) if beta[t * L + k] < bq)
                         d = dither[t]
@@ -148,15 +148,15 @@ def run_naive(graph, intensities=None, spikes=None) -> dict:
                         d = L // 2
                     lv = _floor_shift(vi * C + d, n)
                 else:
-                    k = int(q.leak.shift[i])
+                    k = int(nq.leak.shift[i])
                     lv = vi - _floor_shift(vi, k)
-                vpre = lv + current + int(q.bias_q[i])
+                vpre = lv + current + int(nq.bias_q[i])
                 vsat = min(max(vpre, lo), hi)
                 if vsat != vpre:
                     sats[li] += 1
-                s = 1 if vsat >= int(q.threshold_q[i]) else 0
-                if q.reset == "subtract":
-                    vnew = vsat - int(q.threshold_q[i]) * s
+                s = 1 if vsat >= int(nq.threshold_q[i]) else 0
+                if nq.reset == "subtract":
+                    vnew = vsat - int(nq.threshold_q[i]) * s
                 else:
                     vnew = vsat * (1 - s)
                 s_now.append(s)

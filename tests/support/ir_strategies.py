@@ -15,7 +15,8 @@ import numpy as np
 from hypothesis import strategies as st
 
 from scnc.ir.graph import (
-    DenseLIFNode, Graph, HardwareParams, InputNode, OutputNode, QuantInput, QuantLIF, SCLeak, ShiftLeak,
+    DenseNode, Graph, HardwareParams, InputNode, LIFNode, OutputNode, QuantDense, QuantInput, QuantLIF, SCLeak,
+    ShiftLeak,
 )
 from scnc.sc import LFSRSpec, SobolSpec, VdcSpec
 
@@ -116,26 +117,23 @@ def build_graph(shape: GraphShape) -> Graph:
                           dither_sng=random_spec(srng, shape.sng, n) if sc else None)
         else:
             leak = ShiftLeak(shift=leak_shift)
-        q = QuantLIF(
+        dq = QuantDense(
             weight_bits=w,
             weight_q=wq,
             compare_shift=n - w,
-            bias_q=bias,
-            leak=leak,
-            threshold_q=threshold,
-            reset=shape.reset,
-            membrane_bits=M,
-            current_bits=max(2, int(a * L).bit_length() + 1),
             scale=1.0 / L,
+            current_bits=max(2, int(a * L).bit_length() + 1),
             parallel_inputs=P,
             parallel_neurons=1,
             synapse_sngs=synapse_sngs,
         )
+        lq = QuantLIF(bias_q=bias, leak=leak, threshold_q=threshold, reset=shape.reset, membrane_bits=M)
         name = f"layer{li}"
-        nodes.append(DenseLIFNode(
-            name=name, source=prev, weight=wq.astype(np.float32) / L, bias=bias.astype(np.float32) / L,
+        nodes.append(DenseNode(name=f"{name}.synapses", source=prev, weight=wq.astype(np.float32) / L, quant=dq))
+        nodes.append(LIFNode(
+            name=name, source=f"{name}.synapses", bias=bias.astype(np.float32) / L,
             beta=beta_q.astype(np.float32) / L, threshold=threshold.astype(np.float32) / L,
-            reset=shape.reset, quant=q,
+            reset=shape.reset, quant=lq,
         ))
         prev = name
     n_cls = shape.sizes[-1]

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import IRError
-from ..graph import Graph, QuantLIF
+from ..graph import Graph, QuantDense, QuantLIF
 
 __all__ = ["latest_report", "require_quant", "int32_array"]
 
@@ -20,13 +20,16 @@ def latest_report(graph: Graph, name: str, needed_by: str) -> dict:
     raise IRError("graph", "passes", f"{needed_by} needs pass {name!r} to have run first")
 
 
-def require_quant(graph: Graph, needed_by: str) -> None:
-    """IRError unless every layer already has its hardware form (quantize_weights ran)."""
+def require_quant(graph: Graph, needed_by: str, *, neurons: bool = True) -> None:
+    """IRError unless every synapse node has its hardware form (quantize_weights ran) and, with
+    ``neurons``, every neuron node too (quantize_neurons ran)."""
     if graph.level != "quantized" or graph.hardware is None:
         raise IRError("graph", "level", f"{needed_by} needs a graph quantized by quantize_weights")
     for layer in graph.layers:
-        if not isinstance(layer.quant, QuantLIF):
-            raise IRError(layer.name, "quant", f"{needed_by} needs quantize_weights to have run")
+        if not isinstance(layer.synapse.quant, QuantDense):
+            raise IRError(layer.synapse.name, "quant", f"{needed_by} needs quantize_weights to have run")
+        if neurons and not isinstance(layer.neuron.quant, QuantLIF):
+            raise IRError(layer.neuron.name, "quant", f"{needed_by} needs quantize_neurons to have run")
 
 
 def int32_array(a: Any) -> np.ndarray:

@@ -108,25 +108,23 @@ def allocate_streams(graph: Graph, options: QuantOptions | None = None) -> Graph
     report: dict = {"seed": seed, "sng": hw.sng, "input_sng": hw.input_sng, "layers": {}, "clamped": []}
     g = graph
     for idx, layer in enumerate(graph.layers):
-        q = layer.quant
+        q, neurons = layer.synapse.quant, layer.neuron.quant
         P_i = min(opts.parallel_inputs, layer.n_in)
         P_n = min(opts.parallel_neurons, layer.n_out)
         if P_i != opts.parallel_inputs or P_n != opts.parallel_neurons:
             report["clamped"].append(layer.name)
-        sc_leak = isinstance(q.leak, SCLeak)
+        sc_leak = isinstance(neurons.leak, SCLeak)
         specs = make_streams(hw.sng, P_i + (1 if sc_leak else 0), n, group_seed(seed, f"layer{idx}"))
-        leak = q.leak
+        leak = neurons.leak
         if sc_leak:
             dither_sng = make_streams(hw.sng, 1, n, group_seed(seed, f"dither{idx}"))[0]
             leak = replace(leak, beta_sng=specs[P_i], dither_sng=dither_sng)
-        new = replace(
-            q,
-            parallel_inputs=P_i,
-            parallel_neurons=P_n,
-            synapse_sngs=tuple(specs[:P_i]),
-            leak=leak,
+        g = g.replace_layer(
+            layer,
+            synapse=replace(layer.synapse, quant=replace(q, parallel_inputs=P_i, parallel_neurons=P_n,
+                                                          synapse_sngs=tuple(specs[:P_i]))),
+            neuron=replace(layer.neuron, quant=replace(neurons, leak=leak)),
         )
-        g = g.replace_node(layer.name, replace(layer, quant=new))
         report["layers"][layer.name] = {
             "parallel_inputs": P_i,
             "parallel_neurons": P_n,

@@ -39,7 +39,7 @@ import numpy as np
 
 from ...errors import ConfigError
 from ...kinds import ResetMode
-from ..graph import Graph, HardwareParams, QuantLIF, SCLeak
+from ..graph import Graph, HardwareParams, QuantDense, QuantLIF, SCLeak
 from ..options import MAX_MEMBRANE_BITS, QuantizationWarning, QuantOptions
 from ._common import require_quant
 from .validate import current_range, signed_bits, synapse_counts, window_counts
@@ -67,6 +67,7 @@ def _leak_params(leak: SCLeak, L: int, T: int) -> tuple[np.ndarray, np.ndarray, 
 
 
 def membrane_range(
+    syn: QuantDense,
     q: QuantLIF,
     L: int,
     T: int,
@@ -77,8 +78,8 @@ def membrane_range(
 
     Parameters
     ----------
-    q:
-        The layer's hardware form (weights, neurons and streams set).
+    syn, q:
+        The layer's synapse and neuron hardware forms (weights, neurons and streams set).
     L, T:
         Stream length (cycles) and time steps per sample.
     can_spike:
@@ -92,8 +93,8 @@ def membrane_range(
         int64 ``(n_out,)`` bounds of ``v_pre`` (after saturation when ``clamp``) over every step, and
         bool ``(n_out,)``: whether each neuron can fire at all.
     """
-    c = synapse_counts(q, L, T) * can_spike.astype(np.int64)[:, None]
-    wq = q.weight_q
+    c = synapse_counts(syn, L, T) * can_spike.astype(np.int64)[:, None]
+    wq = syn.weight_q
     i_hi = np.where(wq > 0, c, 0).sum(axis=0)
     i_lo = -np.where(wq < 0, c, 0).sum(axis=0)
     bias = q.bias_q.astype(np.int64)
@@ -164,12 +165,12 @@ def bound_widths(graph: Graph, options: QuantOptions | None = None) -> Graph:
     report: dict = {"layers": {}, "dead_layers": []}
     can_spike = np.ones(graph.input.size, bool)
     for layer in graph.layers:
-        q = layer.quant
-        i_lo, i_hi = current_range(q, L, T)  # both encodings: set_encoding may switch
+        syn, q = layer.synapse.quant, layer.neuron.quant
+        i_lo, i_hi = current_range(syn, L, T)  # both encodings: set_encoding may switch
         # at least 2: a signed register needs a sign bit and a value bit (an all-zero layer needs no more)
         current_bits = max(2, signed_bits(int(i_lo.min()), int(i_hi.max())))
         thr_max = int(q.threshold_q.max())
-        lo, hi, fire = membrane_range(q, L, T, can_spike)
+        lo, hi, fire = membrane_range(syn, q, L, T, can_spike)
         need = max(2, signed_bits(min(0, int(lo.min())), max(int(hi.max()), thr_max)))
         if opts.membrane_bits is None:
             M = min(need, MAX_MEMBRANE_BITS)
@@ -188,9 +189,12 @@ def bound_widths(graph: Graph, options: QuantOptions | None = None) -> Graph:
                 )
         overflow_free = need <= M
         if not overflow_free:
-            lo, hi, fire = membrane_range(q, L, T, can_spike, clamp=(-(1 << (M - 1)), (1 << (M - 1)) - 1))
-        new = replace(q, current_bits=current_bits, membrane_bits=M, overflow_free=overflow_free)
-        g = g.replace_node(layer.name, replace(layer, quant=new))
+            lo, hi, fire = membrane_range(syn, q, L, T, can_spike, clamp=(-(1 << (M - 1)), (1 << (M - 1)) - 1))
+        g = g.replace_layer(
+            layer,
+            synapse=replace(layer.synapse, quant=replace(syn, current_bits=current_bits)),
+            neuron=replace(layer.neuron, quant=replace(q, membrane_bits=M, overflow_free=overflow_free)),
+        )
         n_dead = int(np.sum(~fire))
         report["layers"][layer.name] = {
             "current": [int(i_lo.min()), int(i_hi.max())],
@@ -202,7 +206,7 @@ def bound_widths(graph: Graph, options: QuantOptions | None = None) -> Graph:
             "dead_neurons": n_dead,
         }
         if not fire.any():
-            if not np.any(q.weight_q):
+            if not np.any(syn.weight_q):
                 why = "all its weights quantize to 0"
             elif not can_spike.any():
                 why = "its inputs never spike"
@@ -210,7 +214,7 @@ def bound_widths(graph: Graph, options: QuantOptions | None = None) -> Graph:
                 why = f"no neuron's reachable membrane (at most {int(hi.max())}) reaches its threshold_q (min {int(q.threshold_q.min())})"
             warnings.warn(
                 f"layer '{layer.name}' can never fire after quantization: {why} "
-                f"(stream_length={L}, weight_bits={q.weight_bits})",
+                f"(stream_length={L}, weight_bits={syn.weight_bits})",
                 QuantizationWarning,
                 stacklevel=2,
             )

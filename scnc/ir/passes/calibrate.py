@@ -67,7 +67,7 @@ def calibrate(graph: Graph, options: QuantOptions | None = None) -> Graph:
     wb = opts.resolved_weight_bits
     scales: dict[str, float] = {}
     for layer in graph.layers:
-        w = np.asarray(layer.weight, np.float64)
+        w = np.asarray(layer.synapse.weight, np.float64)
         wmax = float(np.max(np.abs(w))) if w.size else 0.0
         if wmax == 0.0:
             S = 1.0

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import IRError
-from ..graph import DenseLIFNode, Graph
+from ..graph import Graph
 from ..lower import frozen_array
 
 __all__ = ["fold"]
@@ -36,17 +36,16 @@ def fold(graph: Graph, options: Any = None) -> Graph:
     """
     if graph.level != "float":
         raise IRError("graph", "level", "fold runs on float graphs (before quantization)")
-    nodes = []
     broadcast = []
-    for node in graph.nodes:
-        if isinstance(node, DenseLIFNode):
-            n_out = node.n_out
-            fields = {}
-            for f in ("bias", "beta", "threshold"):
-                a = getattr(node, f)
-                if a.shape != (n_out,):
-                    broadcast.append(f"{node.name}.{f}")
-                fields[f] = _norm(a, (n_out,))
-            node = replace(node, weight=_norm(node.weight, node.weight.shape), **fields)
-        nodes.append(node)
-    return replace(graph, nodes=tuple(nodes)).with_pass("fold", {"broadcast": broadcast})
+    g = graph
+    for layer in graph.layers:
+        syn, neu = layer.synapse, layer.neuron
+        fields = {}
+        for f in ("bias", "beta", "threshold"):
+            a = getattr(neu, f)
+            if a.shape != (layer.n_out,):
+                broadcast.append(f"{neu.name}.{f}")
+            fields[f] = _norm(a, (layer.n_out,))
+        g = g.replace_layer(layer, synapse=replace(syn, weight=_norm(syn.weight, syn.weight.shape)),
+                            neuron=replace(neu, **fields))
+    return g.with_pass("fold", {"broadcast": broadcast})

@@ -1,6 +1,7 @@
 """``quantize_neurons``: thresholds, biases and leaks to integers (``docs/hardware.md`` section 5).
 
-Guarantee: with ``scale = S / L`` from ``quantize_weights`` and ``L = stream_length``, every layer gets
+Guarantee: with ``scale = S / L`` of the synapse node feeding it (``quantize_weights``) and
+``L = stream_length``, every neuron node gets a :class:`~scnc.ir.graph.QuantLIF` with
 
 * ``threshold_q = max(1, round_half_even(theta / scale))``, capped at ``2^30`` (the cap only matters
   for a layer whose weights are negligible next to its threshold; such a layer never fires and the
@@ -22,7 +23,7 @@ from dataclasses import replace
 import numpy as np
 
 from ...kinds import LeakKind
-from ..graph import Graph, SCLeak, ShiftLeak
+from ..graph import Graph, QuantLIF, SCLeak, ShiftLeak
 from ..options import QuantOptions
 from ._common import int32_array, require_quant
 from .validate import MAX_LEAK_SHIFT
@@ -51,16 +52,16 @@ def quantize_neurons(graph: Graph, options: QuantOptions | None = None) -> Graph
         ``leak`` (``"sc"`` or ``"shift"``).
     """
     opts = options or QuantOptions()
-    require_quant(graph, "quantize_neurons")
+    require_quant(graph, "quantize_neurons", neurons=False)
     L = graph.hardware.stream_length
     report: dict = {"leak": opts.leak, "layers": {}}
     g = graph
     for layer in graph.layers:
-        q = layer.quant
-        scale = q.scale
-        theta = layer.threshold.astype(np.float64)
-        bias = layer.bias.astype(np.float64)
-        beta = layer.beta.astype(np.float64)
+        neu = layer.neuron
+        scale = layer.synapse.quant.scale  # the neurons count in their synapses' accumulator units
+        theta = neu.threshold.astype(np.float64)
+        bias = neu.bias.astype(np.float64)
+        beta = neu.beta.astype(np.float64)
         thr_raw = np.rint(theta / scale)
         thr = np.clip(thr_raw, 1, VALUE_CAP).astype(np.int64)
         bias_raw = np.rint(bias / scale)
@@ -73,13 +74,14 @@ def quantize_neurons(graph: Graph, options: QuantOptions | None = None) -> Graph
             shift = shift_for_beta(beta)
             leak = ShiftLeak(shift=int32_array(shift))
             leak_err = np.abs(_SHIFT_BETAS[shift] - beta)
-        new = replace(
-            q,
+        new = QuantLIF(
+            bias_q=int32_array(bq),
             leak=leak,
             threshold_q=int32_array(thr),
-            bias_q=int32_array(bq),
+            reset=neu.reset,
+            membrane_bits=0,  # bound_widths decides
         )
-        g = g.replace_node(layer.name, replace(layer, quant=new))
+        g = g.replace_node(neu.name, replace(neu, quant=new))
         report["layers"][layer.name] = {
             "threshold_q": [int(thr.min()), int(thr.max())],
             "threshold_rel_err": float(np.max(np.abs(thr * scale - theta) / theta)),

@@ -1,12 +1,12 @@
 """``quantize_weights``: float weights to split-unipolar integers; the graph becomes quantized.
 
-Guarantee: every layer gets a :class:`~scnc.ir.graph.QuantLIF` with ``weight_bits = w`` and
+Guarantee: every synapse node gets a :class:`~scnc.ir.graph.QuantDense` with ``weight_bits = w``,
 ``weight_q = clip(round_half_even(W / S * 2^w), -(2^w - 1), 2^w - 1)`` (int32) for the scale ``S``
-recorded by :func:`~scnc.ir.passes.calibrate`, and ``scale = S / L`` (float units per accumulator
-unit; ``docs/hardware.md`` section 5). The graph's level becomes ``"quantized"`` and its
+recorded by :func:`~scnc.ir.passes.calibrate`, ``compare_shift = log2 L - w`` and ``scale = S / L``
+(float units per accumulator unit; ``docs/hardware.md`` section 5). The graph's level becomes ``"quantized"`` and its
 :class:`~scnc.ir.graph.HardwareParams` are set from the options (``encoding = "sc"``; the
-``set_encoding`` pass chooses the final one). The neuron fields, streams and widths are
-placeholders until ``quantize_neurons``, ``allocate_streams`` and ``bound_widths`` fill them, so
+``set_encoding`` pass chooses the final one). Parallelism, streams and widths are placeholders
+until ``quantize_neurons``, ``allocate_streams`` and ``bound_widths`` fill them, so
 the graph validates only after the whole chain (:func:`scnc.ir.quantize`).
 """
 
@@ -17,7 +17,7 @@ from dataclasses import replace
 import numpy as np
 
 from ...errors import IRError
-from ..graph import Graph, HardwareParams, QuantLIF, ShiftLeak
+from ..graph import Graph, HardwareParams, QuantDense
 from ..options import QuantOptions
 from ._common import int32_array, latest_report
 from .calibrate import quantize_dequantize
@@ -51,27 +51,20 @@ def quantize_weights(graph: Graph, options: QuantOptions | None = None) -> Graph
         if layer.name not in scales:
             raise IRError(layer.name, "scale", "no calibrated scale recorded for this layer")
         S = float(scales[layer.name])
-        q, w_hat = quantize_dequantize(layer.weight, S, wb)
-        w = layer.weight.astype(np.float64)
-        n_out = layer.n_out
-        ph = int32_array(np.zeros(n_out))
-        quant = QuantLIF(
+        syn = layer.synapse
+        q, w_hat = quantize_dequantize(syn.weight, S, wb)
+        w = syn.weight.astype(np.float64)
+        quant = QuantDense(
             weight_bits=wb,
             weight_q=int32_array(q),
-            bias_q=ph,
             compare_shift=opts.stream_bits - wb,
-            leak=ShiftLeak(ph),  # placeholder until quantize_neurons decides the leak
-            threshold_q=int32_array(np.ones(n_out)),
-            reset=layer.reset,
-            membrane_bits=0,
-            current_bits=0,
             scale=S / L,
-            parallel_inputs=1,
+            current_bits=0,  # bound_widths decides
+            parallel_inputs=1,  # allocate_streams decides
             parallel_neurons=1,
             synapse_sngs=(),
-            overflow_free=False,
         )
-        g = g.replace_node(layer.name, replace(layer, quant=quant))
+        g = g.replace_node(syn.name, replace(syn, quant=quant))
         report["layers"][layer.name] = {
             "scale_S": S,
             "clipped": int(np.sum(np.abs(np.rint(w / S * (1 << wb))) > (1 << wb) - 1)),

@@ -1,7 +1,7 @@
 """``validate``: structural and numerical checks of a graph at either level.
 
 Guarantee: when :func:`validate` returns, the graph is a well-formed chain
-``InputNode -> DenseLIFNode+ -> OutputNode`` whose every field has the documented type, dtype,
+``InputNode -> (DenseNode -> LIFNode)+ -> OutputNode`` whose every field has the documented type, dtype,
 shape and value range (``scnc/ir/graph.py``, ``docs/ir.md``); at the quantized level every number
 ``docs/hardware.md`` reads is present, in range, and the current accumulator width holds the worst
 case current. Otherwise it raises :class:`~scnc.errors.IRError` naming the node and the field.
@@ -17,7 +17,9 @@ import numpy as np
 from ...errors import IRError
 from ...kinds import Encoding, InputCoding, Level, ResetMode, SNGKind
 from ..graph import (
-    DenseLIFNode,
+    DenseNode,
+    LIFNode,
+    QuantDense,
     Graph,
     HardwareParams,
     InputNode,
@@ -103,7 +105,8 @@ def signed_bits(lo: int, hi: int) -> int:
     return b
 
 
-def _check_float_layer(node: DenseLIFNode, n_in: int, source: str, allow_scalar: bool) -> None:
+def _check_float_dense(node: DenseNode, n_in: int, source: str) -> int:
+    """Float checks of a synapse node fed by ``n_in`` values from ``source``; returns ``n_out``."""
     w = node.name
     if node.source != source:
         raise IRError(w, "source", f"expected {source!r} (the previous node), got {node.source!r}")
@@ -115,6 +118,14 @@ def _check_float_layer(node: DenseLIFNode, n_in: int, source: str, allow_scalar:
     _array(w, "weight", node.weight, np.float32, (n_in, n_out))
     if not np.all(np.isfinite(node.weight)):
         raise IRError(w, "weight", "expected finite values, found NaN or infinity")
+    return n_out
+
+
+def _check_float_lif(node: LIFNode, n_out: int, source: str, allow_scalar: bool) -> None:
+    """Float checks of a neuron node of ``n_out`` neurons fed by the synapse node ``source``."""
+    w = node.name
+    if node.source != source:
+        raise IRError(w, "source", f"expected {source!r} (the previous node), got {node.source!r}")
     _float_vec(w, "bias", node.bias, n_out, allow_scalar)
     beta = _float_vec(w, "beta", node.beta, n_out, allow_scalar)
     if not np.all((beta >= 0) & (beta <= 1)):
@@ -147,7 +158,7 @@ def max_counts(spec: Any, L: int, T: int) -> np.ndarray:
     return window_counts(spec, L, T).max(axis=0)
 
 
-def synapse_counts(q: QuantLIF, L: int, T: int, encodings: tuple = ("sc", "fixed")) -> np.ndarray:
+def synapse_counts(q: QuantDense, L: int, T: int, encodings: tuple = ("sc", "fixed")) -> np.ndarray:
     """``c_ij`` (int64 ``(n_in, n_out)``): the largest count synapse ``(j, i)`` adds to a current in
     any of ``encodings``.
 
@@ -165,7 +176,7 @@ def synapse_counts(q: QuantLIF, L: int, T: int, encodings: tuple = ("sc", "fixed
     return c
 
 
-def current_range(q: QuantLIF, L: int, T: int, encodings: tuple = ("sc", "fixed")) -> tuple[np.ndarray, np.ndarray]:
+def current_range(q: QuantDense, L: int, T: int, encodings: tuple = ("sc", "fixed")) -> tuple[np.ndarray, np.ndarray]:
     """Per-neuron worst-case current ``[lo_i, hi_i]`` (accumulator units) in any of ``encodings``.
 
     ``hi_i = sum_{j: q_ij > 0} c_ij`` and ``lo_i = -sum_{j: q_ij < 0} c_ij`` with ``c`` from
@@ -195,11 +206,11 @@ def _check_leak(w: str, leak: Any, hw: HardwareParams, n_out: int) -> None:
         raise IRError(w, "quant.leak", f"expected an SCLeak or a ShiftLeak, got {type(leak).__name__}")
 
 
-def _check_quant_layer(node: DenseLIFNode, hw: HardwareParams, T: int) -> None:
+def _check_quant_dense(node: DenseNode, hw: HardwareParams, T: int) -> None:
     w = node.name
     q = node.quant
-    if not isinstance(q, QuantLIF):
-        raise IRError(w, "quant", f"a quantized graph needs QuantLIF on every layer, got {type(q).__name__}")
+    if not isinstance(q, QuantDense):
+        raise IRError(w, "quant", f"a quantized graph needs QuantDense on every synapse node, got {type(q).__name__}")
     n_in, n_out = node.weight.shape
     L, n = hw.stream_length, hw.stream_bits
     wb = _int_in(w, "quant.weight_bits", q.weight_bits, 1, n)
@@ -208,18 +219,6 @@ def _check_quant_layer(node: DenseLIFNode, hw: HardwareParams, T: int) -> None:
     if q.compare_shift != n - wb or not _is_int(q.compare_shift):
         raise IRError(w, "quant.compare_shift", f"expected log2 L - weight_bits = {n - wb} (a full-scale weight "
                       f"must compare against the whole window), got {q.compare_shift!r}")
-    _range(w, "quant.bias_q", _array(w, "quant.bias_q", q.bias_q, np.int32, (n_out,)), -_INT32_MAX, _INT32_MAX)
-    _range(w, "quant.threshold_q", _array(w, "quant.threshold_q", q.threshold_q, np.int32, (n_out,)), 1, None)
-    _check_leak(w, q.leak, hw, n_out)
-    if q.reset != node.reset:
-        raise IRError(w, "quant.reset", f"expected the layer's reset {node.reset!r}, got {q.reset!r}")
-    mb = _int_in(w, "quant.membrane_bits", q.membrane_bits, 2, MAX_MEMBRANE_BITS)
-    if int(q.threshold_q.max()) > (1 << (mb - 1)) - 1:
-        raise IRError(w, "quant.threshold_q", f"expected values the {mb}-bit membrane can hold (<= {(1 << (mb - 1)) - 1}), found {int(q.threshold_q.max())}")
-    lo_m, hi_m = -(1 << (mb - 1)), (1 << (mb - 1)) - 1
-    if q.bias_q.size and (int(q.bias_q.min()) < lo_m or int(q.bias_q.max()) > hi_m):
-        raise IRError(w, "quant.bias_q", f"expected values the {mb}-bit membrane can hold ([{lo_m}, {hi_m}]), "
-                      f"found [{int(q.bias_q.min())}, {int(q.bias_q.max())}]")
     # a signed register needs a sign bit and a value bit; the RTL's accumulators rely on it
     cb = _int_in(w, "quant.current_bits", q.current_bits, 2, MAX_WIDTH)
     if not (isinstance(q.scale, float) and math.isfinite(q.scale) and q.scale > 0):
@@ -233,12 +232,31 @@ def _check_quant_layer(node: DenseLIFNode, hw: HardwareParams, T: int) -> None:
         raise IRError(w, "quant.synapse_sngs", f"expected a tuple of {want} SNG specs, got {q.synapse_sngs!r}")
     for s, spec in enumerate(q.synapse_sngs):
         _spec(w, f"quant.synapse_sngs[{s}]", spec, hw.sng, n)
-    if not isinstance(q.overflow_free, bool):
-        raise IRError(w, "quant.overflow_free", f"expected a bool, got {q.overflow_free!r}")
     lo, hi = current_range(q, L, T, (hw.encoding,))
     need = signed_bits(int(lo.min()), int(hi.max()))
     if cb < need:
         raise IRError(w, "quant.current_bits", f"the worst-case current [{int(lo.min())}, {int(hi.max())}] needs {need} bits, got {cb}")
+
+
+def _check_quant_lif(node: LIFNode, n_out: int, hw: HardwareParams) -> None:
+    w = node.name
+    q = node.quant
+    if not isinstance(q, QuantLIF):
+        raise IRError(w, "quant", f"a quantized graph needs QuantLIF on every neuron node, got {type(q).__name__}")
+    _range(w, "quant.bias_q", _array(w, "quant.bias_q", q.bias_q, np.int32, (n_out,)), -_INT32_MAX, _INT32_MAX)
+    _range(w, "quant.threshold_q", _array(w, "quant.threshold_q", q.threshold_q, np.int32, (n_out,)), 1, None)
+    _check_leak(w, q.leak, hw, n_out)
+    if q.reset != node.reset:
+        raise IRError(w, "quant.reset", f"expected the layer's reset {node.reset!r}, got {q.reset!r}")
+    mb = _int_in(w, "quant.membrane_bits", q.membrane_bits, 2, MAX_MEMBRANE_BITS)
+    if int(q.threshold_q.max()) > (1 << (mb - 1)) - 1:
+        raise IRError(w, "quant.threshold_q", f"expected values the {mb}-bit membrane can hold (<= {(1 << (mb - 1)) - 1}), found {int(q.threshold_q.max())}")
+    lo_m, hi_m = -(1 << (mb - 1)), (1 << (mb - 1)) - 1
+    if q.bias_q.size and (int(q.bias_q.min()) < lo_m or int(q.bias_q.max()) > hi_m):
+        raise IRError(w, "quant.bias_q", f"expected values the {mb}-bit membrane can hold ([{lo_m}, {hi_m}]), "
+                      f"found [{int(q.bias_q.min())}, {int(q.bias_q.max())}]")
+    if not isinstance(q.overflow_free, bool):
+        raise IRError(w, "quant.overflow_free", f"expected a bool, got {q.overflow_free!r}")
 
 
 def check_graph(graph: Graph) -> None:
@@ -260,9 +278,15 @@ def check_graph(graph: Graph) -> None:
         raise IRError("graph", "nodes", f"the first node must be an InputNode, got {type(nodes[0]).__name__}")
     if not isinstance(nodes[-1], OutputNode):
         raise IRError("graph", "nodes", f"the last node must be an OutputNode, got {type(nodes[-1]).__name__}")
-    for node in nodes[1:-1]:
-        if not isinstance(node, DenseLIFNode):
-            raise IRError("graph", "nodes", f"nodes between input and output must be DenseLIFNode, got {type(node).__name__}")
+    middle = nodes[1:-1]
+    for k, node in enumerate(middle):
+        want = (DenseNode, LIFNode)[k % 2]  # the supported topology: (synapses -> neurons)+
+        if not isinstance(node, want):
+            raise IRError(getattr(node, "name", "graph"), None,
+                          f"expected a {want.__name__} at position {k + 1} (chains of DenseNode -> LIFNode), "
+                          f"got {type(node).__name__}; scnc supports {', '.join(c.__name__ for c in (DenseNode, LIFNode))}")
+    if len(middle) % 2:
+        raise IRError(middle[-1].name, None, "a DenseNode must feed a LIFNode before the output")
     names = [getattr(n, "name", None) for n in nodes]
     for nm in names:
         if not isinstance(nm, str) or not nm:
@@ -300,13 +324,17 @@ def check_graph(graph: Graph) -> None:
             raise IRError(inp.name, "quant", "a float graph has no hardware form; expected None")
 
     size, source = inp.size, inp.name
-    for node in nodes[1:-1]:
-        _check_float_layer(node, size, source, allow_scalar=not quantized)
+    for dense, lif in zip(middle[0::2], middle[1::2]):
+        n_out = _check_float_dense(dense, size, source)
+        _check_float_lif(lif, n_out, dense.name, allow_scalar=not quantized)
         if quantized:
-            _check_quant_layer(node, graph.hardware, T)
-        elif node.quant is not None:
-            raise IRError(node.name, "quant", "a float graph has no hardware form; expected None")
-        size, source = node.n_out, node.name
+            _check_quant_dense(dense, graph.hardware, T)
+            _check_quant_lif(lif, n_out, graph.hardware)
+        else:
+            for node in (dense, lif):
+                if node.quant is not None:
+                    raise IRError(node.name, "quant", "a float graph has no hardware form; expected None")
+        size, source = n_out, lif.name
 
     out = nodes[-1]
     if out.source != source:

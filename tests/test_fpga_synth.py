@@ -15,6 +15,8 @@ from scnc.cli import main
 from scnc.errors import ConfigError, ToolError
 from scnc.fpga import DoesNotFit, find_tool, synth
 
+pytestmark = pytest.mark.fpga
+
 
 def _tools_or_skip() -> None:
     try:

@@ -84,6 +84,7 @@ def _verilator_or_skip():
         pytest.skip(f"verilator not available: {e}")
 
 
+@pytest.mark.sim
 @pytest.mark.parametrize("kw", [
     dict(sizes=(5, 4, 3), sng="lfsr", input_sng="lfsr", parallel_inputs=2),
     dict(sizes=(6, 5), sng="sobol", input_sng="sobol", leak="shift"),
@@ -96,6 +97,7 @@ def test_lint_clean(kw, tmp_path) -> None:
     assert lint_verilog(tmp_path / "c" / "scnc_core.v", "scnc_core") == []
 
 
+@pytest.mark.sim
 def test_lint_catches_a_problem(tmp_path) -> None:
     _verilator_or_skip()
     bad = tmp_path / "bad.v"

@@ -254,7 +254,7 @@ def test_random_flow_still_catches_a_planted_threshold(tmp_path) -> None:
     from test_verify_mutation import INPUTS, base_graph, planted_build, predicted_first, with_layer0
 
     good = base_graph("shift")
-    th = good.layers[0].quant.threshold_q.copy()
+    th = good.layers[0].neuron.quant.threshold_q.copy()
     th[1] += 1
     bad = with_layer0(good, threshold_q=th)
     d, man = planted_build(tmp_path, good, bad)

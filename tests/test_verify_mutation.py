@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -22,6 +21,7 @@ from scnc.rtl import compile_graph
 from scnc.snn.network import Network
 from scnc.verify import compare, find_verilator, make_case, verify_build
 
+from support.graphs import with_quant
 from test_verify_bench import _encode
 
 pytestmark = [pytest.mark.sim,
@@ -35,8 +35,8 @@ def base_graph(leak: str = "sc"):
 
 
 def with_layer0(graph, **changes):
-    node = graph.layers[0]
-    return graph.replace_node(node.name, replace(node, quant=replace(node.quant, **changes)))
+    """``graph`` with hardware fields of its first layer replaced (``leak__x``: field x of the leak)."""
+    return with_quant(graph, 0, **changes)
 
 
 INPUTS = {"intensities": np.full((3, 6), 255, np.int64)}  # every input spikes at (almost) every step
@@ -72,14 +72,14 @@ def check_caught(tmp_path, good, bad, sim="icarus"):
 
 def test_wrong_leak_is_caught(tmp_path) -> None:
     good = base_graph("sc")
-    bq = good.layers[0].quant.beta_q.copy()
+    bq = good.layers[0].neuron.quant.leak.beta_q.copy()
     bq[0] = bq[0] - 1 if bq[0] > 0 else 1
-    check_caught(tmp_path, good, with_layer0(good, beta_q=bq))
+    check_caught(tmp_path, good, with_layer0(good, leak__beta_q=bq))
 
 
 def test_wrong_threshold_is_caught_and_cli_exits_1(tmp_path, capsys) -> None:
     good = base_graph("shift")
-    th = good.layers[0].quant.threshold_q.copy()
+    th = good.layers[0].neuron.quant.threshold_q.copy()
     th[1] += 1
     d, rep = check_caught(tmp_path, good, with_layer0(good, threshold_q=th))
     capsys.readouterr()
@@ -108,7 +108,7 @@ def test_flipped_weight_bit_in_verilog_is_caught_by_verilator(tmp_path) -> None:
     v = d / man["files"]["verilog"]
     v.write_text(_flip_first_weight_lsb(v.read_text()))
     # what the flipped ROM word means: entry 0 = input 0 -> neuron 0, |q| in the low w bits
-    wq = good.layers[0].quant.weight_q.copy()
+    wq = good.layers[0].synapse.quant.weight_q.copy()
     mag = abs(int(wq[0, 0])) ^ 1
     wq[0, 0] = mag if wq[0, 0] >= 0 else -mag
     bad = with_layer0(good, weight_q=wq)

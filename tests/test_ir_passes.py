@@ -28,8 +28,8 @@ from scnc.ir import (
 )
 from scnc.ir.graph import QuantDense, SCLeak, ShiftLeak
 from support.graphs import with_quant
+from support.hw_naive import run_naive
 from scnc.ir.serialize import graph_to_dict
-from scnc.sc.sng import sequence
 from scnc.snn.network import LIFLayer, Network
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -47,52 +47,14 @@ def qgraph(sizes=(6, 5, 3), seed=0, opts=None, **kw):
 
 # ---- an independent plain transcription of docs/hardware.md section 3 (v_pre and I) ---------------
 def simulate(graph, s0: np.ndarray) -> list[dict]:
-    """Run the quantized graph on input spikes ``s0`` (T, n_in); per layer: I, v_pre (after saturation)."""
-    hw = graph.hardware
-    L, n, T = hw.stream_length, hw.stream_bits, graph.timesteps
-    sc = hw.encoding == "sc"
-    spikes = s0.astype(np.int64)
-    out = []
-    for layer in graph.layers:
-        q, nq = layer.synapse.quant, layer.neuron.quant
-        wq = q.weight_q.astype(np.int64)
-        m = np.abs(wq) << (n - q.weight_bits)  # docs/hardware.md, independently of q.compare_shift
-        seqs = [sequence(s, T * L).astype(np.int64) for s in q.synapse_sngs]
-        vmin, vmax = -(1 << (nq.membrane_bits - 1)), (1 << (nq.membrane_bits - 1)) - 1
-        v = np.zeros(layer.n_out, np.int64)
-        rec = {"I": [], "v_pre": [], "sat": 0}
-        new_spikes = np.zeros((T, layer.n_out), np.int64)
-        for t in range(T):
-            if sc:
-                contrib = np.zeros_like(m)
-                for j in range(layer.n_in):
-                    win = seqs[j % q.parallel_inputs][t * L:(t + 1) * L]
-                    contrib[j] = np.sign(wq[j]) * (win[None, :] < m[j][:, None]).sum(axis=1)
-            else:
-                contrib = np.sign(wq) * m
-            current = spikes[t] @ contrib
-            if isinstance(nq.leak, SCLeak):
-                if sc:
-                    bwin = sequence(nq.leak.beta_sng, T * L).astype(np.int64)[t * L:(t + 1) * L]
-                    C = (bwin[None, :] < nq.leak.beta_q.astype(np.int64)[:, None]).sum(axis=1)
-                    d = int(sequence(nq.leak.dither_sng, T)[t])
-                else:
-                    C, d = nq.leak.beta_q.astype(np.int64), L // 2
-                lv = (v * C + d) >> n
-            else:
-                lv = v - (v >> nq.leak.shift.astype(np.int64))
-            vpre = lv + current + nq.bias_q
-            vsat = np.clip(vpre, vmin, vmax)
-            rec["sat"] += int(np.sum(vsat != vpre))
-            s = (vsat >= nq.threshold_q).astype(np.int64)
-            v = vsat - nq.threshold_q * s if nq.reset == "subtract" else vsat * (1 - s)
-            rec["I"].append(current)
-            rec["v_pre"].append(vsat)
-            new_spikes[t] = s
-        rec["spikes"] = new_spikes
-        out.append(rec)
-        spikes = new_spikes
-    return out
+    """Run the quantized graph on input spikes ``s0`` (T, n_in) through the naive model of
+    docs/hardware.md; per layer: currents I, v_pre after saturation, saturations, spikes."""
+    res = run_naive(graph, layer_input=s0.tolist())
+    return [
+        {"I": np.array(res["currents"][li], np.int64), "v_pre": np.array(res["v_sat"][li], np.int64),
+         "sat": res["saturations"][li], "spikes": np.array(res["spikes"][li], np.int64)}
+        for li in range(len(graph.layers))
+    ]
 
 
 def report(graph, name):

@@ -14,37 +14,7 @@ from scnc.ir.graph import InputNode, QuantInput
 from scnc.rtl import APC, CycleSNG, InputEncoder, StepSNG
 from scnc.rtl._specs import sng_form
 from scnc.sc import LFSRSpec, SobolSpec, VdcSpec, sequence
-
-
-# ---- plain transcription of docs/hardware.md §1 (independent of scnc.sc) ------------------------
-def naive_values(spec, count: int, start: int = 0) -> list:
-    out = []
-    if isinstance(spec, LFSRSpec):
-        s = spec.seed
-        for _ in range(start):
-            fb = 0
-            for t in spec.taps:
-                fb ^= (s >> (t - 1)) & 1
-            s = ((s << 1) | fb) % (1 << spec.width)
-        for _ in range(count):
-            out.append(sum(((s >> sel) & 1) << b for b, sel in enumerate(spec.select)))
-            fb = 0
-            for t in spec.taps:
-                fb ^= (s >> (t - 1)) & 1
-            s = ((s << 1) | fb) % (1 << spec.width)
-        return out
-    n = spec.bits
-    for k in range(start, start + count):
-        km = k % (1 << n)
-        if isinstance(spec, VdcSpec):
-            raw = int(format(km, f"0{n}b")[::-1], 2) if n else 0
-        else:
-            raw = 0
-            for b in range(n):
-                if (km >> b) & 1:
-                    raw ^= spec.directions[b]
-        out.append(raw ^ spec.xor_mask)
-    return out
+from support.hw_naive import sng_values
 
 
 def make_spec(kind: str, bits: int, seed: int):
@@ -91,7 +61,7 @@ def test_cycle_sng_replays_windows(kind: str, L: int) -> None:
     dut = CycleSNG(form)
     steps, blocks = 3 if L < 256 else 2, 2
     expect_sc = sequence(spec, steps * L)
-    expect_naive = naive_values(spec, steps * L)
+    expect_naive = sng_values(spec, steps * L)
     assert [int(v) for v in expect_sc] == expect_naive  # scnc.sc agrees with the contract
     seen = []
 
@@ -207,5 +177,5 @@ def test_input_encoder(kind: str) -> None:
     run_sim(dut, bench)
     for x, rows in zip(samples, got):
         for j in range(n_in):
-            vals = naive_values(specs[j], T)
+            vals = sng_values(specs[j], T)
             assert [r[j] for r in rows] == [int(vals[t] < x[j]) for t in range(T)], j

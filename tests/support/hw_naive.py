@@ -21,10 +21,12 @@ def _bitreverse(k: int, n: int) -> int:
     return r
 
 
-def sng_values(spec, count: int) -> list[int]:
-    """The first ``count`` values ``R[0] .. R[count-1]`` of the generator ``spec``."""
+def sng_values(spec, count: int, start: int = 0) -> list[int]:
+    """The values ``R[start] .. R[start+count-1]`` of the generator ``spec``."""
     kind = spec.kind
     out = []
+    if start:
+        return sng_values(spec, start + count)[start:]
     if kind == "vdc":
         n = spec.bits
         for k in range(count):
@@ -65,7 +67,7 @@ def _sign(q: int) -> int:
 
 
 # ---- the network (docs/hardware.md §2-4) ----------------------------------------------------------
-def run_naive(graph, intensities=None, spikes=None) -> dict:
+def run_naive(graph, intensities=None, spikes=None, layer_input=None) -> dict:
     """Run ``graph`` on ONE sample.
 
     Parameters
@@ -74,10 +76,14 @@ def run_naive(graph, intensities=None, spikes=None) -> dict:
         list of ints (rate coding), or None.
     spikes:
         list over t of lists over j of 0/1 (spike coding), or None.
+    layer_input:
+        list over t of lists over j of 0/1: the spikes entering the first layer, bypassing the input
+        stage whatever its coding (for tests of the layers alone), or None.
 
     Returns
     -------
-    dict with ``input_spikes`` [t][j], per layer ``spikes`` [l][t][i] and ``membranes`` [l][t][i],
+    dict with ``input_spikes`` [t][j], per layer ``spikes`` [l][t][i], ``membranes`` [l][t][i] (after
+    reset), ``currents`` [l][t][i], ``v_sat`` [l][t][i] (before reset, after saturation),
     ``saturations`` [l], ``counts`` [i], ``winner``.
     """
     hw = graph.hardware
@@ -88,7 +94,9 @@ def run_naive(graph, intensities=None, spikes=None) -> dict:
     layers = graph.layers
 
     # input spikes
-    if inp.quant.coding == "rate":
+    if layer_input is not None:
+        s_in = [[int(layer_input[t][j]) for j in range(inp.size)] for t in range(T)]
+    elif inp.quant.coding == "rate":
         rin = [sng_values(spec, T) for spec in inp.quant.sngs]
         s_in = [[1 if rin[j][t] < intensities[j] else 0 for j in range(inp.size)] for t in range(T)]
     else:
@@ -107,6 +115,8 @@ def run_naive(graph, intensities=None, spikes=None) -> dict:
     v = [[0] * node.n_out for node in layers]
     spikes_out = [[] for _ in layers]
     membranes = [[] for _ in layers]
+    currents = [[] for _ in layers]
+    v_sats = [[] for _ in layers]
     sats = [0 for _ in layers]
     for t in range(T):
         prev = s_in[t]
@@ -119,6 +129,8 @@ def run_naive(graph, intensities=None, spikes=None) -> dict:
             lo, hi = -(2 ** (M - 1)), 2 ** (M - 1) - 1
             s_now = []
             v_now = []
+            i_now = []
+            vs_now = []
             for i in range(n_out):
                 # current: visit every cycle of the window and every synapse bit
                 current = 0
@@ -161,9 +173,13 @@ def run_naive(graph, intensities=None, spikes=None) -> dict:
                     vnew = vsat * (1 - s)
                 s_now.append(s)
                 v_now.append(vnew)
+                i_now.append(current)
+                vs_now.append(vsat)
             v[li] = v_now
             spikes_out[li].append(s_now)
             membranes[li].append(v_now)
+            currents[li].append(i_now)
+            v_sats[li].append(vs_now)
             prev = s_now
     counts = [sum(spikes_out[-1][t][i] for t in range(T)) for i in range(layers[-1].n_out)]
     winner = 0
@@ -174,6 +190,8 @@ def run_naive(graph, intensities=None, spikes=None) -> dict:
         "input_spikes": s_in,
         "spikes": spikes_out,
         "membranes": membranes,
+        "currents": currents,
+        "v_sat": v_sats,
         "saturations": sats,
         "counts": counts,
         "winner": winner,

@@ -75,22 +75,37 @@ def test_construction_copies_and_freezes_arrays() -> None:
 @pytest.mark.parametrize(
     "change, field",
     [
-        (dict(layer_sizes=[(6, 4), (4, 2)]), "weight_1"),
-        (dict(layer_sizes=[(6, 4), (5, 3)]), "layer_sizes[1]"),
-        (dict(layer_names=["a", "a"]), "layer_names"),
+        (dict(layer_sizes=[(6, 4), (4, 2)]), "layers[1].weight"),
+        (dict(layer_sizes=[(6, 4), (5, 3)]), "layers[1].weight"),
+        (dict(layer_sizes=[(6, 4), (4,)]), "layer_sizes[1]"),
+        (dict(weights=[np.ones((6, 4), np.float32), np.ones((5, 3), np.float32)], layer_sizes=[(6, 4), (5, 3)]),
+         "layers[1].n_in"),
+        (dict(layer_names=["a", "a"]), "layers[1].name"),
         (dict(layer_names=["a"]), "layer_names"),
-        (dict(betas=[np.array([1.5], np.float32), np.array([0.5], np.float32)]), "beta_0"),
-        (dict(thresholds=[np.array([0.0], np.float32), np.array([1.0], np.float32)]), "threshold_0"),
-        (dict(thresholds=[np.array([1.0, 1.0], np.float32), np.array([1.0], np.float32)]), "threshold_0"),
-        (dict(biases=[None, np.array([np.nan, 0, 0], np.float32)]), "bias_1"),
-        (dict(resets=["subtract", "clamp"]), "resets[1]"),
+        (dict(layer_names=["input", "b"]), "layers[0].name"),
+        (dict(layer_names=["a", "x\ny"]), "layers[1].name"),
+        (dict(layer_names=["a", "x" * 65]), "layers[1].name"),
+        (dict(betas=[np.array([1.5], np.float32), np.array([0.5], np.float32)]), "layers[0].beta"),
+        (dict(thresholds=[np.array([0.0], np.float32), np.array([1.0], np.float32)]), "layers[0].threshold"),
+        (dict(thresholds=[np.array([1.0, 1.0], np.float32), np.array([1.0], np.float32)]), "layers[0].threshold"),
+        (dict(thresholds=[np.array([np.inf], np.float32), np.array([1.0], np.float32)]), "layers[0].threshold"),
+        (dict(biases=[None, np.array([np.nan, 0, 0], np.float32)]), "layers[1].bias"),
+        (dict(resets=["subtract", "clamp"]), "layers[1].reset"),
         (dict(neuron_type="izhikevich"), "neuron_type"),
         (dict(class_labels=[1, 2]), "class_labels"),
         (dict(class_labels=[1, 1, 2]), "class_labels"),
+        (dict(class_labels=[1, 2, 1 << 63]), "class_labels[2]"),
         (dict(timesteps=0), "timesteps"),
-        (dict(encoder={"kind": "rate", "bogus": 1}), "encoder"),
-        (dict(frozen=[True, "no"]), "frozen[1]"),
-        (dict(weights=[]), "weights"),
+        (dict(timesteps=4097), "timesteps"),
+        (dict(encoder={"kind": "rate", "bogus": 1}), "encoder.bogus"),
+        (dict(encoder={"seed": -1}), "encoder.seed"),
+        (dict(encoder={"seed": 1 << 63}), "encoder.seed"),
+        (dict(encoder={"gain": float("inf")}), "encoder.gain"),
+        (dict(frozen=[True, "no"]), "layers[1].frozen"),
+        (dict(frozen=[True]), "frozen"),
+        (dict(weights=[]), "layers"),
+        (dict(provenance={"dataset": "digits"}), "provenance.dataset"),
+        (dict(metadata={"note": "\ud800"}), "metadata.note"),
     ],
 )
 def test_constructor_rejects_bad_fields(change: dict, field: str) -> None:
@@ -130,7 +145,7 @@ def test_content_hash_covers_the_network_only() -> None:
     h = base.content_hash
     assert len(h) == 64
     assert small_ckpt(metadata={"other": 1}).content_hash == h
-    assert small_ckpt(provenance={"dataset": "x"}).content_hash == h
+    assert small_ckpt(provenance={"dataset": {"name": "x"}}).content_hash == h
     assert small_ckpt(frozen=[True, False]).content_hash == h
     w = [base.weights[0].copy(), base.weights[1].copy()]
     w[1][0, 0] = np.nextafter(w[1][0, 0], np.float32(10))
@@ -164,9 +179,14 @@ def test_save_load_round_trip_and_byte_identical(tmp_path: Path) -> None:
     for ext in (".npz", ".json"):
         assert (tmp_path / f"a{ext}").read_bytes() == (tmp_path / f"b{ext}").read_bytes()
     doc = json.loads((tmp_path / "a.json").read_text())
-    assert doc["format"] == FORMAT and doc["format_version"] == 1
+    assert doc["format"] == FORMAT and doc["format_version"] == 2
     assert doc["content_hash"] == c.content_hash
     assert not list(tmp_path.glob(".*.tmp"))  # no temporary files left behind
+
+
+# Names the shared rule (scnc.names) accepts: printable, not reserved.
+names = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp", "Cf", "Co", "Cn", "Zs")) | st.just(" "),
+                min_size=1, max_size=8).filter(lambda s: s.isprintable() and s not in ("input", "readout"))
 
 
 @st.composite
@@ -189,7 +209,7 @@ def checkpoints(draw: st.DrawFn) -> SNNCheckpoint:
     n = n_layers
     return SNNCheckpoint(
         weights=weights,
-        layer_names=draw(st.lists(st.text(min_size=1, max_size=8), min_size=n, max_size=n, unique=True)),
+        layer_names=draw(st.lists(names, min_size=n, max_size=n, unique=True)),
         layer_sizes=list(zip(sizes[:-1], sizes[1:])),
         metadata=draw(st.dictionaries(st.text(max_size=5), st.one_of(st.integers(), finite, st.text(max_size=5)), max_size=3)),
         biases=biases,
@@ -289,7 +309,7 @@ def test_npz_that_is_npy_or_garbage(saved: Path) -> None:
     buf = io.BytesIO()
     np.save(buf, np.zeros(3, np.float32))
     npz.write_bytes(buf.getvalue())
-    assert "not an .npz archive" in str(_load_error(saved))
+    assert "not a readable .npz" in str(_load_error(saved))
     npz.write_bytes(b"\x80\x04garbage that looks like a pickle")
     assert "not a readable .npz" in str(_load_error(saved))
 
@@ -345,7 +365,7 @@ def test_missing_and_extra_arrays(saved: Path) -> None:
 
 
 def test_unknown_version_and_format(saved: Path) -> None:
-    _edit_json(saved, lambda d: d.update(format_version=2))
+    _edit_json(saved, lambda d: d.update(format_version=3))
     err = _load_error(saved)
     assert err.field == "format_version" and "newer scnc" in str(err) and err.path.endswith("c.json")
     _edit_json(saved, lambda d: d.update(format_version=1, format="other"))
@@ -368,7 +388,7 @@ def test_json_structure_errors(saved: Path) -> None:
     check(lambda d: d["network"]["layers"][0].pop("name"), "network.layers[0].name")
     check(lambda d: d["network"].update(timesteps=0), "network.timesteps")
     check(lambda d: d["network"].update(class_labels=[1, 2]), "network.class_labels")
-    check(lambda d: d["network"]["encoder"].update(kind="morse"), "network.encoder")
+    check(lambda d: d["network"]["encoder"].update(kind="morse"), "network.encoder.kind")
     check(lambda d: d["network"].update(layers=[]), "network.layers")
     saved.with_suffix(".json").write_text("{not json")
     assert "not valid JSON" in str(_load_error(saved))

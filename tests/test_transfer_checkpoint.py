@@ -551,6 +551,9 @@ def test_integer_too_long_for_python_is_a_checkpoint_error(saved: Path) -> None:
         (lambda d: d["provenance"].update(dataset={"name": [1]}), "provenance.dataset.name", "string"),
         (lambda d: d["provenance"].update(transfer="x"), "provenance.transfer", "list"),
         (lambda d: d["metadata"].update(note="\ud800"), "metadata.note", "surrogate"),
+        (lambda d: d["network"]["layers"][0].update(name="\ud800"), "network.layers[0].name", "surrogate"),
+        (lambda d: d.update(content_hash="\ud800"), "content_hash", "64 lowercase hex"),
+        (lambda d: d.update(content_hash="A" * 64), "content_hash", "64 lowercase hex"),
         (lambda d: d["network"].update(layers=[d["network"]["layers"][0]] * 300), "network.layers", "at most 256"),
     ],
 )

@@ -729,7 +729,7 @@ def load_checkpoint(path: str | os.PathLike, *, max_bytes: int | None = None) ->
 
 def _located(exc: FieldError, npz_path: Path, json_path: Path) -> CheckpointError:
     """The file and field a structured path was read from (``layers[1].beta`` -> ``x.npz``, ``beta_1``)."""
-    p = exc.path
+    p = exc.path[1:] if exc.path[:1] == ("network",) else exc.path
     if exc.store == "npz" and len(p) == 3 and p[0] == "layers" and isinstance(p[1], int):
         return CheckpointError(npz_path, f"{p[2]}_{p[1]}", exc.reason)
     if p and p[0] in ("metadata", "provenance"):
@@ -779,8 +779,10 @@ def _load(npz_path: Path, json_path: Path, limit: int) -> SNNCheckpoint:
         newer = " (written by a newer scnc)" if version > max(READ_VERSIONS) else ""
         top("format_version", f"unsupported version {version}{newer}; this scnc reads versions {list(READ_VERSIONS)}")
     stored_hash = doc["content_hash"]
-    if not isinstance(stored_hash, str):
-        top("content_hash", f"must be a string, got {stored_hash!r}")
+    if not (isinstance(stored_hash, str) and len(stored_hash) == 64 and set(stored_hash) <= set("0123456789abcdef")):
+        top("content_hash", f"must be a SHA-256 as 64 lowercase hex digits, got {ascii(stored_hash)[:80]}")
+    # Any text the sidecar holds may end up in a message or on a terminal: it must be valid Unicode.
+    _check_text({k: doc[k] for k in ("network", "metadata", "provenance")}, ())
     for key in ("metadata", "provenance"):
         if not isinstance(doc[key], dict):
             raise FieldError((key,), f"must be an object, got {type(doc[key]).__name__}")

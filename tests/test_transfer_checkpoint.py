@@ -444,6 +444,12 @@ def test_checkpoint_is_a_tuple_of_typed_records() -> None:
     assert swapped.frozen == [False, False] and c.frozen == [True, False]
     with pytest.raises(AttributeError):
         c.timesteps = 3  # type: ignore[misc]
+    # dataclasses.replace keeps working on the tutorial's fields (scnc finetune uses it)
+    import dataclasses
+
+    noted = dataclasses.replace(c, metadata={"note": 1}, timesteps=7)
+    assert noted.metadata == {"note": 1} and noted.timesteps == 7
+    assert noted.frozen == c.frozen and noted.content_hash == c.replace(timesteps=7).content_hash
     with pytest.raises(ConfigError, match="either layers= or"):
         c.replace(layers=c.layers, weights=c.weights)
     with pytest.raises(ConfigError, match="layers\\[1\\]"):

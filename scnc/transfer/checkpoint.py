@@ -301,6 +301,7 @@ def _records_from_lists(
 # --------------------------------------------------------------------------------------------
 
 
+@dataclasses.dataclass(init=False, repr=False, eq=False)
 class SNNCheckpoint:
     """A trained spiking network with everything needed to resume training or deploy it.
 
@@ -368,8 +369,25 @@ class SNNCheckpoint:
 
     __slots__ = ("layers", "_encoder", "timesteps", "_class_labels", "_metadata", "_provenance", "_hash")
 
-    layers: tuple[LayerRecord, ...]
+    # The dataclass fields are the tutorial's arguments, read back through the views below, so that
+    # ``dataclasses.replace(ckpt, metadata=...)`` (used by callers since version 1) rebuilds the
+    # checkpoint from them. ``layers`` (the records, the real state) is a slot, not a field.
+    weights: list[np.ndarray]
+    layer_names: list[str]
+    layer_sizes: list[tuple[int, int]]
+    metadata: dict[str, Any]
+    biases: list[np.ndarray | None]
+    betas: list[np.ndarray]
+    thresholds: list[np.ndarray]
+    resets: list[str]
+    neuron_type: str
+    encoder: dict[str, Any]
     timesteps: int
+    frozen: list[bool]
+    class_labels: list[int]
+    provenance: dict[str, Any]
+    learn_beta: list[bool]
+    learn_threshold: list[bool]
 
     def __init__(
         self,

@@ -29,7 +29,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 import pytest
 
-from scnc._io import canonical_json, hash_arrays, npz_bytes
+from scnc._io import canonical_json, hash_arrays
 from scnc.cli import main
 from scnc.data import load_dataset
 from scnc.errors import CheckpointError, ConfigError, DataError

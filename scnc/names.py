@@ -8,7 +8,10 @@ checkpoint that loads is never refused later for its names:
 - printable (``str.isprintable``): no control characters, line breaks or unpaired surrogates,
   which would break one-line reports or cannot be written as UTF-8;
 - not one of :data:`RESERVED_NODE_NAMES`, the names of the IR's own input and read-out nodes
-  (``scnc.ir.lower.INPUT_NODE`` / ``OUTPUT_NODE``).
+  (``scnc.ir.lower.INPUT_NODE`` / ``OUTPUT_NODE``);
+- not ending in one of :data:`RESERVED_SUFFIXES`: the IR (node-kind split) names a layer's
+  synapse node ``<layer name>.synapses``, so a layer called ``x.synapses`` beside a layer ``x``
+  would give two nodes one name.
 
 Uniqueness within a network is the caller's rule (it needs all names).
 """
@@ -17,10 +20,12 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["RESERVED_NODE_NAMES", "MAX_NAME_CHARS", "name_problem"]
+__all__ = ["RESERVED_NODE_NAMES", "RESERVED_SUFFIXES", "MAX_NAME_CHARS", "name_problem"]
 
 #: Names the IR gives its own input and read-out nodes; a layer may not take them.
 RESERVED_NODE_NAMES = ("input", "readout")
+#: Name endings the IR uses for the nodes it derives from a layer (``scnc.ir.lower.SYNAPSE_SUFFIX``).
+RESERVED_SUFFIXES = (".synapses",)
 #: Longest name, in characters: names label report columns and log lines, not documents.
 MAX_NAME_CHARS = 64
 
@@ -37,4 +42,7 @@ def name_problem(name: Any) -> str | None:
         return f"{name!r} holds a control character, line break or unpaired surrogate; names are printable text"
     if name in RESERVED_NODE_NAMES:
         return f"{name!r} is reserved for the IR's own nodes {RESERVED_NODE_NAMES}"
+    for suffix in RESERVED_SUFFIXES:
+        if name.endswith(suffix):
+            return f"{name!r} ends in {suffix!r}, which the IR reserves for the synapse node it derives from a layer"
     return None

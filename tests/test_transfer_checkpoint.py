@@ -85,6 +85,7 @@ def test_construction_copies_and_freezes_arrays() -> None:
         (dict(layer_names=["input", "b"]), "layers[0].name"),
         (dict(layer_names=["a", "x\ny"]), "layers[1].name"),
         (dict(layer_names=["a", "x" * 65]), "layers[1].name"),
+        (dict(layer_names=["a", "a.synapses"]), "layers[1].name"),
         (dict(betas=[np.array([1.5], np.float32), np.array([0.5], np.float32)]), "layers[0].beta"),
         (dict(thresholds=[np.array([0.0], np.float32), np.array([1.0], np.float32)]), "layers[0].threshold"),
         (dict(thresholds=[np.array([1.0, 1.0], np.float32), np.array([1.0], np.float32)]), "layers[0].threshold"),
@@ -578,7 +579,7 @@ def test_loaded_names_are_names_the_ir_accepts(saved: Path) -> None:
     from scnc.ir.lower import INPUT_NODE, OUTPUT_NODE
 
     assert set(RESERVED_NODE_NAMES) == {INPUT_NODE, OUTPUT_NODE}
-    for names in (["h-1 (wide)", "out ☃"], ["x" * 64, "y"]):
+    for names in (["h-1 (wide)", "out ☃"], ["x" * 64, "y"], ["synapses", "a.synapses.b"]):
         c = small_ckpt(layer_names=names)
         check_graph(from_checkpoint(c))
 

@@ -159,3 +159,184 @@ def read_json(
         return json.loads(text, parse_constant=_no_constants)
     except json.JSONDecodeError as e:
         raise JSONLimitError(f"is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+
+
+# ------------------------------------------------------------------------------------------------
+# Bounded array reading (.npz archives, compressed data files)
+
+#: Default largest total of array bytes scnc reads from one file (uncompressed), in bytes: 1 GiB.
+#: The largest network scnc can put on an FPGA holds a few MB of float32 weights and MNIST's
+#: biggest IDX file inflates to 47 MB, so this is generous; it exists so that a small crafted file
+#: that declares (or inflates to) many GiB is refused before memory is allocated.
+MAX_ARRAY_BYTES = 1 << 30
+#: Environment variable overriding :data:`MAX_ARRAY_BYTES` (a positive integer number of bytes).
+MAX_ARRAY_BYTES_ENV = "SCNC_MAX_ARRAY_BYTES"
+
+__all__ += ["read_npz", "NPZError", "MAX_ARRAY_BYTES", "MAX_ARRAY_BYTES_ENV", "max_array_bytes"]
+
+
+class NPZError(ValueError):
+    """An ``.npz`` archive is unreadable, unsafe or too large.
+
+    ``member`` is the array name (the member without ``.npy``) the problem was found in, or
+    ``None`` for problems of the whole archive; the message says what is wrong.
+    """
+
+    def __init__(self, member: str | None, message: str) -> None:
+        self.member = member
+        super().__init__(message)
+
+
+def max_array_bytes(max_bytes: int | None = None) -> int:
+    """The array byte limit in force: ``max_bytes`` if given, else ``$SCNC_MAX_ARRAY_BYTES``, else
+    :data:`MAX_ARRAY_BYTES`.
+
+    Raises
+    ------
+    ConfigError
+        ``max_bytes`` or the environment variable is not a positive integer.
+    """
+    from .errors import ConfigError
+
+    if max_bytes is not None:
+        if isinstance(max_bytes, bool) or not isinstance(max_bytes, (int, np.integer)) or max_bytes < 1:
+            raise ConfigError(f"max_bytes must be a positive integer number of bytes, got {max_bytes!r}")
+        return int(max_bytes)
+    text = os.environ.get(MAX_ARRAY_BYTES_ENV)
+    if text is None or not text.strip():
+        return MAX_ARRAY_BYTES
+    try:
+        value = int(text.strip(), 10)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ConfigError(f"environment variable {MAX_ARRAY_BYTES_ENV}={text!r}: expected a positive integer number of bytes")
+    return value
+
+
+def _npy_header(fp: Any, member: str) -> tuple[tuple[int, ...], bool, np.dtype]:
+    """Shape, Fortran order and dtype from the ``.npy`` header at the start of ``fp`` (bounded read)."""
+    fmt = np.lib.format
+    try:
+        version = fmt.read_magic(fp)
+        if version == (1, 0):
+            shape, fortran, dtype = fmt.read_array_header_1_0(fp)
+        elif version == (2, 0):
+            shape, fortran, dtype = fmt.read_array_header_2_0(fp)
+        else:
+            raise NPZError(member, f"unsupported .npy format version {version} (scnc reads 1.0 and 2.0)")
+    except NPZError:
+        raise
+    except Exception as exc:  # untrusted bytes: any parse failure is a bad header
+        raise NPZError(member, f"bad .npy header ({type(exc).__name__}: {exc})") from None
+    if not all(isinstance(d, int) and d >= 0 for d in shape):
+        raise NPZError(member, f"bad .npy header: shape {shape!r} is not a tuple of non-negative integers")
+    return tuple(shape), bool(fortran), dtype
+
+
+def read_npz(path: str | os.PathLike, *, max_bytes: int | None = None) -> dict[str, np.ndarray]:
+    """Every array of an ``.npz`` archive, read with the sizes checked before anything is inflated.
+
+    For each member the zip directory's declared uncompressed size and then the ``.npy`` header's
+    ``shape x itemsize`` are checked against the limit (and against each other) *before* the data
+    is read; the data is then read with exactly that many bytes requested, so a member that
+    inflates further is never expanded. Pickled data is never loaded: object (and any
+    pickle-needing) dtypes are refused from the header. The zip CRC of every member is verified.
+
+    Parameters
+    ----------
+    path:
+        The archive.
+    max_bytes:
+        Largest total of uncompressed member bytes accepted; default :func:`max_array_bytes`
+        (``$SCNC_MAX_ARRAY_BYTES`` or 1 GiB).
+
+    Returns
+    -------
+    dict
+        Array name (member name without ``.npy``) -> writable array in native layout as stored.
+
+    Raises
+    ------
+    FileNotFoundError, IsADirectoryError, PermissionError
+        As ``open`` raises them.
+    NPZError
+        Not a zip archive, a member that is not ``name.npy`` or appears twice, a bad ``.npy``
+        header, an object dtype, declared sizes above the limit or inconsistent with the header,
+        truncated or corrupt (CRC) data; ``member`` names the array.
+    ConfigError
+        The limit (argument or environment variable) is not a positive integer.
+    """
+    import zipfile
+
+    limit = max_array_bytes(max_bytes)
+    with open(path, "rb") as f:
+        try:
+            zf = zipfile.ZipFile(f)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError) as exc:
+            raise NPZError(None, f"not a readable .npz (zip) archive ({type(exc).__name__}: {exc})") from None
+        with zf:
+            infos = zf.infolist()
+            names: list[str] = []
+            declared = 0
+            for info in infos:
+                name = info.filename
+                if not name.endswith(".npy") or len(name) == 4:
+                    raise NPZError(name, "archive member is not a '<name>.npy' array")
+                names.append(name[:-4])
+                declared += info.file_size
+            if len(set(names)) != len(names):
+                dup = sorted({n for n in names if names.count(n) > 1})
+                raise NPZError(dup[0], "appears more than once in the archive")
+            if declared > limit:
+                raise NPZError(
+                    None,
+                    f"members declare {declared} uncompressed bytes; the limit is {limit} "
+                    f"(raise it with {MAX_ARRAY_BYTES_ENV} if the file is trusted)",
+                )
+            out: dict[str, np.ndarray] = {}
+            for name, info in zip(names, infos):
+                out[name] = _read_member(zf, info, name)
+            return out
+
+
+def _read_member(zf: Any, info: Any, name: str) -> np.ndarray:
+    import zipfile
+    import zlib
+
+    try:
+        with zf.open(info) as fp:
+            shape, fortran, dtype = _npy_header(fp, name)
+            if dtype.hasobject:
+                raise NPZError(name, f"holds an object array (dtype {dtype}, pickled data); refused")
+            if dtype.itemsize == 0:
+                raise NPZError(name, f"dtype {dtype} has zero-sized items")
+            count = 1
+            for d in shape:
+                count *= d
+            nbytes = count * dtype.itemsize
+            header_len = fp.tell()
+            if header_len + nbytes != info.file_size:
+                raise NPZError(
+                    name,
+                    f"the .npy header declares {nbytes} data bytes (shape {shape}, dtype {dtype.str}) but the "
+                    f"archive declares {info.file_size - header_len}",
+                )
+            buf = np.empty(nbytes, np.uint8)
+            view = memoryview(buf)
+            got = 0
+            while got < nbytes:
+                n = fp.readinto(view[got:])
+                if not n:
+                    raise NPZError(name, f"truncated: {got} of {nbytes} data bytes")
+                got += n
+            if fp.read(1):  # also makes zipfile check the CRC at the end of the member
+                raise NPZError(name, "bytes after the array data")
+    except NPZError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, NotImplementedError,
+            RuntimeError, zlib.error) as exc:
+        raise NPZError(name, f"corrupt archive member ({type(exc).__name__}: {exc})") from None
+    order = "F" if fortran else "C"
+    return buf.view(dtype).reshape(shape, order=order)
+

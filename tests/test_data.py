@@ -405,3 +405,116 @@ def test_identity_is_json_ready(digits_test: Dataset) -> None:
     assert set(ident) == {"name", "split", "classes", "shots", "seed", "n", "sha256", "sources"}
     assert json.loads(json.dumps(ident)) == ident
     assert len(ident["sha256"]) == 64
+
+
+# ---------------------------------------------------------------------------- hardening (issue 16, defect 7)
+
+
+@pytest.mark.parametrize(
+    "field, what",
+    [
+        ("99999999999999999999", "feature count"),  # today: OverflowError into the int64 row
+        ("1" * 5000, "feature count"),  # today: ValueError from Python's integer digit limit
+        ("007", "feature count"),
+        ("\u0661", "feature count"),  # ARABIC-INDIC DIGIT ONE: isdigit() but not ASCII
+    ],
+)
+def test_optdigits_fields_must_be_small_integers(tmp_path: Path, field: str, what: str) -> None:
+    rows = [[str(v) for v in r] for r in _rows(4)]
+    rows[2][7] = field
+    text = "".join(",".join(r) + "\n" for r in rows)
+    path = tmp_path / "optdigits.tra"
+    path.write_bytes(text.encode("utf-8"))
+    with pytest.raises(DataError, match=rf"line 3, column 8: .*{what}|not an ASCII CSV") as info:
+        load_dataset("optdigits", split="train", data_dir=tmp_path)
+    assert str(path) in str(info.value)
+
+
+def test_optdigits_label_must_be_a_small_integer(tmp_path: Path) -> None:
+    rows = [[str(v) for v in r] for r in _rows(3)]
+    rows[1][64] = "123456789012345678901234567890"
+    path = _write_csv(tmp_path / "optdigits.tes", "".join(",".join(r) + "\n" for r in rows))
+    with pytest.raises(DataError, match=r"line 2, column 65: '12345678901234567890\.\.\.' is not a label 0\.\.9"):
+        read_optdigits_file(path)
+
+
+@pytest.mark.parametrize("dims", [(3, 0, 4), (0, 4, 3), (3, 4, 0)])
+def test_idx_zero_sized_dimension_is_refused(tmp_path: Path, dims: tuple[int, ...]) -> None:
+    images = np.zeros(dims, np.uint8)
+    _write_mnist(tmp_path, "train", images, np.arange(dims[0], dtype=np.uint8) % 10, gz=False)
+    with pytest.raises(DataError, match=r"field 'dims'.*zero-sized") as info:
+        load_dataset("mnist", data_dir=tmp_path)
+    assert "train-images-idx3-ubyte" in str(info.value)
+
+
+def test_idx_dims_that_do_not_match_the_file_name_the_field(tmp_path: Path) -> None:
+    images, _ = _tiny(3)
+    path = tmp_path / "x-idx3-ubyte"
+    data = bytearray(_idx_bytes(images))
+    data[4:8] = struct.pack(">I", 4)  # says 4 images, holds 3
+    path.write_bytes(bytes(data))
+    with pytest.raises(DataError, match=r"x-idx3-ubyte: field 'dims': truncated IDX data"):
+        read_idx(path)
+    # sizes whose product overflows int64 are compared exactly, not wrapped
+    data[4:16] = struct.pack(">3I", 2**32 - 1, 2**32 - 1, 2**32 - 1)
+    path.write_bytes(bytes(data))
+    with pytest.raises(DataError, match="field 'dims'"):
+        read_idx(path)
+
+
+def _gz_stream(header_dims: tuple[int, ...], payload_bytes: int) -> bytes:
+    """A gzip IDX whose header declares ``header_dims`` (uint8) followed by ``payload_bytes`` zeros."""
+    import zlib
+
+    header = bytes([0, 0, 0x08, len(header_dims)]) + struct.pack(f">{len(header_dims)}I", *header_dims)
+    comp = zlib.compressobj(9, zlib.DEFLATED, 31)  # gzip container
+    out = [comp.compress(header)]
+    chunk = bytes(1 << 20)
+    left = payload_bytes
+    while left:
+        n = min(left, len(chunk))
+        out.append(comp.compress(chunk[:n]))
+        left -= n
+    out.append(comp.flush())
+    return b"".join(out)
+
+
+def test_gzip_bomb_is_refused_from_the_idx_header(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 24 MB of images in a ~25 kB file; with a 1 MB limit it must be refused before inflating.
+    monkeypatch.setenv("SCNC_MAX_ARRAY_BYTES", str(1 << 20))
+    path = tmp_path / "train-images-idx3-ubyte.gz"
+    path.write_bytes(_gz_stream((30_000, 28, 28), 30_000 * 28 * 28))
+    assert path.stat().st_size < 100_000
+    with pytest.raises(DataError, match=r"field 'dims'.*declare 23520000 bytes.*limit is 1048576") as info:
+        read_idx(path)
+    assert str(path) in str(info.value)
+    # an explicit argument overrides the environment: the same file loads under a larger limit
+    assert read_idx(path, max_bytes=1 << 25)[0].shape == (30_000, 28, 28)
+
+
+def test_gzip_that_inflates_past_its_header_is_not_expanded(tmp_path: Path) -> None:
+    """A header declaring 12 bytes followed by 64 MB of zeros: refused after reading 13 bytes."""
+    import tracemalloc
+
+    path = tmp_path / "a-idx1-ubyte.gz"
+    path.write_bytes(_gz_stream((12,), 64 << 20))
+    tracemalloc.start()
+    try:
+        with pytest.raises(DataError, match="field 'dims': .*unexpected bytes after"):
+            read_idx(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 << 20, f"inflating used {peak} bytes"  # today's gzip.decompress: > 64 MB
+
+
+def test_array_limit_environment_variable_must_be_a_positive_integer(tmp_path: Path, monkeypatch) -> None:
+    images, _ = _tiny(3)
+    path = tmp_path / "x-idx3-ubyte"
+    path.write_bytes(_idx_bytes(images))
+    monkeypatch.setenv("SCNC_MAX_ARRAY_BYTES", "lots")
+    with pytest.raises(ConfigError, match="SCNC_MAX_ARRAY_BYTES='lots'"):
+        read_idx(path)
+    monkeypatch.setenv("SCNC_MAX_ARRAY_BYTES", "10")
+    with pytest.raises(DataError, match="file is 52 bytes; the limit is 10"):
+        read_idx(path)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._io import MAX_ARRAY_BYTES_ENV, max_array_bytes
 from ..errors import DataError
 from .dataset import Dataset
 
@@ -89,7 +90,11 @@ def read_optdigits_file(path: Path) -> tuple[np.ndarray, np.ndarray, str]:
     DataError
         Naming the file and line of the first problem.
     """
+    limit = max_array_bytes()
     try:
+        size = path.stat().st_size
+        if size > limit:
+            raise DataError(f"{path}: file is {size} bytes; the limit is {limit} (set {MAX_ARRAY_BYTES_ENV} to raise it)")
         data = path.read_bytes()
     except OSError as exc:
         raise DataError(f"{path}: cannot read: {exc}") from exc
@@ -114,8 +119,12 @@ def read_optdigits_file(path: Path) -> tuple[np.ndarray, np.ndarray, str]:
             )
         for j, f in enumerate(fields):
             f = f.strip()
-            if not f.isdigit() or not f.isascii():
-                raise DataError(f"{path}, line {lineno}, column {j + 1}: {f!r} is not a non-negative integer")
+            # At most two ASCII digits before int(): a field of 5,000 digits would make int() raise
+            # (Python's digit limit) and one of 20 would overflow the int64 row.
+            if not (f.isascii() and f.isdigit()) or len(f) > 2:
+                what = "a label 0..9" if j == _N_FEATURES else f"a feature count 0..{_MAX_COUNT}"
+                shown = f if len(f) <= 20 else f[:20] + "..."
+                raise DataError(f"{path}, line {lineno}, column {j + 1}: {shown!r} is not {what} (a small integer)")
             rows[i, j] = int(f)
         bad = np.flatnonzero(rows[i, :_N_FEATURES] > _MAX_COUNT)
         if bad.size:

@@ -1,64 +1,115 @@
 """SNN checkpoints: everything needed to resume training or deploy a network, in two files.
 
-A checkpoint ``<stem>`` is the pair ``<stem>.npz`` (the float32 arrays, written by
-:func:`scnc._io.npz_bytes`: deterministic bytes, no pickle) and ``<stem>.json`` (a canonical JSON
-sidecar: format, version, network structure, training flags, metadata, provenance and the
-content hash). The full format is in ``docs/transfer.md``.
+A checkpoint is a tuple of per-layer records (:mod:`scnc.transfer.records`, today
+:class:`~scnc.transfer.records.DenseLIFRecord`) plus the network-level fields (time steps, input
+encoder, class labels) and two free-form dicts (``metadata`` for the user, ``provenance`` written
+by scnc) that never change what the network computes.
 
-Arrays in the ``.npz`` (``i`` is the layer index, 0 = first layer after the input)::
-
-    weight_i     float32 (n_in, n_out)
-    bias_i       float32 (n_out,)            only for layers with a bias
-    beta_i       float32 (1,) or (n_out,)    membrane decay per time step, in [0, 1]
-    threshold_i  float32 (1,) or (n_out,)    firing threshold, > 0
+On disk, a checkpoint ``<stem>`` is the pair ``<stem>.npz`` (the float32 arrays, written by
+:func:`scnc._io.npz_bytes`: deterministic bytes, no pickle; read by :func:`scnc._io.read_npz` with
+sizes checked before anything is inflated) and ``<stem>.json`` (a canonical JSON sidecar: format,
+version, the records' JSON fields, metadata, provenance and the content hash). This code writes
+``format_version`` 2 and reads 1 and 2. The format and the limits are in ``docs/transfer.md``.
 
 The content hash (:attr:`SNNCheckpoint.content_hash`) identifies the *network as deployed*: it
-covers the arrays and the JSON fields that change what the network computes (layer names and
-sizes, reset modes, neuron type, encoder, time steps, class labels). It does not cover
-``metadata``, ``provenance`` or the training flags (``frozen``, ``learn_beta``,
-``learn_threshold``): freezing a layer or adding a note does not change the network's identity.
+covers the arrays and the fields that change what the network computes (layer names and sizes,
+reset modes, neuron type, encoder, time steps, class labels). It does not cover ``metadata``,
+``provenance`` (which is where wall-clock times or hosts belong, if anyone records them) or the
+training flags (``frozen``, ``learn_beta``, ``learn_threshold``). It is the same number for the
+same network whichever format version stored it, so version-1 hashes still verify.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import enum
 import json
 import math
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping, NoReturn, Sequence
+from typing import Any, Iterable, Mapping, NoReturn, Sequence
 
 import numpy as np
 
-from .._io import atomic_write_bytes, atomic_write_text, canonical_json, hash_arrays, npz_bytes
+from .._io import (
+    NPZError,
+    atomic_write_bytes,
+    atomic_write_text,
+    canonical_json,
+    hash_arrays,
+    max_array_bytes,
+    npz_bytes,
+    read_json,
+    read_npz,
+)
 from .._version import __version__
 from ..errors import CheckpointError, ConfigError
-from ..snn.network import RESET_MODES, EncoderConfig, LIFLayer, Network
+from ..snn.network import EncoderConfig, Network
+from .records import (
+    RECORD_TYPES,
+    DenseLIFRecord,
+    FieldError,
+    LayerRecord,
+    array_fields,
+    check_array,
+    check_encoder,
+    check_json_fields,
+    declared_array_bytes,
+    json_keys,
+    record_arrays,
+    record_identity,
+    record_json,
+    record_type,
+    render_path,
+)
 
 __all__ = [
     "SNNCheckpoint",
     "save_checkpoint",
     "load_checkpoint",
     "checkpoint_paths",
+    "to_jsonable",
     "FORMAT",
     "FORMAT_VERSION",
+    "READ_VERSIONS",
     "NEURON_TYPES",
+    "MAX_TIMESTEPS",
+    "MAX_LAYERS",
 ]
 
 #: The ``format`` string of the JSON sidecar.
 FORMAT = "scnc-snn-checkpoint"
-#: The sidecar ``format_version`` this code writes and reads.
-FORMAT_VERSION = 1
+#: The sidecar ``format_version`` this code writes.
+FORMAT_VERSION = 2
+#: The sidecar versions this code reads.
+READ_VERSIONS = (1, 2)
 #: Neuron models a checkpoint can hold.
 NEURON_TYPES = ("lif",)
+#: Most time steps per example. Training, evaluation and the reference model keep per-step state
+#: for every example of a batch (memory and time grow linearly with it) and the hardware spends
+#: ``timesteps x stream length`` cycles per example; 4096 is 160 times the usual 25.
+MAX_TIMESTEPS = 4096
+#: Most layers in a checkpoint (the deepest network the toolchain is meant for has a handful).
+MAX_LAYERS = 256
+#: Labels are stored as signed 64-bit integers by the IR and the reference model.
+_LABEL_RANGE = (-(1 << 63), (1 << 63) - 1)
 
 _DEFAULT_BETA = 0.9
 _DEFAULT_THRESHOLD = 1.0
 _DEFAULT_TIMESTEPS = 25
 
-Fail = Callable[[str, str], NoReturn]
+#: Keys of the sidecar's top level, and of its ``network`` object per version.
+_TOP_KEYS = {"format", "format_version", "content_hash", "network", "metadata", "provenance"}
+_NETWORK_KEYS = {1: {"neuron_type", "timesteps", "encoder", "class_labels", "layers"},
+                 2: {"timesteps", "encoder", "class_labels", "layers"}}
+#: Provenance keys scnc writes and the JSON type each must have (other keys are free-form).
+_PROVENANCE_TYPES: dict[str, type] = {"scnc_version": str, "transfer": list, "training": dict, "dataset": dict}
+
+#: The per-layer list arguments of the tutorial's constructor, and the network-level ones.
+_LIST_ARGS = ("weights", "layer_names", "layer_sizes", "biases", "betas", "thresholds", "resets",
+              "frozen", "learn_beta", "learn_threshold")
+_NETWORK_ARGS = ("metadata", "neuron_type", "encoder", "timesteps", "class_labels", "provenance")
 
 
 # --------------------------------------------------------------------------------------------
@@ -106,154 +157,179 @@ def _normalized_json(obj: Any, where: str) -> Any:
     return json.loads(canonical_json(to_jsonable(obj, where)))
 
 
-def _encoder_dict(enc: EncoderConfig) -> dict[str, Any]:
-    """The encoder as a JSON dict with canonical types (so equal encoders hash equal)."""
-    if not _is_int(enc.seed):
-        raise TypeError(f"encoder seed must be an integer, got {enc.seed!r}")
-    return {
-        "kind": str(enc.kind),
-        "seed": int(enc.seed),
-        "gain": float(enc.gain),
-        "latency_floor": float(enc.latency_floor),
-    }
+def _json_object(obj: Any, key: str) -> dict[str, Any]:
+    """``metadata`` / ``provenance`` as it reads back from the sidecar (so a round trip is exact)."""
+    if not isinstance(obj, Mapping):
+        raise FieldError((key,), f"must be an object (dict), got {type(obj).__name__}")
+    try:
+        out = json.loads(canonical_json(to_jsonable(obj, key)))
+    except ConfigError as exc:
+        raise FieldError((key,), str(exc)) from None
+    _check_text(out, (key,))
+    return out
 
 
-# --------------------------------------------------------------------------------------------
-# Validation shared by the constructor (ConfigError) and the loader (CheckpointError)
+def _check_text(obj: Any, path: tuple[Any, ...]) -> None:
+    """Refuse strings that cannot be written as UTF-8 (unpaired surrogates, legal in JSON escapes)."""
+    stack = [(obj, path)]
+    while stack:
+        o, p = stack.pop()
+        if isinstance(o, str):
+            try:
+                o.encode("utf-8")
+            except UnicodeEncodeError:
+                raise FieldError(p, "holds an unpaired UTF-16 surrogate (not valid Unicode text)") from None
+        elif isinstance(o, dict):
+            for k, v in o.items():
+                stack.append((k, p))
+                stack.append((v, p + (k,) if _printable_key(k) else p))
+        elif isinstance(o, list):
+            stack.extend((v, p + (i,)) for i, v in enumerate(o))
+
+
+def _printable_key(k: Any) -> bool:
+    return isinstance(k, str) and k.isprintable() and len(k) <= 64
 
 
 def _is_int(v: Any) -> bool:
     return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
 
 
-def _validate(fail: Fail, c: "SNNCheckpoint") -> None:
-    n = len(c.weights)
-    if n == 0:
-        fail("weights", "a checkpoint needs at least one layer")
-    per_layer = ("layer_names", "layer_sizes", "biases", "betas", "thresholds", "resets", *_TRAINING_FLAGS)
-    for fname in per_layer:
-        if len(getattr(c, fname)) != n:
-            fail(fname, f"has {len(getattr(c, fname))} entries but there are {n} layers (weights)")
-    for i, name in enumerate(c.layer_names):
-        if not isinstance(name, str) or not name:
-            fail(f"layer_names[{i}]", f"must be a non-empty string, got {name!r}")
-    if len(set(c.layer_names)) != n:
-        fail("layer_names", f"must be unique, got {list(c.layer_names)}")
-    for i, size in enumerate(c.layer_sizes):
-        if len(size) != 2 or not all(_is_int(s) and s >= 1 for s in size):
-            fail(f"layer_sizes[{i}]", f"must be (n_in, n_out) with positive integers, got {size!r}")
-    for i in range(1, n):
-        if c.layer_sizes[i][0] != c.layer_sizes[i - 1][1]:
-            fail(
-                f"layer_sizes[{i}]",
-                f"layer '{c.layer_names[i]}' takes {c.layer_sizes[i][0]} inputs but layer "
-                f"'{c.layer_names[i - 1]}' has {c.layer_sizes[i - 1][1]} neurons",
-            )
-    for i in range(n):
-        n_in, n_out = c.layer_sizes[i]
-        _check_array(fail, f"weight_{i}", c.weights[i], [(n_in, n_out)])
-        if c.biases[i] is not None:
-            _check_array(fail, f"bias_{i}", c.biases[i], [(n_out,)])
-        beta = _check_array(fail, f"beta_{i}", c.betas[i], [(1,), (n_out,)])
-        if not np.all((beta >= 0) & (beta <= 1)):
-            fail(f"beta_{i}", f"beta must lie in [0, 1], got values {beta.min()}..{beta.max()}")
-        thr = _check_array(fail, f"threshold_{i}", c.thresholds[i], [(1,), (n_out,)])
-        if not np.all(thr > 0):
-            fail(f"threshold_{i}", f"threshold must be > 0, got minimum {thr.min()}")
-        if c.resets[i] not in RESET_MODES:
-            fail(f"resets[{i}]", f"must be one of {RESET_MODES}, got {c.resets[i]!r}")
-        for fname in ("frozen", "learn_beta", "learn_threshold"):
-            if not isinstance(getattr(c, fname)[i], bool):
-                fail(f"{fname}[{i}]", f"must be true or false, got {getattr(c, fname)[i]!r}")
-    if c.neuron_type not in NEURON_TYPES:
-        fail("neuron_type", f"must be one of {NEURON_TYPES}, got {c.neuron_type!r}")
-    if not isinstance(c.encoder, dict):
-        fail("encoder", f"must be an object, got {c.encoder!r}")
-    try:
-        enc = EncoderConfig(**c.encoder)
-    except (TypeError, ConfigError) as exc:
-        fail("encoder", f"not a valid EncoderConfig ({exc})")
-    numbers_ok = all(isinstance(v, float) and math.isfinite(v) for v in (enc.gain, enc.latency_floor))
-    if not _is_int(enc.seed) or not numbers_ok:
-        fail("encoder", f"seed must be an integer, gain and latency_floor finite floats, got {c.encoder}")
-    if not _is_int(c.timesteps) or c.timesteps < 1:
-        fail("timesteps", f"must be an integer >= 1, got {c.timesteps!r}")
-    n_out = c.layer_sizes[-1][1]
-    if len(c.class_labels) != n_out or not all(_is_int(v) for v in c.class_labels):
-        fail("class_labels", f"must be {n_out} integers (one per output neuron), got {c.class_labels!r}")
-    if len(set(c.class_labels)) != n_out:
-        fail("class_labels", f"must be unique, got {c.class_labels}")
+def _check_timesteps(t: Any, *, strict: bool) -> int:
+    if not (isinstance(t, int) if strict else _is_int(t)) or isinstance(t, bool):
+        raise FieldError(("timesteps",), f"must be an integer, got {t!r}")
+    if not 1 <= t <= MAX_TIMESTEPS:
+        raise FieldError(
+            ("timesteps",),
+            f"must be in 1..{MAX_TIMESTEPS}, got {t}: training, evaluation and the reference model keep "
+            f"per-step state for every example, and the hardware spends timesteps x stream length cycles "
+            f"per example (MAX_TIMESTEPS)",
+        )
+    return int(t)
 
 
-def _check_array(fail: Fail, field: str, a: Any, shapes: list[tuple[int, ...]]) -> np.ndarray:
-    if not isinstance(a, np.ndarray):
-        fail(field, f"must be an array, got {type(a).__name__}")
-    if a.dtype != np.dtype(np.float32):
-        fail(field, f"dtype must be float32 (little-endian '<f4'), got {a.dtype.str}")
-    if a.shape not in shapes:
-        fail(field, f"shape must be {' or '.join(str(s) for s in shapes)}, got {a.shape}")
-    if not np.all(np.isfinite(a)):
-        fail(field, f"holds {int(np.sum(~np.isfinite(a)))} non-finite values (NaN or inf)")
-    return a
+def _check_labels(labels: Any, n_out: int, *, strict: bool) -> list[int]:
+    if not isinstance(labels, list if strict else (list, tuple)):
+        raise FieldError(("class_labels",), f"must be a list, got {type(labels).__name__}")
+    if len(labels) != n_out:
+        raise FieldError(("class_labels",), f"must hold {n_out} labels (one per output neuron), got {len(labels)}")
+    out = []
+    lo, hi = _LABEL_RANGE
+    for i, v in enumerate(labels):
+        if not (isinstance(v, int) if strict else _is_int(v)) or isinstance(v, bool):
+            raise FieldError(("class_labels", i), f"must be an integer, got {v!r}")
+        if not lo <= v <= hi:
+            raise FieldError(("class_labels", i), f"must be a signed 64-bit integer, got {v}")
+        out.append(int(v))
+    if len(set(out)) != len(out):
+        raise FieldError(("class_labels",), f"must be unique, got {out}")
+    return out
 
 
-def _config_fail(field: str, message: str) -> NoReturn:
-    raise ConfigError(f"SNNCheckpoint field '{field}': {message}")
+def _check_provenance(prov: dict[str, Any]) -> None:
+    """The keys scnc writes must have the types every reader (CLI, fine-tuning) relies on."""
+    for key, typ in _PROVENANCE_TYPES.items():
+        if key in prov and not isinstance(prov[key], typ):
+            raise FieldError(("provenance", key), f"must be a {typ.__name__} (JSON {_JSON_NAMES[typ]}), "
+                                                  f"got {type(prov[key]).__name__}")
+    for i, step in enumerate(prov.get("transfer", [])):
+        if not isinstance(step, dict):
+            raise FieldError(("provenance", "transfer", i), f"must be an object, got {type(step).__name__}")
+    name = prov.get("dataset", {}).get("name")
+    if name is not None and not isinstance(name, str):
+        raise FieldError(("provenance", "dataset", "name"), f"must be a string, got {name!r}")
 
 
-# --------------------------------------------------------------------------------------------
+_JSON_NAMES = {str: "string", list: "array", dict: "object"}
 
 
 def _per_layer_default(value: Any, n: int, name: str) -> list[Any]:
     """A metadata default: one number for every layer, or a list with one entry per layer."""
     if isinstance(value, (list, tuple)):
         if len(value) != n:
-            raise ConfigError(f"SNNCheckpoint metadata['{name}'] has {len(value)} entries for {n} layers")
+            raise FieldError(("metadata", name), f"has {len(value)} entries for {n} layers")
         return list(value)
     return [value] * n
 
 
-def _float_arrays(values: Any, n: int, field: str, allow_none: bool) -> list[np.ndarray | None]:
-    if not isinstance(values, (list, tuple)):
-        raise ConfigError(
-            f"SNNCheckpoint field '{field}': must be a list with one entry per layer, got {type(values).__name__}"
-        )
-    out: list[np.ndarray | None] = []
-    for i, v in enumerate(values):
-        if v is None and allow_none:
-            out.append(None)
+def _records_from_lists(
+    weights: Any, layer_names: Any, layer_sizes: Any, meta: Mapping[str, Any], lists: Mapping[str, Any]
+) -> tuple[DenseLIFRecord, ...]:
+    """Records from the tutorial's per-layer lists (defaults in :class:`SNNCheckpoint`)."""
+    for key, value in (("weights", weights), ("layer_names", layer_names), ("layer_sizes", layer_sizes)):
+        if not isinstance(value, (list, tuple)):
+            raise FieldError((key,), f"must be a list with one entry per layer, got {type(value).__name__}")
+    n = len(weights)
+    if n == 0:
+        raise FieldError(("layers",), "a checkpoint needs at least one layer")
+    if n > MAX_LAYERS:
+        raise FieldError(("layers",), f"has {n} layers; at most {MAX_LAYERS} (MAX_LAYERS)")
+    given = dict(lists)
+    if given["betas"] is None:
+        given["betas"] = _per_layer_default(meta.get("beta", _DEFAULT_BETA), n, "beta")
+    if given["thresholds"] is None:
+        given["thresholds"] = _per_layer_default(meta.get("threshold", _DEFAULT_THRESHOLD), n, "threshold")
+    columns: dict[str, list[Any]] = {"layer_names": list(layer_names), "layer_sizes": list(layer_sizes)}
+    for key, value in given.items():
+        if value is None:
             continue
+        if not isinstance(value, (list, tuple)):
+            raise FieldError((key,), f"must be a list with one entry per layer, got {type(value).__name__}")
+        columns[key] = list(value)
+    for key, col in columns.items():
+        if len(col) != n:
+            raise FieldError((key,), f"has {len(col)} entries but there are {n} layers (weights)")
+    records = []
+    attr = {"biases": "bias", "betas": "beta", "thresholds": "threshold", "resets": "reset",
+            "frozen": "frozen", "learn_beta": "learn_beta", "learn_threshold": "learn_threshold"}
+    for i in range(n):
+        size = columns["layer_sizes"][i]
+        if not isinstance(size, (list, tuple)) or len(size) != 2 or not all(_is_int(v) for v in size):
+            raise FieldError(("layer_sizes", i), f"must be (n_in, n_out) integers, got {size!r}")
+        kwargs = {attr[k]: columns[k][i] for k in attr if k in columns}
         try:
-            a = np.array(v, dtype=np.float32, copy=True)
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(f"SNNCheckpoint field '{field}[{i}]': not a float array ({exc})") from exc
-        a = np.ascontiguousarray(a if field == "weights" else a.reshape(-1))
-        a.flags.writeable = False
-        out.append(a)
-    return out
+            rec = DenseLIFRecord(name=columns["layer_names"][i], weight=weights[i], **kwargs)
+        except FieldError as exc:
+            raise exc.under("layers", i) from None
+        if (rec.n_in, rec.n_out) != tuple(int(v) for v in size):
+            raise FieldError(("layers", i, "weight"),
+                             f"shape must be {tuple(size)} (layer_sizes[{i}]), got {rec.weight.shape}", store="npz")
+        records.append(rec)
+    return tuple(records)
 
 
-@dataclass(frozen=True, eq=False)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(init=False, repr=False, eq=False)
 class SNNCheckpoint:
     """A trained spiking network with everything needed to resume training or deploy it.
 
-    Only ``weights``, ``layer_names`` and ``layer_sizes`` are required (the tutorial's minimal
-    call); every other field has a documented default. Fields are normalised and validated on
-    construction (:class:`~scnc.errors.ConfigError` names the bad field). Treat instances as
-    immutable: their arrays are read-only, and every function in :mod:`scnc.transfer` returns a
-    new checkpoint instead of changing its input.
+    Two ways to build one. The tutorial's, with one list per field and one entry per layer::
+
+        SNNCheckpoint(weights=[w0, w1], layer_names=["hidden", "output"],
+                      layer_sizes=[(784, 256), (256, 10)], metadata={"timesteps": 25, "beta": 0.9})
+
+    and from records: ``SNNCheckpoint(layers=(DenseLIFRecord(...), ...), timesteps=25)``. Only
+    ``weights``, ``layer_names`` and ``layer_sizes`` (or ``layers``) are required; every other field
+    has a documented default. Everything is normalised and validated on construction (a
+    :class:`~scnc.transfer.records.FieldError`, a :class:`~scnc.errors.ConfigError`, names the field
+    by its path, e.g. ``layers[1].beta``). Instances are immutable: attributes cannot be set, arrays
+    are read-only, the dicts returned are copies; every function in :mod:`scnc.transfer` returns a
+    new checkpoint (see :meth:`replace`).
 
     Parameters
     ----------
     weights:
         One float32 array ``(n_in, n_out)`` per layer, first layer first.
     layer_names:
-        Unique layer names.
+        Unique layer names (rule: :mod:`scnc.names`).
     layer_sizes:
         ``(n_in, n_out)`` per layer; must match the weights and chain (``n_out[i] == n_in[i+1]``).
     metadata:
-        Free-form JSON-ready notes (task, accuracy...). Stored as given, not hashed. Its keys
-        ``"beta"``, ``"threshold"`` and ``"timesteps"`` also serve as defaults, see below.
+        Free-form JSON-ready notes (task, accuracy...). Stored as given, not hashed, never read by
+        any stage. Only the tutorial's list form reads it, once, as defaults: its keys ``"beta"``,
+        ``"threshold"`` and ``"timesteps"`` fill those fields when they are not given.
     biases:
         Per layer a float32 ``(n_out,)`` array or ``None``. Default: no biases.
     betas:
@@ -268,10 +344,11 @@ class SNNCheckpoint:
     neuron_type:
         ``"lif"`` (the only model so far; the dynamics are in :mod:`scnc.snn.network`).
     encoder:
-        Input encoding, an :class:`~scnc.snn.network.EncoderConfig` or its fields as a dict;
-        stored as a dict. Default: ``EncoderConfig()``.
+        Input encoding, an :class:`~scnc.snn.network.EncoderConfig` or its fields as a dict
+        (missing keys take its defaults); stored as a dict. Default: ``EncoderConfig()``.
     timesteps:
-        Time steps per example. Default: ``metadata["timesteps"]`` when present, else 25.
+        Time steps per example, 1 .. :data:`MAX_TIMESTEPS`. Default: ``metadata["timesteps"]``
+        when present (list form), else 25.
     frozen:
         Per layer, whether transfer learning froze it (see :mod:`scnc.transfer.fine_tune`).
         Default: all ``False``.
@@ -286,166 +363,238 @@ class SNNCheckpoint:
     learn_beta, learn_threshold:
         Per layer, whether training updates beta / the threshold (as in
         :class:`~scnc.snn.network.LIFLayer`). Default: ``True`` / ``False``.
+    layers:
+        Instead of the per-layer lists: the layer records themselves.
     """
 
+    __slots__ = ("layers", "_encoder", "timesteps", "_class_labels", "_metadata", "_provenance", "_hash")
+
+    # The dataclass fields are the tutorial's arguments, read back through the views below, so that
+    # ``dataclasses.replace(ckpt, metadata=...)`` (used by callers since version 1) rebuilds the
+    # checkpoint from them. ``layers`` (the records, the real state) is a slot, not a field.
     weights: list[np.ndarray]
     layer_names: list[str]
     layer_sizes: list[tuple[int, int]]
-    metadata: dict[str, Any] | None = None
-    biases: list[np.ndarray | None] | None = None
-    betas: list[np.ndarray] | None = None
-    thresholds: list[np.ndarray] | None = None
-    resets: list[str] | None = None
-    neuron_type: str = "lif"
-    encoder: EncoderConfig | Mapping[str, Any] | None = None
-    timesteps: int | None = None
-    frozen: list[bool] | None = None
-    class_labels: list[int] | None = None
-    provenance: dict[str, Any] | None = None
-    learn_beta: list[bool] | None = None
-    learn_threshold: list[bool] | None = None
+    metadata: dict[str, Any]
+    biases: list[np.ndarray | None]
+    betas: list[np.ndarray]
+    thresholds: list[np.ndarray]
+    resets: list[str]
+    neuron_type: str
+    encoder: dict[str, Any]
+    timesteps: int
+    frozen: list[bool]
+    class_labels: list[int]
+    provenance: dict[str, Any]
+    learn_beta: list[bool]
+    learn_threshold: list[bool]
 
-    def __post_init__(self) -> None:
-        set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731
-        if not isinstance(self.weights, (list, tuple)):
-            raise ConfigError(
-                f"SNNCheckpoint field 'weights': must be a list of arrays, got {type(self.weights).__name__}"
-            )
-        n = len(self.weights)
-        set_("weights", _float_arrays(self.weights, n, "weights", allow_none=False))
-        for fname in ("layer_names", "layer_sizes"):
-            if not isinstance(getattr(self, fname), (list, tuple)):
-                raise ConfigError(f"SNNCheckpoint field '{fname}': must be a list, got {getattr(self, fname)!r}")
-        set_("layer_names", list(self.layer_names))
-        sizes = []
-        for i, s in enumerate(self.layer_sizes):
-            if not isinstance(s, (list, tuple)) or not all(_is_int(v) for v in s):
-                raise ConfigError(f"SNNCheckpoint field 'layer_sizes[{i}]': must be (n_in, n_out) integers, got {s!r}")
-            sizes.append(tuple(int(v) for v in s))
-        set_("layer_sizes", sizes)
-        meta = {} if self.metadata is None else self.metadata
-        if not isinstance(meta, Mapping):
-            raise ConfigError(f"SNNCheckpoint field 'metadata': must be a dict, got {type(meta).__name__}")
-        meta = _normalized_json(meta, "metadata")
-        set_("metadata", meta)
-        betas = self.betas
-        if betas is None:
-            betas = _per_layer_default(meta.get("beta", _DEFAULT_BETA), n, "beta")
-        set_("betas", _float_arrays(betas, n, "betas", allow_none=False))
-        thresholds = self.thresholds
-        if thresholds is None:
-            thresholds = _per_layer_default(meta.get("threshold", _DEFAULT_THRESHOLD), n, "threshold")
-        set_("thresholds", _float_arrays(thresholds, n, "thresholds", allow_none=False))
-        set_("biases", _float_arrays([None] * n if self.biases is None else self.biases, n, "biases", allow_none=True))
-        set_("resets", ["subtract"] * n if self.resets is None else list(self.resets))
-        enc = self.encoder
-        if enc is None:
-            enc = EncoderConfig()
-        if isinstance(enc, Mapping):
-            try:
-                enc = EncoderConfig(**enc)
-            except TypeError as exc:
-                raise ConfigError(f"SNNCheckpoint field 'encoder': not a valid EncoderConfig ({exc})") from exc
-        if not isinstance(enc, EncoderConfig):
-            raise ConfigError(f"SNNCheckpoint field 'encoder': must be an EncoderConfig or dict, got {enc!r}")
-        try:
-            set_("encoder", _encoder_dict(enc))
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(f"SNNCheckpoint field 'encoder': {exc}") from exc
-        timesteps = self.timesteps
+    def __init__(
+        self,
+        weights: Sequence[Any] | None = None,
+        layer_names: Sequence[str] | None = None,
+        layer_sizes: Sequence[tuple[int, int]] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        biases: Sequence[Any] | None = None,
+        betas: Sequence[Any] | None = None,
+        thresholds: Sequence[Any] | None = None,
+        resets: Sequence[str] | None = None,
+        neuron_type: str = "lif",
+        encoder: EncoderConfig | Mapping[str, Any] | None = None,
+        timesteps: int | None = None,
+        frozen: Sequence[bool] | None = None,
+        class_labels: Sequence[int] | None = None,
+        provenance: Mapping[str, Any] | None = None,
+        learn_beta: Sequence[bool] | None = None,
+        learn_threshold: Sequence[bool] | None = None,
+        *,
+        layers: Iterable[LayerRecord] | None = None,
+    ) -> None:
+        meta = _json_object({} if metadata is None else metadata, "metadata")
+        lists = {"biases": biases, "betas": betas, "thresholds": thresholds, "resets": resets, "frozen": frozen,
+                 "learn_beta": learn_beta, "learn_threshold": learn_threshold}
+        if layers is not None:
+            given = [k for k, v in (("weights", weights), ("layer_names", layer_names),
+                                    ("layer_sizes", layer_sizes), *lists.items()) if v is not None]
+            if given:
+                raise ConfigError(f"SNNCheckpoint: give either layers= or the per-layer lists, not both (got {given})")
+            if isinstance(layers, (str, bytes, Mapping)) or not isinstance(layers, Iterable):
+                raise FieldError(("layers",), f"must be a sequence of layer records, got {type(layers).__name__}")
+            recs = tuple(layers)
+            for i, rec in enumerate(recs):
+                if not isinstance(rec, RECORD_TYPES):
+                    raise FieldError(("layers", i), f"must be a layer record {[c.__name__ for c in RECORD_TYPES]}, "
+                                                    f"got {type(rec).__name__}")
+        else:
+            if weights is None or layer_names is None or layer_sizes is None:
+                raise ConfigError("SNNCheckpoint needs weights, layer_names and layer_sizes (or layers=)")
+            recs = _records_from_lists(weights, layer_names, layer_sizes, meta, lists)
+            if timesteps is None:
+                timesteps = meta.get("timesteps", _DEFAULT_TIMESTEPS)
         if timesteps is None:
-            timesteps = meta.get("timesteps", _DEFAULT_TIMESTEPS)
-        set_("timesteps", int(timesteps) if _is_int(timesteps) else timesteps)
-        for fname, default in (("frozen", False), ("learn_beta", True), ("learn_threshold", False)):
-            value = getattr(self, fname)
-            set_(fname, [default] * n if value is None else [bool(v) if isinstance(v, np.bool_) else v for v in value])
-        labels = self.class_labels
-        if labels is None and n and len(sizes) == n and sizes[-1]:
-            labels = list(range(sizes[-1][-1]))
-        set_("class_labels", [int(v) if _is_int(v) else v for v in (labels or [])])
-        prov = {} if self.provenance is None else self.provenance
-        if not isinstance(prov, Mapping):
-            raise ConfigError(f"SNNCheckpoint field 'provenance': must be a dict, got {type(prov).__name__}")
-        prov = _normalized_json(prov, "provenance")
+            timesteps = _DEFAULT_TIMESTEPS
+        set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731
+        set_("layers", recs)
+        set_("_hash", None)
+        self._validate_network(neuron_type)
+        set_("timesteps", _check_timesteps(timesteps, strict=False))
+        if isinstance(encoder, EncoderConfig):
+            encoder = dataclasses.asdict(encoder)
+        set_("_encoder", check_encoder({} if encoder is None else encoder, ("encoder",), strict=False))
+        labels = list(range(recs[-1].n_out)) if class_labels is None else class_labels
+        set_("_class_labels", _check_labels(labels, recs[-1].n_out, strict=False))
+        set_("_metadata", meta)
+        prov = _json_object({} if provenance is None else provenance, "provenance")
         prov.setdefault("scnc_version", __version__)
         prov.setdefault("transfer", [])
-        set_("provenance", prov)
-        _validate(_config_fail, self)
+        _check_provenance(prov)
+        set_("_provenance", prov)
 
-    # ---------------------------------------------------------------- views
+    def _validate_network(self, neuron_type: Any) -> None:
+        """Rules across layers: count, unique names, sizes that chain, the neuron type."""
+        recs = self.layers
+        if not recs:
+            raise FieldError(("layers",), "a checkpoint needs at least one layer")
+        if len(recs) > MAX_LAYERS:
+            raise FieldError(("layers",), f"has {len(recs)} layers; at most {MAX_LAYERS} (MAX_LAYERS)")
+        seen: dict[str, int] = {}
+        for i, rec in enumerate(recs):
+            if rec.name in seen:
+                raise FieldError(("layers", i, "name"),
+                                 f"{rec.name!r} is also the name of layers[{seen[rec.name]}]; names must be unique")
+            seen[rec.name] = i
+        for i in range(1, len(recs)):
+            if recs[i].n_in != recs[i - 1].n_out:
+                raise FieldError(
+                    ("layers", i, "n_in"),
+                    f"layer {recs[i].name!r} takes {recs[i].n_in} inputs but layer {recs[i - 1].name!r} "
+                    f"has {recs[i - 1].n_out} neurons",
+                )
+        if neuron_type not in NEURON_TYPES or neuron_type != self.neuron_type:
+            raise FieldError(("neuron_type",), f"must be {self.neuron_type!r} (from the layer records), got {neuron_type!r}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"SNNCheckpoint is immutable; use .replace({name}=...) for a changed copy")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("SNNCheckpoint is immutable")
+
+    # ---------------------------------------------------------------- per-layer views (lists, as before)
+
+    @property
+    def weights(self) -> list[np.ndarray]:
+        return [r.weight for r in self.layers]
+
+    @property
+    def layer_names(self) -> list[str]:
+        return [r.name for r in self.layers]
+
+    @property
+    def layer_sizes(self) -> list[tuple[int, int]]:
+        return [(r.n_in, r.n_out) for r in self.layers]
+
+    @property
+    def biases(self) -> list[np.ndarray | None]:
+        return [r.bias for r in self.layers]
+
+    @property
+    def betas(self) -> list[np.ndarray]:
+        return [r.beta for r in self.layers]
+
+    @property
+    def thresholds(self) -> list[np.ndarray]:
+        return [r.threshold for r in self.layers]
+
+    @property
+    def resets(self) -> list[str]:
+        return [str(r.reset) for r in self.layers]
+
+    @property
+    def frozen(self) -> list[bool]:
+        return [r.frozen for r in self.layers]
+
+    @property
+    def learn_beta(self) -> list[bool]:
+        return [r.learn_beta for r in self.layers]
+
+    @property
+    def learn_threshold(self) -> list[bool]:
+        return [r.learn_threshold for r in self.layers]
+
+    # ---------------------------------------------------------------- network-level views
+
+    @property
+    def neuron_type(self) -> str:
+        """The neuron model of the records (``"lif"``; several models are joined with ``+``)."""
+        return "+".join(sorted({r.neuron_type for r in self.layers}))
+
+    @property
+    def encoder(self) -> dict[str, Any]:
+        """The input encoder's fields (a copy): ``kind``, ``seed``, ``gain``, ``latency_floor``."""
+        return dict(self._encoder)
+
+    @property
+    def class_labels(self) -> list[int]:
+        return list(self._class_labels)
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """The user's free-form notes (a copy)."""
+        return copy.deepcopy(self._metadata)
+
+    @property
+    def provenance(self) -> dict[str, Any]:
+        """Where the network came from (a copy)."""
+        return copy.deepcopy(self._provenance)
 
     @property
     def n_layers(self) -> int:
-        return len(self.weights)
+        return len(self.layers)
 
     @property
     def n_params(self) -> int:
         """Number of stored float values: weights, biases, betas and thresholds."""
-        total = sum(w.size for w in self.weights) + sum(b.size for b in self.biases if b is not None)
-        return int(total + sum(b.size for b in self.betas) + sum(t.size for t in self.thresholds))
+        return int(sum(a.size for a in self.arrays().values()))
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The arrays by their ``.npz`` names (``weight_i``, ``bias_i``, ``beta_i``, ``threshold_i``)."""
         out: dict[str, np.ndarray] = {}
-        for i in range(self.n_layers):
-            out[f"weight_{i}"] = self.weights[i]
-            if self.biases[i] is not None:
-                out[f"bias_{i}"] = self.biases[i]  # type: ignore[assignment]
-            out[f"beta_{i}"] = self.betas[i]
-            out[f"threshold_{i}"] = self.thresholds[i]
+        for i, rec in enumerate(self.layers):
+            out.update(record_arrays(rec, i))
         return out
 
-    def _layers_json(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "name": self.layer_names[i],
-                "n_in": self.layer_sizes[i][0],
-                "n_out": self.layer_sizes[i][1],
-                "reset": self.resets[i],
-                "bias": self.biases[i] is not None,
-                "frozen": self.frozen[i],
-                "learn_beta": self.learn_beta[i],
-                "learn_threshold": self.learn_threshold[i],
-            }
-            for i in range(self.n_layers)
-        ]
-
     def _network_json(self) -> dict[str, Any]:
+        """The sidecar's ``network`` object (format version 2)."""
+        return {
+            "timesteps": self.timesteps,
+            "encoder": dict(self._encoder),
+            "class_labels": list(self._class_labels),
+            "layers": [record_json(r) for r in self.layers],
+        }
+
+    def _identity_json(self) -> dict[str, Any]:
+        """What the hash covers besides the arrays. Its shape is version 1's ``network`` object
+        without the training flags, so version-1 hashes stay valid (see the module docstring)."""
         return {
             "neuron_type": self.neuron_type,
             "timesteps": self.timesteps,
-            "encoder": dict(self.encoder),  # type: ignore[arg-type]
-            "class_labels": list(self.class_labels),
-            "layers": self._layers_json(),
+            "encoder": dict(self._encoder),
+            "class_labels": list(self._class_labels),
+            "layers": [record_identity(r) for r in self.layers],
         }
 
     @property
     def content_hash(self) -> str:
         """SHA-256 identifying the network as deployed (see the module docstring for what it covers)."""
-        net = self._network_json()
-        for layer in net["layers"]:
-            for key in _TRAINING_FLAGS:
-                del layer[key]
-        return hash_arrays(self.arrays(), extra={"format": FORMAT, "network": net})
+        if self._hash is None:
+            object.__setattr__(self, "_hash", hash_arrays(self.arrays(), extra={"format": FORMAT, "network": self._identity_json()}))
+        return self._hash  # type: ignore[return-value]
 
     # ---------------------------------------------------------------- conversions
 
     def to_network(self) -> Network:
         """The :class:`~scnc.snn.network.Network` this checkpoint holds (arrays copied)."""
-        layers = [
-            LIFLayer(
-                name=self.layer_names[i],
-                weight=self.weights[i].copy(),
-                bias=None if self.biases[i] is None else self.biases[i].copy(),  # type: ignore[union-attr]
-                beta=self.betas[i].copy(),
-                threshold=self.thresholds[i].copy(),
-                reset=self.resets[i],  # type: ignore[arg-type]
-                learn_beta=self.learn_beta[i],
-                learn_threshold=self.learn_threshold[i],
-            )
-            for i in range(self.n_layers)
-        ]
-        return Network(layers, int(self.timesteps), EncoderConfig(**self.encoder))  # type: ignore[arg-type]
+        return Network([r.to_layer() for r in self.layers], int(self.timesteps), EncoderConfig(**self._encoder))
 
     @classmethod
     def from_network(
@@ -458,27 +607,36 @@ class SNNCheckpoint:
         frozen: Sequence[bool] | None = None,
     ) -> "SNNCheckpoint":
         """A checkpoint of ``net`` (arrays copied); the other fields as in the constructor."""
-        return cls(
-            weights=[layer.weight for layer in net.layers],
-            layer_names=[layer.name for layer in net.layers],
-            layer_sizes=net.layer_sizes,
-            metadata=None if metadata is None else dict(metadata),
-            biases=[layer.bias for layer in net.layers],
-            betas=[layer.beta for layer in net.layers],
-            thresholds=[layer.threshold for layer in net.layers],
-            resets=[layer.reset for layer in net.layers],
-            encoder=net.encoder,
-            timesteps=net.timesteps,
-            frozen=None if frozen is None else list(frozen),
-            class_labels=None if class_labels is None else list(class_labels),
-            provenance=None if provenance is None else dict(provenance),
-            learn_beta=[layer.learn_beta for layer in net.layers],
-            learn_threshold=[layer.learn_threshold for layer in net.layers],
-        )
+        layers = list(net.layers)
+        flags = [False] * len(layers) if frozen is None else list(frozen)
+        if len(flags) != len(layers):
+            raise FieldError(("frozen",), f"has {len(flags)} entries but there are {len(layers)} layers")
+        recs = []
+        for i, (layer, fz) in enumerate(zip(layers, flags)):
+            try:
+                recs.append(DenseLIFRecord.from_layer(layer, frozen=fz))
+            except FieldError as exc:
+                raise exc.under("layers", i) from None
+        return cls(layers=recs, metadata=metadata, encoder=net.encoder, timesteps=net.timesteps,
+                   class_labels=class_labels, provenance=provenance)
 
     def replace(self, **changes: Any) -> "SNNCheckpoint":
-        """A copy with some fields changed (validated again)."""
-        return dataclasses.replace(self, **changes)
+        """A copy with some fields changed (validated again).
+
+        Takes the constructor's names: per-layer lists (``weights=``, ``frozen=``...; the others
+        are kept from this checkpoint), ``layers=`` (records), or network-level fields.
+        """
+        unknown = sorted(set(changes) - set(_LIST_ARGS) - set(_NETWORK_ARGS) - {"layers"})
+        if unknown:
+            raise ConfigError(f"SNNCheckpoint.replace: unknown fields {unknown}")
+        network = {k: changes.get(k, getattr(self, k)) for k in _NETWORK_ARGS}
+        per_layer = {k: changes[k] for k in _LIST_ARGS if k in changes}
+        if per_layer:
+            if "layers" in changes:
+                raise ConfigError("SNNCheckpoint.replace: give either layers= or per-layer lists, not both")
+            lists = {k: per_layer.get(k, getattr(self, k)) for k in _LIST_ARGS}
+            return SNNCheckpoint(**lists, **network)
+        return SNNCheckpoint(layers=changes.get("layers", self.layers), **network)
 
     # ---------------------------------------------------------------- comparison
 
@@ -494,32 +652,18 @@ class SNNCheckpoint:
                 return False
         return (
             self._network_json() == other._network_json()
-            and self.metadata == other.metadata
-            and self.provenance == other.provenance
+            and self._metadata == other._metadata
+            and self._provenance == other._provenance
         )
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        sizes = " -> ".join([str(self.layer_sizes[0][0])] + [str(s[1]) for s in self.layer_sizes])
+        sizes = " -> ".join([str(self.layers[0].n_in)] + [str(r.n_out) for r in self.layers])
         return (
             f"SNNCheckpoint({sizes}, layers={self.layer_names}, timesteps={self.timesteps}, "
             f"frozen={self.frozen}, hash={self.content_hash[:12]})"
         )
-
-
-_TRAINING_FLAGS = ("frozen", "learn_beta", "learn_threshold")
-_LAYER_KEYS = {"name", "n_in", "n_out", "reset", "bias", *_TRAINING_FLAGS}
-_NETWORK_KEYS = {"neuron_type", "timesteps", "encoder", "class_labels", "layers"}
-_LAYER_FIELD_KEYS = (
-    ("resets[", "reset"),
-    ("frozen[", "frozen"),
-    ("learn_beta[", "learn_beta"),
-    ("learn_threshold[", "learn_threshold"),
-    ("layer_names[", "name"),
-    ("layer_sizes[", "n_in"),
-)
-_TOP_KEYS = {"format", "format_version", "content_hash", "network", "metadata", "provenance"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -540,7 +684,7 @@ def checkpoint_paths(path: str | os.PathLike) -> tuple[Path, Path]:
 
 
 def save_checkpoint(ckpt: SNNCheckpoint, path: str | os.PathLike) -> Path:
-    """Write ``ckpt`` as ``<stem>.npz`` + ``<stem>.json`` (see :func:`checkpoint_paths`).
+    """Write ``ckpt`` as ``<stem>.npz`` + ``<stem>.json`` (format version 2, see :func:`checkpoint_paths`).
 
     Both files are written atomically (temporary file + rename), the arrays first: a crash between
     the two leaves a pair whose hash does not match, which :func:`load_checkpoint` refuses. The same
@@ -568,14 +712,25 @@ def save_checkpoint(ckpt: SNNCheckpoint, path: str | os.PathLike) -> Path:
     return npz_path
 
 
-def load_checkpoint(path: str | os.PathLike) -> SNNCheckpoint:
-    """Read and fully validate a checkpoint written by :func:`save_checkpoint`.
+def load_checkpoint(path: str | os.PathLike, *, max_bytes: int | None = None) -> SNNCheckpoint:
+    """Read and fully validate a checkpoint written by :func:`save_checkpoint` (format version 1 or 2).
 
-    Every problem is a :class:`~scnc.errors.CheckpointError` naming the file and the field: a
-    missing file, malformed JSON, unknown format or version, unknown or missing keys, a corrupt or
-    truncated ``.npz``, pickled (object) data, missing or extra arrays, wrong dtype or shapes,
-    sizes that do not chain, non-finite values, beta outside [0, 1], threshold <= 0, and a content
-    hash that does not match the files.
+    Every problem is a :class:`~scnc.errors.CheckpointError` naming the file and the field (the
+    ``.npz`` and the array for array problems, the ``.json`` and the JSON path otherwise): a
+    missing file; a sidecar that is too large, too deep, not UTF-8 or not JSON (a UTF-8 byte order
+    mark is fine); unknown format or version; unknown or missing keys at every level; values of
+    the wrong type or out of range (the table in ``docs/transfer.md``); declared sizes above the
+    array limit (checked before the ``.npz`` is read); a corrupt, truncated, inflating or pickled
+    ``.npz`` (:func:`scnc._io.read_npz`); missing or extra arrays, wrong dtype or shapes; and a
+    content hash that does not match the files.
+
+    Parameters
+    ----------
+    path:
+        The checkpoint (``<stem>``, ``<stem>.npz`` or ``<stem>.json``).
+    max_bytes:
+        Largest total of array bytes accepted; default :func:`scnc._io.max_array_bytes`
+        (``$SCNC_MAX_ARRAY_BYTES`` or 1 GiB).
     """
     npz_path, json_path = checkpoint_paths(path)
     pair = f"(a checkpoint is {npz_path.name} + {json_path.name})"
@@ -583,184 +738,144 @@ def load_checkpoint(path: str | os.PathLike) -> SNNCheckpoint:
         raise CheckpointError(json_path, None, f"JSON sidecar missing {pair}")
     if not npz_path.is_file():
         raise CheckpointError(npz_path, None, f"array file missing {pair}")
-    doc = _read_json(json_path)
-    arrays = _read_npz(npz_path)
+    limit = max_array_bytes(max_bytes)
+    try:
+        return _load(npz_path, json_path, limit)
+    except FieldError as exc:
+        raise _located(exc, npz_path, json_path) from None
 
-    def jfail(field: str, message: str) -> NoReturn:
+
+def _located(exc: FieldError, npz_path: Path, json_path: Path) -> CheckpointError:
+    """The file and field a structured path was read from (``layers[1].beta`` -> ``x.npz``, ``beta_1``)."""
+    p = exc.path[1:] if exc.path[:1] == ("network",) else exc.path
+    if exc.store == "npz" and len(p) == 3 and p[0] == "layers" and isinstance(p[1], int):
+        return CheckpointError(npz_path, f"{p[2]}_{p[1]}", exc.reason)
+    if p and p[0] in ("metadata", "provenance"):
+        return CheckpointError(json_path, render_path(p), exc.reason)
+    return CheckpointError(json_path, "network." + render_path(p) if p else "network", exc.reason)
+
+
+def _read_sidecar(json_path: Path) -> dict[str, Any]:
+    try:
+        doc = read_json(json_path)
+    except ValueError as exc:  # JSONLimitError, and a bare ValueError for integers too long to convert
+        raise CheckpointError(json_path, None, f"sidecar {exc}") from None
+    except OSError as exc:
+        raise CheckpointError(json_path, None, f"cannot read the sidecar ({exc})") from None
+    if not isinstance(doc, dict):
+        raise CheckpointError(json_path, None, f"must hold a JSON object, got {type(doc).__name__}")
+    return doc
+
+
+def _check_keys(obj: Mapping[str, Any], keys: set[str], path: tuple[Any, ...]) -> None:
+    missing = sorted(keys - obj.keys())
+    if missing:
+        raise FieldError(path + (missing[0],), f"missing (missing keys: {missing})")
+    extra = sorted(obj.keys() - keys)
+    if extra:
+        raise FieldError(path + (extra[0],), f"unknown key (unknown keys: {extra})")
+
+
+def _load(npz_path: Path, json_path: Path, limit: int) -> SNNCheckpoint:
+    doc = _read_sidecar(json_path)
+
+    def top(field: str, message: str) -> NoReturn:
         raise CheckpointError(json_path, field, message)
 
-    def fail(field: str, message: str) -> NoReturn:
-        is_array = field.split("_")[0] in ("weight", "bias", "beta", "threshold") and field[-1].isdigit()
-        raise CheckpointError(npz_path if is_array else json_path, field, message)
-
-    _check_keys(jfail, doc, _TOP_KEYS, "")
+    missing = sorted(_TOP_KEYS - doc.keys())
+    if missing:
+        top(missing[0], f"missing (missing keys: {missing})")
+    extra = sorted(doc.keys() - _TOP_KEYS)
+    if extra:
+        top(extra[0], f"unknown key (unknown keys: {extra})")
     if doc["format"] != FORMAT:
-        jfail("format", f"expected {FORMAT!r}, got {doc['format']!r}")
+        top("format", f"expected {FORMAT!r}, got {doc['format']!r}")
     version = doc["format_version"]
-    if not _is_int(version):
-        jfail("format_version", f"must be an integer, got {version!r}")
-    if version != FORMAT_VERSION:
-        newer = " (written by a newer scnc)" if version > FORMAT_VERSION else ""
-        jfail("format_version", f"unsupported version {version}{newer}; this scnc reads version {FORMAT_VERSION}")
+    if not isinstance(version, int) or isinstance(version, bool):
+        top("format_version", f"must be an integer, got {version!r}")
+    if version not in READ_VERSIONS:
+        newer = " (written by a newer scnc)" if version > max(READ_VERSIONS) else ""
+        top("format_version", f"unsupported version {version}{newer}; this scnc reads versions {list(READ_VERSIONS)}")
     stored_hash = doc["content_hash"]
-    if not isinstance(stored_hash, str):
-        jfail("content_hash", f"must be a string, got {stored_hash!r}")
+    if not (isinstance(stored_hash, str) and len(stored_hash) == 64 and set(stored_hash) <= set("0123456789abcdef")):
+        top("content_hash", f"must be a SHA-256 as 64 lowercase hex digits, got {ascii(stored_hash)[:80]}")
+    # Any text the sidecar holds may end up in a message or on a terminal: it must be valid Unicode.
+    _check_text({k: doc[k] for k in ("network", "metadata", "provenance")}, ())
     for key in ("metadata", "provenance"):
         if not isinstance(doc[key], dict):
-            jfail(key, f"must be an object, got {type(doc[key]).__name__}")
+            raise FieldError((key,), f"must be an object, got {type(doc[key]).__name__}")
     net = doc["network"]
     if not isinstance(net, dict):
-        jfail("network", f"must be an object, got {type(net).__name__}")
-    _check_keys(jfail, net, _NETWORK_KEYS, "network.")
+        raise FieldError((), f"must be an object, got {type(net).__name__}")
+    _check_keys(net, _NETWORK_KEYS[version], ())
+    if version == 1 and net["neuron_type"] not in NEURON_TYPES:
+        raise FieldError(("neuron_type",), f"must be one of {NEURON_TYPES}, got {net['neuron_type']!r}")
+
+    # Every JSON value, typed and in range, before any array is read.
     layers = net["layers"]
     if not isinstance(layers, list) or not layers:
-        jfail("network.layers", "must be a non-empty list")
-    for i, layer in enumerate(layers):
-        if not isinstance(layer, dict):
-            jfail(f"network.layers[{i}]", "must be an object")
-        _check_keys(jfail, layer, _LAYER_KEYS, f"network.layers[{i}].")
-        for key in ("n_in", "n_out"):
-            if not _is_int(layer[key]) or layer[key] < 1:
-                jfail(f"network.layers[{i}].{key}", f"must be a positive integer, got {layer[key]!r}")
-        if not isinstance(layer["bias"], bool):
-            jfail(f"network.layers[{i}].bias", f"must be true or false, got {layer['bias']!r}")
-    for key in ("class_labels",):
-        if not isinstance(net[key], list):
-            jfail(f"network.{key}", f"must be a list, got {net[key]!r}")
+        raise FieldError(("layers",), "must be a non-empty list")
+    if len(layers) > MAX_LAYERS:
+        raise FieldError(("layers",), f"has {len(layers)} layers; at most {MAX_LAYERS} (MAX_LAYERS)")
+    parsed = []
+    declared = 0
+    for i, obj in enumerate(layers):
+        if not isinstance(obj, dict):
+            raise FieldError(("layers", i), f"must be an object, got {type(obj).__name__}")
+        # Version 1 had one layer kind and no "kind" key.
+        cls = DenseLIFRecord if version == 1 else record_type(obj.get("kind"), ("layers", i, "kind"))
+        try:
+            _check_keys(obj, json_keys(cls, with_kind=version >= 2), ())
+            values, dims = check_json_fields(cls, obj)
+        except FieldError as exc:
+            raise exc.under("layers", i) from None
+        if parsed and dims["n_in"] != parsed[-1][2]["n_out"]:
+            raise FieldError(("layers", i, "n_in"), f"layer {values['name']!r} takes {dims['n_in']} inputs but layer "
+                                                    f"{parsed[-1][1]['name']!r} has {parsed[-1][2]['n_out']} neurons")
+        parsed.append((cls, values, dims))
+        declared += declared_array_bytes(cls, dims)
+    if declared > limit:
+        raise FieldError(("layers",), f"the layer sizes declare up to {declared} bytes of arrays; the limit is "
+                                      f"{limit} (set SCNC_MAX_ARRAY_BYTES to raise it for a trusted file)")
+    timesteps = _check_timesteps(net["timesteps"], strict=True)
+    encoder = check_encoder(net["encoder"], ("encoder",), strict=True)
+    labels = _check_labels(net["class_labels"], parsed[-1][2]["n_out"], strict=True)
 
-    expected = set()
-    for i, layer in enumerate(layers):
-        expected |= {f"weight_{i}", f"beta_{i}", f"threshold_{i}"} | ({f"bias_{i}"} if layer["bias"] else set())
-    missing = sorted(expected - arrays.keys())
-    if missing:
-        fail(missing[0], f"array missing from the .npz (missing: {missing})")
-    extra = sorted(arrays.keys() - expected)
-    if extra:
-        fail(extra[0], f"unexpected array in the .npz (extra: {extra})")
-
-    n = len(layers)
-    raw = _LoadedFields(
-        weights=[arrays[f"weight_{i}"] for i in range(n)],
-        layer_names=[layer["name"] for layer in layers],
-        layer_sizes=[(layer["n_in"], layer["n_out"]) for layer in layers],
-        biases=[arrays.get(f"bias_{i}") for i in range(n)],
-        betas=[arrays[f"beta_{i}"] for i in range(n)],
-        thresholds=[arrays[f"threshold_{i}"] for i in range(n)],
-        resets=[layer["reset"] for layer in layers],
-        neuron_type=net["neuron_type"],
-        encoder=net["encoder"],
-        timesteps=net["timesteps"],
-        frozen=[layer["frozen"] for layer in layers],
-        class_labels=net["class_labels"],
-        learn_beta=[layer["learn_beta"] for layer in layers],
-        learn_threshold=[layer["learn_threshold"] for layer in layers],
-    )
-
-    def rfail(field: str, message: str) -> NoReturn:
-        # Name JSON fields by their place in the sidecar.
-        for prefix, key in _LAYER_FIELD_KEYS:
-            if field.startswith(prefix):
-                i = field[len(prefix):].split("]")[0]
-                fail(f"network.layers[{i}].{key}", message)
-        if field in ("neuron_type", "encoder", "timesteps", "class_labels", "layer_names", "layer_sizes"):
-            fail(f"network.{field}", message)
-        fail(field, message)
-
-    _validate(rfail, raw)  # type: ignore[arg-type]
     try:
-        ckpt = SNNCheckpoint(
-            weights=raw.weights,
-            layer_names=raw.layer_names,
-            layer_sizes=raw.layer_sizes,
-            metadata=doc["metadata"],
-            biases=raw.biases,
-            betas=raw.betas,
-            thresholds=raw.thresholds,
-            resets=raw.resets,
-            neuron_type=raw.neuron_type,
-            encoder=raw.encoder,
-            timesteps=raw.timesteps,
-            frozen=raw.frozen,
-            class_labels=raw.class_labels,
-            provenance=doc["provenance"],
-            learn_beta=raw.learn_beta,
-            learn_threshold=raw.learn_threshold,
-        )
-    except ConfigError as exc:  # anything _validate did not already name
-        raise CheckpointError(json_path, None, str(exc)) from exc
+        arrays = read_npz(npz_path, max_bytes=limit)
+    except NPZError as exc:
+        raise CheckpointError(npz_path, exc.member, str(exc)) from None
+    except OSError as exc:
+        raise CheckpointError(npz_path, None, f"cannot read ({exc})") from None
+    expected = []
+    for i, (cls, values, _) in enumerate(parsed):
+        for f in array_fields(cls):
+            if not f.optional or values[f.name]:
+                expected.append(f"{f.name}_{i}")
+    absent = [k for k in expected if k not in arrays]
+    if absent:
+        raise CheckpointError(npz_path, absent[0], f"array missing from the .npz (missing: {absent})")
+    unexpected = sorted(arrays.keys() - set(expected))
+    if unexpected:
+        raise CheckpointError(npz_path, unexpected[0], f"unexpected array in the .npz (extra: {unexpected})")
+
+    records = []
+    for i, (cls, values, dims) in enumerate(parsed):
+        kwargs = dict(values)
+        try:
+            for f in array_fields(cls):
+                name = f"{f.name}_{i}"
+                kwargs[f.name] = check_array(f, arrays[name], dims, (f.name,), strict=True) if name in arrays else None
+            records.append(cls(**kwargs))
+        except FieldError as exc:
+            raise exc.under("layers", i) from None
+    ckpt = SNNCheckpoint(layers=records, metadata=doc["metadata"], encoder=encoder, timesteps=timesteps,
+                         class_labels=labels, provenance=doc["provenance"])
     actual = ckpt.content_hash
     if actual != stored_hash:
-        jfail(
+        top(
             "content_hash",
             f"mismatch: the sidecar says {stored_hash[:16]}..., the files give {actual[:16]}... "
             f"(the files were modified, or {npz_path.name} and {json_path.name} do not belong together)",
         )
     return ckpt
-
-
-@dataclass
-class _LoadedFields:
-    """The fields :func:`_validate` reads, as loaded from files (before normalisation)."""
-
-    weights: list[np.ndarray]
-    layer_names: list[Any]
-    layer_sizes: list[tuple[Any, Any]]
-    biases: list[np.ndarray | None]
-    betas: list[np.ndarray]
-    thresholds: list[np.ndarray]
-    resets: list[Any]
-    neuron_type: Any
-    encoder: Any
-    timesteps: Any
-    frozen: list[Any]
-    class_labels: list[Any]
-    learn_beta: list[Any]
-    learn_threshold: list[Any]
-
-
-def _check_keys(fail: Fail, obj: dict, keys: set[str], prefix: str) -> None:
-    missing = sorted(keys - obj.keys())
-    if missing:
-        fail(prefix + missing[0], f"missing (missing keys: {missing})")
-    extra = sorted(obj.keys() - keys)
-    if extra:
-        fail(prefix + extra[0], f"unknown key (unknown keys: {extra})")
-
-
-def _reject_constant(token: str) -> NoReturn:
-    raise ValueError(f"{token} is not valid JSON")
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        doc = json.loads(path.read_bytes().decode("utf-8"), parse_constant=_reject_constant)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise CheckpointError(path, None, f"not valid JSON: {exc}") from exc
-    if not isinstance(doc, dict):
-        raise CheckpointError(path, None, f"must hold a JSON object, got {type(doc).__name__}")
-    return doc
-
-
-def _read_npz(path: Path) -> dict[str, np.ndarray]:
-    """Every array of an ``.npz``, refusing pickles and reporting corruption as CheckpointError."""
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except Exception as exc:  # untrusted file: any parse failure is a bad checkpoint
-        raise CheckpointError(path, None, f"not a readable .npz archive ({type(exc).__name__}: {exc})") from exc
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise CheckpointError(path, None, "not an .npz archive (a single .npy array?)")
-    out: dict[str, np.ndarray] = {}
-    with archive:
-        for name in archive.files:
-            try:
-                a = archive[name]
-            except ValueError as exc:
-                if "pickle" in str(exc).lower() or "object" in str(exc).lower():
-                    raise CheckpointError(path, name, "holds an object array (pickled data); refused") from exc
-                raise CheckpointError(path, name, f"corrupt array ({exc})") from exc
-            except Exception as exc:  # untrusted file: CRC errors, truncated members, bad headers
-                raise CheckpointError(path, name, f"corrupt array ({type(exc).__name__}: {exc})") from exc
-            if not isinstance(a, np.ndarray):
-                raise CheckpointError(path, name, "member is not a .npy array")
-            out[name] = a
-    return out

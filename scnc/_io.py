@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import io
 import json
 import os
@@ -155,10 +156,18 @@ def read_json(
     def _no_constants(name: str) -> Any:
         raise JSONLimitError(f"holds {name}, which is not valid JSON")
 
+    def _finite(literal: str) -> float:
+        value = float(literal)
+        if not math.isfinite(value):
+            raise JSONLimitError(f"holds the number {literal[:40]}, which overflows a float")
+        return value
+
     try:
-        return json.loads(text, parse_constant=_no_constants)
+        return json.loads(text, parse_constant=_no_constants, parse_float=_finite)
     except json.JSONDecodeError as e:
         raise JSONLimitError(f"is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+    except ValueError as e:  # e.g. an integer literal longer than Python converts (sys.int_info)
+        raise JSONLimitError(f"holds a value scnc cannot read: {str(e)[:200]}") from None
 
 
 # ------------------------------------------------------------------------------------------------

@@ -49,3 +49,11 @@ def test_enums_serialise_as_their_values():
     assert kinds.parse(kinds.ResetMode, "zero", "reset") is kinds.ResetMode.ZERO
     with pytest.raises(ValueError, match=r"reset must be one of \('subtract', 'zero'\), got 'one'"):
         kinds.parse(kinds.ResetMode, "one", "reset")
+
+
+@pytest.mark.parametrize("text, what", [('{"a": 1e400}', "overflows"), ('{"a": ' + "9" * 5000 + "}", "cannot read")])
+def test_read_json_refuses_numbers_it_cannot_hold(tmp_path, text, what):
+    p = tmp_path / "n.json"
+    p.write_text(text)
+    with pytest.raises(JSONLimitError, match=what):
+        read_json(p)

@@ -16,16 +16,15 @@ from typing import Any, Iterable
 import numpy as np
 
 from ..errors import IRError
+from ..names import RESERVED_NODE_NAMES, RESERVED_SUFFIXES, name_problem
 from .graph import DenseNode, Graph, InputNode, LIFNode, OutputNode
 
 __all__ = ["from_network", "from_checkpoint", "INPUT_NODE", "OUTPUT_NODE", "SYNAPSE_SUFFIX", "frozen_array"]
 
-#: Name of the input node of a lowered graph.
-INPUT_NODE = "input"
-#: Name of the output (read-out) node of a lowered graph.
-OUTPUT_NODE = "readout"
+#: Name of the input node of a lowered graph, and of its output (read-out) node (scnc.names reserves both).
+INPUT_NODE, OUTPUT_NODE = RESERVED_NODE_NAMES
 #: Suffix of the synapse node of a lowered layer (the neuron node carries the layer's name).
-SYNAPSE_SUFFIX = ".synapses"
+(SYNAPSE_SUFFIX,) = RESERVED_SUFFIXES
 
 
 def frozen_array(a: Any, dtype: Any) -> np.ndarray:
@@ -74,12 +73,14 @@ def from_network(net: Any, *, class_labels: Iterable | None = None, provenance: 
     Raises
     ------
     IRError
-        A layer is named like the input or output node, or the labels do not match the output size.
+        A layer name breaks :func:`scnc.names.name_problem` (e.g. it is the input or read-out
+        node's name), or the labels do not match the output size.
     """
     layers = list(net.layers)
     for layer in layers:
-        if layer.name in (INPUT_NODE, OUTPUT_NODE):
-            raise IRError(layer.name, "name", f"layer names {INPUT_NODE!r} and {OUTPUT_NODE!r} are reserved for the IR's own nodes")
+        problem = name_problem(layer.name)  # the one name rule, shared with checkpoints
+        if problem is not None:
+            raise IRError(str(layer.name), "name", f"layer name {problem}")
     enc = net.encoder
     encoder = {k: (float(v) if isinstance(v, float) else v) for k, v in asdict(enc).items()}
     nodes: list = [InputNode(name=INPUT_NODE, size=int(layers[0].n_in), encoder=encoder)]

@@ -54,6 +54,7 @@ __all__ = [
     "as_trace",
     "compare_traces",
     "first_divergence",
+    "label_winners",
     "winners_of",
 ]
 
@@ -122,6 +123,20 @@ def winners_of(counts: np.ndarray) -> np.ndarray:
     if c.ndim != 2 or c.shape[1] == 0:
         raise DataError(f"counts must have shape (batch, n_classes) with n_classes >= 1, got {c.shape}")
     return np.argmax(c, axis=1).astype(np.int64)
+
+
+def label_winners(winners: np.ndarray, class_labels: Sequence = ()) -> np.ndarray:
+    """``class_labels[winners]`` as :mod:`scnc.ref` labels them: int64 for integer labels, an object
+    array for other labels, the winners themselves when there are no labels."""
+    w = np.asarray(winners, dtype=np.int64)
+    if not len(class_labels):
+        return w.copy()
+    if all(isinstance(c, (int, np.integer)) and not isinstance(c, bool) for c in class_labels):
+        labels = np.asarray([int(c) for c in class_labels], dtype=np.int64)
+    else:
+        labels = np.empty(len(class_labels), dtype=object)
+        labels[:] = list(class_labels)
+    return labels[w]
 
 
 def _batch_of(a: np.ndarray | None) -> int | None:
@@ -371,7 +386,7 @@ class Trace:
                 a = np.ma.MaskedArray(a, mask=np.asarray(arrays[key + "_mask"], bool))
             return a
 
-        n = int(get("n_layers", True))
+        n = int(np.asarray(get("n_layers", True)).reshape(-1)[0])  # 0-d, or 1-d from _io.npz_bytes
         names_arr = get("layer_names")
         names = tuple(str(v) for v in names_arr) if names_arr is not None else tuple(f"layer{li}" for li in range(n))
         counts = get("counts", True)

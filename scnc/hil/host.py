@@ -10,6 +10,7 @@ keeps a sample's result until the next RUN), which is what makes retrying them s
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -150,6 +151,16 @@ class BoardStats:
     stale_replies: int = 0
 
 
+def _positive_finite(name: str, value: object, unit: str) -> float:
+    """``value`` as a float if it is a real number, finite and > 0, else ConfigError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ConfigError(f"{name} must be a number of {unit}, got {value!r}")
+    v = float(value)
+    if not (math.isfinite(v) and v > 0):
+        raise ConfigError(f"{name} must be a finite number of {unit} > 0, got {value!r}")
+    return v
+
+
 class Board:
     """A board running a scnc core behind ``hdl/scnc_uart_bridge.v``.
 
@@ -160,25 +171,32 @@ class Board:
     manifest:
         The build's ``manifest.json`` (a dict): the layout of the core and its IR hash.
     timeout_s:
-        Longest wait for a reply (seconds); default: the transport's ``default_timeout_s``.
-        READ waits ``timeout_s`` plus the sample's compute time at ``clk_hz``.
+        Longest wait for a reply (seconds, finite and > 0); default: the transport's
+        ``default_timeout_s``. READ waits ``timeout_s`` plus the sample's compute time at ``clk_hz``.
     retries:
         Extra attempts per command after the first (>= 0).
     clk_hz:
-        The board's clock (Hz), to bound the wait for a running sample.
+        The board's clock (Hz, finite and > 0), to bound the wait for a running sample.
+
+    Raises
+    ------
+    ConfigError
+        ``retries``, ``timeout_s`` or ``clk_hz`` out of range (an infinite timeout would let a
+        silent board hang the host forever).
     """
 
     def __init__(self, transport: Transport, manifest: dict, *, timeout_s: float | None = None,
-                 retries: int = 3, clk_hz: int = 12_000_000) -> None:
-        if not (isinstance(retries, int) and retries >= 0):
+                 retries: int = 3, clk_hz: float = 12_000_000) -> None:
+        if not (isinstance(retries, int) and not isinstance(retries, bool) and retries >= 0):
             raise ConfigError(f"retries must be an integer >= 0, got {retries!r}")
+        if timeout_s is None:
+            timeout_s = getattr(transport, "default_timeout_s", 1.0)
+        self.timeout_s = _positive_finite("timeout_s", timeout_s, "seconds")
+        self.clk_hz = _positive_finite("clk_hz", clk_hz, "Hz")
         self.transport = transport
         self.layout = core_layout(manifest)
-        self.timeout_s = float(timeout_s if timeout_s is not None else getattr(transport, "default_timeout_s", 1.0))
-        if not self.timeout_s > 0:
-            raise ConfigError(f"timeout_s must be > 0 seconds, got {timeout_s!r}")
         self.retries = retries
-        self.run_timeout_s = self.timeout_s + 2.0 * self.layout.cycles_per_sample / clk_hz
+        self.run_timeout_s = self.timeout_s + 2.0 * self.layout.cycles_per_sample / self.clk_hz
         self.identity: Identity | None = None
         self.stats = BoardStats()
         out_bytes = self.layout.out_beats * bytes_per_beat(self.layout.out_w)

@@ -61,7 +61,7 @@ def run(args: argparse.Namespace, out: Out) -> int:
         out.say(f"streaming {desc}")
         rep = stream_samples(board, graph, x, labels)
     summary = {"command": "hil", "build": str(args.build), "port": args.port, "inputs": desc,
-               "ir_hash": manifest["ir_hash"], **rep.summary()}
+               "ir_hash": manifest.ir_hash, **rep.summary()}
     out.say(f"{rep.completed}/{rep.samples} samples, {rep.mismatches} mismatches, "
             f"{rep.samples_per_s:.2f} samples/s")
     if rep.accuracy is not None:

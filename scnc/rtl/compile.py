@@ -45,7 +45,7 @@ from .manifest import (
 from .network import NetworkCore, check_graph, input_shape, output_layout, trace_layout
 from .schedule import layer_plan, sample_cycles, step_cycles
 
-__all__ = ["compile_graph", "build_manifest", "load_build", "MANIFEST_FORMAT"]
+__all__ = ["compile_graph", "build_manifest", "load_build", "check_out_dir", "MANIFEST_FORMAT"]
 
 
 def _layout(shape) -> BeatLayout:
@@ -178,7 +178,7 @@ def _readme(man: Manifest) -> str:
     return "\n".join(lines)
 
 
-def _check_out_dir(out_dir: str | os.PathLike) -> Path:
+def check_out_dir(out_dir: str | os.PathLike) -> Path:
     """The destination folder of a build, refused when replacing it could destroy something else.
 
     Refused: an empty path; the filesystem root, the home folder, the working folder or any folder
@@ -241,7 +241,7 @@ def compile_graph(graph, out_dir: str | os.PathLike, *, top_name: str = "scnc_co
         ``top_name`` is not a legal Verilog identifier, or ``out_dir`` must not be replaced (see above).
     """
     check_top_name(top_name)
-    out = _check_out_dir(out_dir)
+    out = check_out_dir(out_dir)
     check_graph(graph)
     core = NetworkCore(graph, trace=trace)
     text = verilog.convert(core, name=top_name, emit_src=False)
@@ -264,7 +264,7 @@ def compile_graph(graph, out_dir: str | os.PathLike, *, top_name: str = "scnc_co
         old = None
         if out.exists():
             # re-checked just before the swap: the folder may have changed while the core was generated
-            _check_out_dir(out)
+            check_out_dir(out)
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
             os.rmdir(old)
             os.replace(out, old)

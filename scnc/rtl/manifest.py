@@ -495,11 +495,16 @@ class Manifest:
         return Path(build_dir) / self.files.verilog
 
     # -- o_data ---------------------------------------------------------------------------------
-    def decode_o_data(self, words: Sequence[int]) -> ODataBeats:
-        """Decode ``o_data`` beats in arrival order (``T`` step beats then a counts beat per sample)."""
+    def decode_o_data(self, words: Sequence[int], *, samples: int | None = None) -> ODataBeats:
+        """Decode ``o_data`` beats in arrival order (``T`` step beats then a counts beat per sample).
+
+        ``samples``: how many samples to lay out (beats past them are ignored; missing ones are
+        marked absent); default ``ceil(len(words) / (T + 1))``.
+        """
         T, n_out, cb = self.graph.timesteps, self.graph.n_outputs, self.graph.count_bits
         per = T + 1
-        B = -(-len(words) // per)
+        B = -(-len(words) // per) if samples is None else int(samples)
+        words = words[: B * per]
         spikes = np.zeros((B, T, n_out), np.uint8)
         counts = np.zeros((B, n_out), np.int64)
         last = np.full((B, per), -1, np.int64)
@@ -550,7 +555,7 @@ class Manifest:
         if g.input_coding is InputCoding.RATE:
             if a.shape != (g.n_inputs,):
                 raise DataError(f"a rate-coded sample must be {g.n_inputs} intensities, got shape {a.shape}")
-            if a.size and not np.issubdtype(a.dtype, np.integer):
+            if a.size and (not np.issubdtype(a.dtype, np.integer) or a.min() < 0 or a.max() >> g.input_bits):
                 raise DataError(f"intensities must be integers in 0..{(1 << g.input_bits) - 1}")
             return [lay.encode({"value": int(v)}) for v in a]
         if a.shape != (g.timesteps, g.n_inputs):

@@ -63,11 +63,10 @@ class FakeBoard:
     def __init__(self, manifest, graph, *, ir_hash=None, corrupt=(), drop=(), silent_from=None,
                  garble_requests=(), flip_spike=None):
         self.m, self.g = manifest, graph
-        st = manifest["streams"]
-        self.in_w, self.out_w = st["i_data"]["payload"]["width"], st["o_data"]["payload"]["width"]
-        self.in_beats, self.out_beats = st["i_data"]["beats_per_sample"], st["o_data"]["beats_per_sample"]
+        self.in_w, self.out_w = manifest.i_data.payload.width, manifest.o_data.payload.width
+        self.in_beats, self.out_beats = manifest.i_data.beats_per_sample, manifest.o_data.beats_per_sample
         self.ident = Identity(version=1, in_w=self.in_w, out_w=self.out_w,
-                              ir_hash=(ir_hash or manifest["ir_hash"])[:16], in_beats=self.in_beats,
+                              ir_hash=(ir_hash or manifest.ir_hash)[:16], in_beats=self.in_beats,
                               out_beats=self.out_beats)
         self.corrupt, self.drop, self.silent_from = set(corrupt), set(drop), silent_from
         self.garble, self.flip_spike = set(garble_requests), flip_spike
@@ -136,11 +135,7 @@ class FakeBoard:
         return self._reply(Reply.NAK, bytes([ErrorCode.UNKNOWN_CMD, f.cmd]))
 
     def _beats(self, spikes, counts) -> bytes:
-        fields = {f["name"]: f["offset"] for f in self.m["streams"]["o_data"]["payload"]["fields"]}
-        cb = self.m["graph"]["count_bits"]
-        beats = [sum(int(s) << i for i, s in enumerate(step)) << fields["data"] for step in spikes]
-        beats.append((1 << fields["last"]) | (sum(int(c) << (i * cb) for i, c in enumerate(counts)) << fields["data"]))
-        return pack_beats(beats, self.out_w)
+        return pack_beats(self.m.encode_o_data(spikes, counts), self.out_w)
 
 
 def _expected(graph, x):
@@ -154,7 +149,7 @@ def test_board_runs_samples_like_the_reference(build) -> None:
     fake = FakeBoard(man, graph)
     board = Board(fake, man)
     ident = board.identify()
-    assert ident.ir_hash == man["ir_hash"][:16]
+    assert ident.ir_hash == man.ir_hash[:16]
     want_s, want_c = _expected(graph, x)
     assert want_c.sum() > 0  # the fixture's outputs do spike
     for b in range(3):
@@ -236,7 +231,7 @@ def test_board_with_another_ir_hash_is_refused(build) -> None:
     board = Board(FakeBoard(man, graph, ir_hash=other), man)
     with pytest.raises(BoardMismatch, match="different network") as err:
         board.identify()
-    assert "0123456789abcdef" in str(err.value) and man["ir_hash"][:16] in str(err.value)
+    assert "0123456789abcdef" in str(err.value) and man.ir_hash[:16] in str(err.value)
 
 
 def test_inputs_and_results_are_checked(build) -> None:

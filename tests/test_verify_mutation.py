@@ -22,6 +22,7 @@ from scnc.rtl import compile_graph
 from scnc.snn.network import Network
 from scnc.verify import compare, find_verilator, make_case, verify_build
 
+from build_support import reseal
 from test_verify_bench import _encode
 
 pytestmark = [pytest.mark.sim,
@@ -47,8 +48,8 @@ def planted_build(tmp_path, good, bad):
     d = tmp_path / "build"
     man = compile_graph(good, d)
     compile_graph(bad, tmp_path / "bad")
-    shutil.copyfile(tmp_path / "bad" / man["files"]["verilog"], d / man["files"]["verilog"])
-    return d, man
+    shutil.copyfile(tmp_path / "bad" / man.files.verilog, d / man.files.verilog)
+    return d, reseal(d)  # the manifest records the Verilog's hash: seal the planted difference
 
 
 def predicted_first(man, good, bad) -> dict:
@@ -105,8 +106,9 @@ def test_flipped_weight_bit_in_verilog_is_caught_by_verilator(tmp_path) -> None:
     good = base_graph("sc")
     d = tmp_path / "build"
     man = compile_graph(good, d)
-    v = d / man["files"]["verilog"]
+    v = d / man.files.verilog
     v.write_text(_flip_first_weight_lsb(v.read_text()))
+    man = reseal(d)
     # what the flipped ROM word means: entry 0 = input 0 -> neuron 0, |q| in the low w bits
     wq = good.layers[0].quant.weight_q.copy()
     mag = abs(int(wq[0, 0])) ^ 1

@@ -131,4 +131,4 @@ def run(args: argparse.Namespace, out: Out) -> int:
 
 def _summary(args: argparse.Namespace, manifest: dict, desc: str, rep) -> dict:
     return {"command": "hil", "build": str(args.build), "port": args.port, "inputs": desc,
-            "ir_hash": manifest["ir_hash"], **rep.summary()}
+            "ir_hash": manifest.ir_hash, **rep.summary()}

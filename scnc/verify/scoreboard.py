@@ -25,9 +25,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from scnc.trace import MAX_EXAMPLES, Divergence, Trace, compare_traces, winners_of
+from scnc.rtl.manifest import Manifest
 from scnc.verify.cases import Case, input_beats
 
-__all__ = ["Divergence", "Comparison", "compare", "decode_beats", "stream_fields"]
+__all__ = ["Divergence", "Comparison", "compare"]
 
 _MAX_EXAMPLES = MAX_EXAMPLES
 
@@ -83,38 +84,18 @@ class Comparison:
         }
 
 
-def stream_fields(manifest: dict, stream: str) -> dict:
-    """``{name: (offset, width, signed)}`` of a stream's payload from ``manifest.json``."""
-    return {f["name"]: (int(f["offset"]), int(f["width"]), bool(f["signed"]))
-            for f in manifest["streams"][stream]["payload"]["fields"]}
-
-
-def decode_beats(words: list[int], fields: dict, names: list[str]) -> dict:
-    """Decode packed beats into int64 arrays, one per field name (signed fields sign-extended)."""
-    out = {}
-    for name in names:
-        off, width, signed = fields[name]
-        mask = (1 << width) - 1
-        vals = [(w >> off) & mask for w in words]
-        if signed:
-            half = 1 << (width - 1)
-            vals = [v - (1 << width) if v >= half else v for v in vals]
-        out[name] = np.array(vals, dtype=np.int64 if width <= 63 else object)
-    return out
-
-
 def _masked(data: np.ndarray, present: np.ndarray) -> np.ndarray:
     """``data`` as a masked array when some values never arrived, else as it is."""
     return data if present.all() else np.ma.MaskedArray(data, mask=~present)
 
 
-def compare(manifest: dict, case: Case, observed: dict) -> Comparison:
+def compare(manifest: Manifest, case: Case, observed: dict) -> Comparison:
     """Compare an observation of the core with the case's expectations.
 
     Parameters
     ----------
     manifest:
-        The core's ``manifest.json`` (payload layouts, sizes).
+        The core's :class:`scnc.rtl.Manifest` (payload layouts, sizes; its beat layouts decode).
     case:
         Inputs and expectations (:mod:`scnc.verify.cases`).
     observed:
@@ -123,8 +104,7 @@ def compare(manifest: dict, case: Case, observed: dict) -> Comparison:
     """
     res = Comparison()
     B, T = case.samples, case.timesteps
-    layers = manifest["layers"]
-    sizes = [int(ly["n_out"]) for ly in layers]
+    sizes = list(manifest.layer_sizes)
     L = len(sizes)
     n_out = sizes[-1]
 
@@ -150,12 +130,11 @@ def compare(manifest: dict, case: Case, observed: dict) -> Comparison:
     membranes = None
     saturations: tuple = (None,) * L
     per_sample = T * sum(sizes)
-    if "trace" in manifest["streams"] and "trace" in observed:
+    if manifest.trace is not None and "trace" in observed:
         words = observed["trace"]
         if len(words) != B * per_sample:
             res.protocol.append(f"trace: expected {B * per_sample} beats ({per_sample} per sample), got {len(words)}")
-        tf = stream_fields(manifest, "trace")
-        dec = decode_beats(words[: B * per_sample], tf, ["layer", "neuron", "step", "membrane", "spike", "saturated"])
+        dec = manifest.trace.payload.decode_many(words[: B * per_sample])
         order = np.array([(t, li, i) for t in range(T) for li in range(L) for i in range(sizes[li])], np.int64)
         n_got = len(dec["layer"])
         exp_hdr = np.tile(order, (B, 1))[:n_got]
@@ -195,27 +174,12 @@ def compare(manifest: dict, case: Case, observed: dict) -> Comparison:
     words = observed.get("o_data", [])
     if len(words) != B * (T + 1):
         res.protocol.append(f"o_data: expected {B * (T + 1)} beats ({T + 1} per sample), got {len(words)}")
-    of = stream_fields(manifest, "o_data")
-    cb = int(manifest["graph"]["count_bits"])
-    d_off, d_w, _ = of["data"]
-    l_off, _, _ = of["last"]
-    got_spk = np.zeros((B, T, n_out), np.uint8)
-    spk_present = np.zeros((B, T, n_out), bool)
-    got_cnt = np.zeros((B, n_out), np.int64)
-    cnt_present = np.zeros((B, n_out), bool)
-    last_bad = []
-    for k, w in enumerate(words[: B * (T + 1)]):
-        b, t = divmod(k, T + 1)
-        data = (w >> d_off) & ((1 << d_w) - 1)
-        last = (w >> l_off) & 1
-        if last != (1 if t == T else 0):
-            last_bad.append((b, t))
-        if t < T:
-            got_spk[b, t] = [(data >> i) & 1 for i in range(n_out)]
-            spk_present[b, t] = True
-        else:
-            got_cnt[b] = [(data >> (i * cb)) & ((1 << cb) - 1) for i in range(n_out)]
-            cnt_present[b] = True
+    od = manifest.decode_o_data(words[: B * (T + 1)], samples=B)
+    got_spk = od.spikes.astype(np.uint8)
+    spk_present = np.repeat(od.spikes_present[:, :, None], n_out, axis=2)
+    got_cnt = od.counts.astype(np.int64)
+    cnt_present = np.repeat(od.counts_present[:, None], n_out, axis=1)
+    last_bad = od.bad_last()
     if last_bad:
         res.protocol.append(f"o_data: 'last' flag wrong on {len(last_bad)} beats, first (sample, beat) = {last_bad[0]}")
         b, t = last_bad[0]

@@ -167,3 +167,23 @@ def test_board_bitstream(tiny_build):
     assert b.is_file() and b.stat().st_size == j["size_bytes"] > 100_000
     assert any(c.startswith("iceprog ") for c in j["program"])
     assert "iceprog" in err
+
+
+@pytest.mark.slow
+def test_synth_right_after_a_trace_compile(tmp_path, tiny_build):
+    """#16 defect 9: `scnc compile` makes a trace build by default; `scnc synth` on it used to exit 2
+    ("wrappers take cores compiled with trace=False"). The trace stream is now tied off in a shim."""
+    _tools_or_skip()
+    from scnc.rtl import load_build
+
+    _, graph = load_build(tiny_build)
+    traced = tmp_path / "traced"
+    from scnc.rtl import compile_graph
+
+    compile_graph(graph, traced, trace=True)
+    code, out, err = _cli("synth", traced, "--wrapper", "ooc", "--json")
+    assert code == 0, err
+    j = _json_line(out)
+    assert j["fits"] is True and "tied off" in err
+    script = (traced / "synth" / "synth.ys").read_text()
+    assert "rename scnc_core scnc_core_traced" in script and "scnc_core_trace_shim.v" in script

@@ -18,8 +18,7 @@ import pytest
 from scnc.cli import main
 from scnc.errors import ConfigError
 from scnc.ir import QuantOptions, from_network, quantize
-from scnc.rtl import compile_graph
-from scnc.rtl.manifest import Manifest
+from scnc.rtl import Manifest, compile_graph
 from scnc.snn.network import Network
 from scnc.verify import compare, find_verilator, input_beats, load_case, make_case, save_case, verify_build
 from scnc.verify.batch import batch_wrapper
@@ -52,14 +51,14 @@ def _inputs(g, b=3, seed=0):
 
 def _encode(man: Manifest, case) -> dict:
     """The beats a perfect core would emit for ``case`` (packed with the manifest's beat layouts)."""
+    tl = man.trace.payload
     trace, out = [], []
     for b in range(case.samples):
         for t in range(case.timesteps):
             for li, n in enumerate(man.layer_sizes):
                 for i in range(n):
-                    trace.append(man.trace.payload.encode({
-                        "layer": li, "neuron": i, "step": t, "membrane": int(case.membranes[li][b, t, i]),
-                        "spike": int(case.spikes[li][b, t, i]), "saturated": 0}))
+                    trace.append(tl.encode({"layer": li, "neuron": i, "step": t, "membrane": case.membranes[li][b, t, i],
+                                            "spike": case.spikes[li][b, t, i], "saturated": 0}))
         out += man.encode_o_data(case.spikes[-1][b], case.counts[b])
     return {"inputs": input_beats(case), "trace": trace, "o_data": out}
 

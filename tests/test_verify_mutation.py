@@ -44,12 +44,13 @@ INPUTS = {"intensities": np.full((3, 6), 255, np.int64)}  # every input spikes a
 
 
 def planted_build(tmp_path, good, bad):
-    """A build folder with ``good``'s manifest and IR but ``bad``'s Verilog."""
+    """A build folder with ``good``'s manifest and IR but ``bad``'s Verilog, re-sealed (the manifest's
+    SHA-256 of the Verilog updated: without it the build check refuses the folder before simulation)."""
     d = tmp_path / "build"
     man = compile_graph(good, d)
     compile_graph(bad, tmp_path / "bad")
-    shutil.copyfile(tmp_path / "bad" / man.files.verilog, d / man.files.verilog)
-    return d, reseal(d)  # the manifest records the Verilog's hash: seal the planted difference
+    shutil.copyfile(man.verilog_path(tmp_path / "bad"), man.verilog_path(d))
+    return d, reseal(d)
 
 
 def predicted_first(man, good, bad) -> dict:
@@ -106,7 +107,7 @@ def test_flipped_weight_bit_in_verilog_is_caught_by_verilator(tmp_path) -> None:
     good = base_graph("sc")
     d = tmp_path / "build"
     man = compile_graph(good, d)
-    v = d / man.files.verilog
+    v = man.verilog_path(d)
     v.write_text(_flip_first_weight_lsb(v.read_text()))
     man = reseal(d)
     # what the flipped ROM word means: entry 0 = input 0 -> neuron 0, |q| in the low w bits

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import amaranth
@@ -71,6 +72,17 @@ def build_manifest(graph, core: NetworkCore, *, top_name: str, trace: bool, ir_d
     ``sha256``: the hashes of ``<top>.v``, ``ir/ir.json`` and ``ir/ir.npz`` (:func:`compile_graph` fills
     them in once the files are written; until then they are empty).
     """
+    man = _describe(graph, top_name=top_name, trace=trace, ir_digest=ir_digest)
+    return replace(man, ports=_ports(core), files=replace(man.files, sha256=dict(sha256 or {})))
+
+
+#: Manifest fields that follow from the IR alone (everything but ports, files, versions): what
+#: :func:`load_build` recomputes from a build's IR and requires the manifest to state.
+_FROM_IR = ("clock", "reset", "streams", "status", "handshake", "graph", "layers", "cycles", "lint", "options")
+
+
+def _describe(graph, *, top_name: str, trace: bool, ir_digest: str) -> Manifest:
+    """The manifest fields that follow from the graph (ports left empty: they need the elaborated core)."""
     q = graph.input.quant
     T = graph.timesteps
     n_in = graph.input.size
@@ -108,10 +120,10 @@ def build_manifest(graph, core: NetworkCore, *, top_name: str, trace: bool, ir_d
     return Manifest(
         format=MANIFEST_FORMAT,
         top=top_name,
-        files=Files(f"{top_name}.v", ("ir/ir.json", "ir/ir.npz"), "README.md", dict(sha256 or {})),
+        files=Files(f"{top_name}.v", ("ir/ir.json", "ir/ir.npz"), "README.md", {}),
         clock={"port": "clk", "edge": "rising", "domain": "sync"},
         reset={"port": "rst", "kind": "synchronous", "active": "high"},
-        ports=_ports(core),
+        ports=(),
         streams=tuple(streams),
         status={
             "start": "one-cycle strobe: a sample began (its first i_data beat was accepted)",
@@ -281,12 +293,16 @@ def load_build(build_dir: str | os.PathLike) -> tuple[Manifest, "object"]:
     """Read a folder written by :func:`compile_graph`: ``(manifest, graph)``, checked.
 
     :meth:`Manifest.load` checks every manifest field, the files' locations and SHA-256 and the
-    Verilog's ports; then the IR is loaded and its semantic hash compared with ``ir_hash``.
+    Verilog's ports; then the IR is loaded, its semantic hash compared with ``ir_hash``, and every
+    manifest field that follows from the IR (streams and their layouts, graph, layers, cycles, ...)
+    compared with what this scnc derives from it, so a hand-edited manifest cannot misdescribe the core.
 
     Raises
     ------
     BuildError
-        Not a build folder, or the manifest or a file it names fails a check (names file and field).
+        Not a build folder, or the manifest or a file it names fails a check (names file and field),
+        or a field disagrees with the IR (a build written by an scnc with another cycle model or
+        layout included: re-run ``scnc compile``).
     IRError
         The IR in ``ir/`` is malformed or does not hash to the manifest's ``ir_hash``.
     """
@@ -299,4 +315,24 @@ def load_build(build_dir: str | os.PathLike) -> tuple[Manifest, "object"]:
     if digest != manifest.ir_hash:
         raise IRError(str(d / "ir"), "ir_hash",
                       f"the IR hashes to {digest[:16]}..., the manifest names {manifest.ir_hash[:16]}...")
+    want = _describe(graph, top_name=manifest.top, trace=manifest.has_trace, ir_digest=digest).to_dict()
+    got = manifest.to_dict()
+    for key in _FROM_IR:
+        if got[key] != want[key]:
+            sub = _first_difference(got[key], want[key], key)
+            raise BuildError(d / MANIFEST_NAME, sub, "does not match the build's IR (ir/): the manifest was edited, or "
+                                                     "written by an scnc that derives it differently; re-run scnc compile")
     return manifest, graph
+
+
+def _first_difference(got, want, path: str) -> str:
+    """Dotted path of the first place two JSON values differ (for the error message)."""
+    if isinstance(got, dict) and isinstance(want, dict):
+        for k in sorted(set(got) | set(want)):
+            if got.get(k) != want.get(k):
+                return _first_difference(got.get(k), want.get(k), f"{path}.{k}")
+    if isinstance(got, list) and isinstance(want, list) and len(got) == len(want):
+        for i, (a, b) in enumerate(zip(got, want)):
+            if a != b:
+                return _first_difference(a, b, f"{path}[{i}]")
+    return path

@@ -623,8 +623,8 @@ class Manifest:
         if str(build_dir) == "":
             raise BuildError("''", None, "the build folder path is empty")
         if not d.is_dir():
-            raise BuildError(d, None, "no such build folder: expected a folder written by scnc compile "
-                                      "(manifest.json, <top>.v, ir/)")
+            raise BuildError(d, None, "does not exist or is not a folder: expected a build folder written by "
+                                      "scnc compile (manifest.json, <top>.v, ir/)")
         path = d / MANIFEST_NAME
         if path.is_symlink() or not path.is_file():
             raise BuildError(path, None, "not found (or not a regular file): this is not a build folder "

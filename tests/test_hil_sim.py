@@ -8,7 +8,6 @@ scnc.ref, an IR-hash mismatch; and ``scnc hil --port sim --samples 20`` on a bri
 from __future__ import annotations
 
 import dataclasses
-
 import json
 import time
 

@@ -37,7 +37,7 @@ def main() -> None:
     t0 = time.perf_counter()
     man = compile_graph(graph, args.out / "core")
     compile_s = time.perf_counter() - t0
-    cycles = man["cycles"]["per_sample"]
+    cycles = man.cycles.per_sample
 
     inputs, _ = choose_inputs(graph, samples=args.samples)
     ref.run(graph, **inputs, trace=True)  # warm the plan and Numba kernels

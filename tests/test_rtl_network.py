@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -10,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 
 from support.graphs import with_quant
 from support.ir_strategies import GraphShape, build_graph, graph_shapes, random_inputs
-from scnc.rtl import sample_cycles, simulate
-
 from scnc import ref
+from scnc.rtl import sample_cycles, simulate
+from scnc.trace import Trace, first_divergence
 
 
 def with_parallel_neurons(graph, p_out: int):
@@ -22,31 +21,13 @@ def with_parallel_neurons(graph, p_out: int):
     return graph
 
 
-def first_divergence(graph, got, want) -> str | None:
-    """``None`` when equal, else '(sample, step, layer, neuron, expected, actual)' of the first difference."""
-    for li in range(len(graph.layers)):
-        for what, a, b in (("membrane", got.membranes[li], want.membranes[li]),
-                           ("spike", got.spikes[li], want.spikes[li])):
-            diff = np.argwhere(a != b)
-            if len(diff):
-                bi, t, i = diff[0]
-                return f"{what} sample {bi} step {t} layer {li} neuron {i}: expected {b[bi, t, i]}, got {a[bi, t, i]}"
-    if not np.array_equal(got.counts, want.counts):
-        return f"counts: expected {want.counts.tolist()}, got {got.counts.tolist()}"
-    if not np.array_equal(got.output_spikes, want.spikes[-1]):
-        return "o_data spikes differ from the last layer's spikes"
-    for li, (a, b) in enumerate(zip(got.saturations, want.saturations)):
-        if not np.array_equal(a, b):
-            return f"saturations layer {li}: expected {b.tolist()}, got {a.tolist()}"
-    return None
-
-
 def check(graph, batch: int = 2, seed: int = 0, **kw):
     inputs = random_inputs(graph, batch, seed=seed)
     got = simulate(graph, **inputs, **kw)
     want = ref.run(graph, **inputs, trace=True)
-    msg = first_divergence(graph, got, want)
-    assert msg is None, msg
+    assert isinstance(got, Trace)
+    d = first_divergence(want, got)  # every spike, membrane, saturation, o_data spike and count
+    assert d is None, str(d)
     return got, want
 
 
@@ -92,12 +73,19 @@ def test_back_pressure_stalls_without_loss() -> None:
 
 
 def test_cycle_formula_and_trace_order() -> None:
+    # simulate refuses trace beats out of (step, layer, neuron) order, so a result proves the order
     g = build_graph(GraphShape(sizes=(5, 4, 3), parallel_inputs=2, seed=11))
     got, _ = check(g, batch=2)
     assert got.cycles.tolist() == [sample_cycles(g)["total"]] * 2
-    T = g.timesteps
-    expect = [(t, li, i) for t in range(T) for li, n in enumerate(g.layers) for i in range(n.n_out)]
-    assert got.trace_order == [expect, expect]
+    assert got.layer_names == tuple(n.name for n in g.layers)
+
+
+def test_without_trace_only_the_outputs_are_observed() -> None:
+    g = build_graph(GraphShape(sizes=(5, 4, 3), parallel_inputs=2, seed=11))
+    inputs = random_inputs(g, 1, seed=1)
+    got = simulate(g, **inputs, trace=False)
+    assert got.membranes is None and got.spikes == (None, None)
+    assert first_divergence(ref.run(g, **inputs), got) is None
 
 
 def test_planted_difference_is_caught() -> None:
@@ -108,8 +96,9 @@ def test_planted_difference_is_caught() -> None:
     inputs = {"spikes": np.ones((1, g.timesteps, 5), np.uint8)}
     got = simulate(bad, **inputs)
     want = ref.run(g, **inputs)
-    msg = first_divergence(g, got, want)
-    assert msg is not None and "layer 0 neuron 0" in msg
+    d = first_divergence(want, got)
+    assert d is not None and (d.layer, d.neuron) == (0, 0) and d.field in ("spike", "membrane")
+    assert d.actual != d.expected
 
 
 def test_quantized_network_matches_ref() -> None:

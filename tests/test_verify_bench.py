@@ -8,6 +8,7 @@ and back-pressure, also with a planted difference). W-digits on 200 samples is `
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 
@@ -17,7 +18,7 @@ import pytest
 from scnc.cli import main
 from scnc.errors import ConfigError
 from scnc.ir import QuantOptions, from_network, quantize
-from scnc.rtl import compile_graph
+from scnc.rtl import Manifest, compile_graph
 from scnc.snn.network import Network
 from scnc.verify import compare, find_verilator, input_beats, load_case, make_case, save_case, verify_build
 from scnc.verify.batch import batch_wrapper
@@ -48,29 +49,17 @@ def _inputs(g, b=3, seed=0):
 
 # ---- scoreboard: no simulator ------------------------------------------------------------------
 
-def _encode(man: dict, case) -> dict:
-    """The beats a perfect core would emit for ``case`` (packs the manifest layouts)."""
-    tf = {f["name"]: f for f in man["streams"]["trace"]["payload"]["fields"]}
-    of = {f["name"]: f for f in man["streams"]["o_data"]["payload"]["fields"]}
-
-    def pack(fields, **vals):
-        w = 0
-        for k, v in vals.items():
-            f = fields[k]
-            w |= (int(v) & ((1 << f["width"]) - 1)) << f["offset"]
-        return w
-
-    sizes = [ly["n_out"] for ly in man["layers"]]
-    cb = man["graph"]["count_bits"]
+def _encode(man: Manifest, case) -> dict:
+    """The beats a perfect core would emit for ``case`` (packed with the manifest's beat layouts)."""
+    tl = man.trace.payload
     trace, out = [], []
     for b in range(case.samples):
         for t in range(case.timesteps):
-            for li, n in enumerate(sizes):
+            for li, n in enumerate(man.layer_sizes):
                 for i in range(n):
-                    trace.append(pack(tf, layer=li, neuron=i, step=t, membrane=case.membranes[li][b, t, i],
-                                      spike=case.spikes[li][b, t, i], saturated=0))
-            out.append(pack(of, data=sum(int(s) << i for i, s in enumerate(case.spikes[-1][b, t])), last=0))
-        out.append(pack(of, data=sum(int(c) << (i * cb) for i, c in enumerate(case.counts[b])), last=1))
+                    trace.append(tl.encode({"layer": li, "neuron": i, "step": t, "membrane": case.membranes[li][b, t, i],
+                                            "spike": case.spikes[li][b, t, i], "saturated": 0}))
+        out += man.encode_o_data(case.spikes[-1][b], case.counts[b])
     return {"inputs": input_beats(case), "trace": trace, "o_data": out}
 
 
@@ -87,12 +76,11 @@ def test_scoreboard_locates_the_first_divergence(core) -> None:
     _, g, man = core
     case = make_case(g, **_inputs(g))
     obs = _encode(man, case)
-    tf = {f["name"]: f for f in man["streams"]["trace"]["payload"]["fields"]}
     # corrupt sample 1, step 2, layer 1, neuron 2's membrane (flip its lowest bit) and a later one
     per = case.timesteps * 8
     for b, t, li, i in ((2, 3, 0, 1), (1, 2, 1, 2)):
         k = b * per + t * 8 + (5 if li else 0) + i
-        obs["trace"][k] ^= 1 << tf["membrane"]["offset"]
+        obs["trace"][k] ^= 1 << man.trace.payload.field("membrane").offset
     res = compare(man, case, obs)
     assert res.mismatches == 2
     d = res.first
@@ -136,7 +124,7 @@ def test_spike_beats_pack_lsb_first() -> None:
 
 def test_batch_wrapper_names_ports_per_core(core) -> None:
     _, _, man = core
-    text = batch_wrapper([man, {**man, "top": "other"}])
+    text = batch_wrapper([man, dataclasses.replace(man, top="other")])
     assert "module scnc_batch(clk, rst," in text
     assert "input [7:0] c0__i_data__payload;" in text and "output c1__trace__valid;" in text
     assert "other u1 (" in text and ".i_data__payload(c1__i_data__payload)" in text

@@ -21,6 +21,7 @@ from scnc.rtl import compile_graph
 from scnc.snn.network import Network
 from scnc.verify import compare, find_verilator, make_case, verify_build
 
+from build_support import reseal
 from support.graphs import with_quant
 from test_verify_bench import _encode
 
@@ -43,12 +44,13 @@ INPUTS = {"intensities": np.full((3, 6), 255, np.int64)}  # every input spikes a
 
 
 def planted_build(tmp_path, good, bad):
-    """A build folder with ``good``'s manifest and IR but ``bad``'s Verilog."""
+    """A build folder with ``good``'s manifest and IR but ``bad``'s Verilog, re-sealed (the manifest's
+    SHA-256 of the Verilog updated: without it the build check refuses the folder before simulation)."""
     d = tmp_path / "build"
     man = compile_graph(good, d)
     compile_graph(bad, tmp_path / "bad")
-    shutil.copyfile(tmp_path / "bad" / man["files"]["verilog"], d / man["files"]["verilog"])
-    return d, man
+    shutil.copyfile(man.verilog_path(tmp_path / "bad"), man.verilog_path(d))
+    return d, reseal(d)
 
 
 def predicted_first(man, good, bad) -> dict:
@@ -105,8 +107,9 @@ def test_flipped_weight_bit_in_verilog_is_caught_by_verilator(tmp_path) -> None:
     good = base_graph("sc")
     d = tmp_path / "build"
     man = compile_graph(good, d)
-    v = d / man["files"]["verilog"]
+    v = man.verilog_path(d)
     v.write_text(_flip_first_weight_lsb(v.read_text()))
+    man = reseal(d)
     # what the flipped ROM word means: entry 0 = input 0 -> neuron 0, |q| in the low w bits
     wq = good.layers[0].synapse.quant.weight_q.copy()
     mag = abs(int(wq[0, 0])) ^ 1

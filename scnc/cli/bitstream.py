@@ -10,7 +10,7 @@ from ._common import EXIT_CHECK_FAILED, Out
 
 def register(sub) -> None:
     p = sub.add_parser("build-bitstream", help="synthesize, place, route and pack a core for a board",
-                       description="Build the iCEBreaker design of a build folder (compiled with trace=False): "
+                       description="Build the iCEBreaker design of a build folder (a trace build's trace port is tied off): "
                                    "the board top, the UART bridge and the core, through yosys, nextpnr-ice40 "
                                    "and icepack, into BUILD/synth/<top>_icebreaker.bin, and print how to program "
                                    "it. Exit 1 when the design does not fit or misses the 12 MHz clock.")

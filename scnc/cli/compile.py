@@ -10,6 +10,13 @@ from ._common import Out
 from ._quant import add_quant_options, load_quantized
 
 
+def _output_path(text: str) -> Path:
+    """``-o``: refuse an empty path here (``Path("")`` would silently mean the working folder)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the output folder path is empty; name a folder, e.g. -o build/")
+    return Path(text)
+
+
 def register(sub) -> None:
     p = sub.add_parser("compile", help="generate the Verilog core of a checkpoint or IR",
                        description="Quantize a checkpoint (or take a quantized IR folder as is) and generate "
@@ -17,10 +24,12 @@ def register(sub) -> None:
                                    "cycles, IR hash, versions), the quantized IR and a README for integrators. "
                                    "Identical inputs give byte-identical files.")
     p.add_argument("source", type=Path, help="checkpoint .npz, or a quantized IR folder (ir.json + ir.npz)")
-    p.add_argument("-o", "--output", type=Path, required=True, help="output folder (replaced atomically)")
+    p.add_argument("-o", "--output", type=_output_path, required=True, help="output folder: a new or empty folder, or a previous scnc build (replaced atomically); "
+                        "any other existing folder is refused and left untouched")
     p.add_argument("--top", default="scnc_core", help="Verilog module name of the top (default: scnc_core)")
     p.add_argument("--no-trace", dest="trace", action="store_false",
-                   help="leave out the membrane trace port (board builds; verification needs it)")
+                   help="leave out the membrane trace port (board builds; verification needs it; synth ties it off "
+                        "when present)")
     add_quant_options(p)
     p.add_argument("--json", action="store_true", help="print one machine-readable JSON line on stdout")
     p.set_defaults(func=run)
@@ -28,18 +37,26 @@ def register(sub) -> None:
 
 def run(args: argparse.Namespace, out: Out) -> int:
     from ..ir import summary
-    from ..rtl import compile_graph
+    from ..rtl import check_top_name, compile_graph
+    from ..rtl.compile import check_out_dir
 
     t0 = time.perf_counter()
+    # checked before the (slow) quantization: a bad -o or --top fails at once, and nothing is touched
+    check_top_name(args.top, where="--top")
+    check_out_dir(args.output)
     graph, _ = load_quantized(args.source, args)
     manifest = compile_graph(graph, args.output, top_name=args.top, trace=args.trace)
     seconds = time.perf_counter() - t0
-    cycles = manifest["cycles"]
+    cycles = manifest.cycles
     out.say(summary(graph))
-    out.say(f"wrote {args.output}/{args.top}.v, manifest.json, ir/, README.md in {seconds:.1f} s")
-    out.say(f"cycles per time step {cycles['per_step']['total']}, per sample {cycles['per_sample']} "
+    out.say(f"wrote {args.output}/{manifest.files.verilog}, manifest.json, ir/, README.md in {seconds:.1f} s")
+    out.say(f"cycles per time step {cycles.per_step.total}, per sample {cycles.per_sample} "
             f"(latency, no stall)")
+    if manifest.has_trace:
+        out.say("trace build (membrane trace port, for scnc verify); scnc synth / build-bitstream tie the trace "
+                "off; --no-trace leaves it out")
     out.result({"command": "compile", "output": str(args.output), "top": args.top,
-                "ir_hash": manifest["ir_hash"], "cycles_per_step": cycles["per_step"]["total"],
-                "cycles_per_sample": cycles["per_sample"], "seconds": round(seconds, 3)})
+                "ir_hash": manifest.ir_hash, "cycles_per_step": cycles.per_step.total,
+                "cycles_per_sample": cycles.per_sample, "trace": manifest.has_trace,
+                "seconds": round(seconds, 3)})
     return 0

@@ -94,9 +94,8 @@ def run(args: argparse.Namespace, out: Out) -> int:
 
     out.say("[4/5] generating the Verilog core")
     manifest = compile_graph(graph, outdir / "build")
-    cycles = manifest.get("cycles", {})
-    out.say(f"      wrote {outdir / 'build'} ({manifest['top']}.v, manifest.json); "
-            f"{cycles.get('per_sample', '?')} cycles per sample")
+    out.say(f"      wrote {outdir / 'build'} ({manifest.files.verilog}, manifest.json); "
+            f"{manifest.cycles.per_sample} cycles per sample")
     verified = None
     if args.verify_samples > 0:
         from ..verify import verify_build
@@ -115,7 +114,7 @@ def run(args: argparse.Namespace, out: Out) -> int:
     out.say(f"done in {seconds:.1f} s")
     out.result({"command": "demo", "accuracy": hw_acc, "float_accuracy": float_acc, "agreement": agree,
                 "checkpoint": str(ckpt_path), "build": str(outdir / "build"), "ir_hash": ir_hash(graph),
-                "cycles_per_sample": cycles.get("per_sample"), "seconds": round(seconds, 3),
+                "cycles_per_sample": manifest.cycles.per_sample, "seconds": round(seconds, 3),
                 "verify": verified})
     if verified is not None and not verified["ok"]:
         raise CheckFailed(f"the core differs from scnc.ref ({verified['mismatches']} mismatches)")

@@ -10,8 +10,8 @@ from ._common import EXIT_CHECK_FAILED, Out
 
 def register(sub) -> None:
     p = sub.add_parser("synth", help="synthesize + place and route a compiled core (yosys, nextpnr)",
-                       description="Run yosys and nextpnr on a build folder (compiled with trace=False for the "
-                                   "board wrapper) and report LUTs, flip-flops, BRAMs, DSPs, Fmax, whether it "
+                       description="Run yosys and nextpnr on a build folder (checked: manifest fields, file hashes, "
+                                   "ports, IR hash; a trace build's trace port is tied off) and report LUTs, flip-flops, BRAMs, DSPs, Fmax, whether it "
                                    "fits, and latency at Fmax. Writes BUILD/synth/report.json and report.txt and "
                                    "keeps the tool logs there. Exit 1 when the design does not fit the device.")
     p.add_argument("build", type=Path, help="build folder (manifest.json, <top>.v)")
@@ -33,6 +33,7 @@ def register(sub) -> None:
 
 def run(args: argparse.Namespace, out: Out) -> int:
     from ..fpga import DoesNotFit, synth
+    from ..rtl.manifest import Manifest
 
     wrapper = args.wrapper or ("board" if args.target == "ice40-up5k" else "ooc")
     summary = {"command": "synth", "build": str(args.build), "target": args.target, "wrapper": wrapper}
@@ -47,6 +48,9 @@ def run(args: argparse.Namespace, out: Out) -> int:
         out.result(summary)
         return EXIT_CHECK_FAILED
     out.say(rep.table())
+    if Manifest.load(args.build, check_files=False).has_trace:
+        out.say("trace build: the trace stream was tied off (ready high, outputs open) and optimised away; "
+                "compile with --no-trace to leave it out altogether")
     out.say(f"report        {Path(args.build) / rep.files['report']}")
     summary.update(rep.summary())
     summary["report"] = str(Path(args.build) / rep.files["report"])

@@ -23,7 +23,7 @@ from .reports import (
 )
 from .synth import DEFAULT_FREQ_MHZ, REPORT_FORMAT, DoesNotFit, SynthReport, load_manifest, synth
 from .tools import TOOL_FLAVOURS, find_tool, run_tool
-from .wrappers import CORE_MODULE, OOC_SHELL, WRAPPERS, core_params, hdl_dir, wrapper_for
+from .wrappers import CORE_MODULE, OOC_SHELL, TRACED_CORE_MODULE, WRAPPERS, core_params, hdl_dir, trace_shim, wrapper_for
 
 __all__ = [
     "BOARDS",
@@ -38,6 +38,7 @@ __all__ = [
     "REPORT_FORMAT",
     "SynthReport",
     "TOOL_FLAVOURS",
+    "TRACED_CORE_MODULE",
     "TimingNotMet",
     "WRAPPERS",
     "build_bitstream",
@@ -57,5 +58,6 @@ __all__ = [
     "resource_overflow",
     "run_tool",
     "synth",
+    "trace_shim",
     "wrapper_for",
 ]

@@ -70,7 +70,7 @@ def build_bitstream(build_dir: str | os.PathLike, *, board: str = "icebreaker", 
     Parameters
     ----------
     build_dir:
-        A build folder compiled with ``trace=False``.
+        A build folder (a trace build's trace stream is tied off, see :func:`scnc.fpga.trace_shim`).
     board:
         ``"icebreaker"`` (iCE40UP5K, 12 MHz, FTDI UART).
     yosys:

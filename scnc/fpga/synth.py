@@ -36,7 +36,8 @@ from .reports import (
     resource_overflow,
 )
 from .tools import find_tool, run_tool
-from .wrappers import CORE_MODULE, Wrapper, wrapper_for
+from ..rtl.manifest import Manifest
+from .wrappers import CORE_MODULE, TRACED_CORE_MODULE, Wrapper, wrapper_for
 
 __all__ = ["SynthReport", "DoesNotFit", "synth", "load_manifest", "REPORT_FORMAT", "DEFAULT_FREQ_MHZ"]
 
@@ -196,42 +197,42 @@ class SynthReport:
         return "\n".join(lines)
 
 
-def load_manifest(build_dir: Path) -> dict:
-    """``manifest.json`` of a build folder (checked for the fields synthesis reads)."""
-    path = Path(build_dir) / "manifest.json"
-    if not Path(build_dir).is_dir():
-        raise ConfigError(f"build folder {str(build_dir)!r} does not exist (compile a core with scnc.rtl.compile_graph)")
-    if not path.is_file():
-        raise ConfigError(f"{path}: not found; {str(build_dir)!r} is not a build folder written by scnc.rtl.compile_graph")
-    try:
-        man = json.loads(path.read_text())
-    except json.JSONDecodeError as e:
-        raise ConfigError(f"{path}: not valid JSON: {e}") from None
-    for key in ("top", "files", "cycles", "ir_hash", "ports"):
-        if key not in man:
-            raise ConfigError(f"{path}: field '{key}' is missing")
-    vfile = Path(build_dir) / man["files"].get("verilog", "")
-    if not vfile.is_file():
-        raise ConfigError(f"{path}: field 'files.verilog' names {str(vfile)!r}, which does not exist")
-    return man
+def load_manifest(build_dir: str | os.PathLike) -> Manifest:
+    """The checked manifest of a build folder, as :func:`scnc.rtl.load_build` reads it.
+
+    Every field, the SHA-256 of the Verilog and IR files, the Verilog's ports and the IR's own hash
+    are checked, so synthesis never runs on a build that is not what its manifest says.
+
+    Raises
+    ------
+    BuildError
+        Not a build folder, or a check failed (names file and field).
+    IRError
+        The IR does not hash to the manifest's ``ir_hash``.
+    """
+    from ..rtl.compile import load_build
+
+    return load_build(build_dir)[0]
 
 
-def _yosys_script(dev: Device, man: dict, wrap: Wrapper | None, dsp: bool) -> str:
-    vfile = man["files"]["verilog"]
-    lines = [f"read_verilog {vfile}"]
+def _yosys_script(dev: Device, man: Manifest, wrap: Wrapper | None, dsp: bool) -> tuple[str, str]:
+    # man.top and man.files.verilog are checked identifiers / plain relative paths (Manifest.load):
+    # nothing from the manifest can inject yosys commands.
+    lines = [f"read_verilog {man.files.verilog}"]
     if wrap is None:
         lines += [
-            f"synth -flatten -top {man['top']} -run begin:fine",
+            f"synth -flatten -top {man.top} -run begin:fine",
             "opt -fast -full",
             "techmap",
             "opt -fast",
             "abc -lut 4",
             "opt_clean",
         ]
-        top = man["top"]
+        top = man.top
     else:
-        if man["top"] != CORE_MODULE:
-            lines.append(f"rename {man['top']} {CORE_MODULE}")
+        core = TRACED_CORE_MODULE if man.has_trace else CORE_MODULE
+        if man.top != core:
+            lines.append(f"rename {man.top} {core}")
         lines += [f"read_verilog synth/src/{name}" for name, _ in wrap.sources]
         params = " ".join(f"-set {k} {v}" for k, v in wrap.params.items())
         lines.append(f"chparam {params} {wrap.top}")
@@ -270,8 +271,8 @@ def synth(build_dir: str | os.PathLike, *, target: str = "ice40-up5k", wrapper: 
     Parameters
     ----------
     build_dir:
-        A folder written by :func:`scnc.rtl.compile_graph` (``manifest.json``, ``<top>.v``); the wrappers
-        take cores compiled with ``trace=False``.
+        A folder written by :func:`scnc.rtl.compile_graph` (``manifest.json``, ``<top>.v``, ``ir/``),
+        checked by :func:`load_manifest`. A trace build's trace stream is tied off in the wrappers.
     target:
         ``"ice40-up5k"``, ``"ecp5-25k"``, ``"ecp5-85k"`` or ``"generic"`` (yosys only, the core alone).
     wrapper:
@@ -296,7 +297,9 @@ def synth(build_dir: str | os.PathLike, *, target: str = "ice40-up5k", wrapper: 
     Raises
     ------
     ConfigError
-        Bad option or build folder.
+        Bad option.
+    BuildError, IRError
+        The build folder fails a check of :func:`load_manifest`.
     DoesNotFit
         The design needs more LUTs/FFs/BRAMs/DSPs than the device has (``report.json`` is still written).
     ToolError
@@ -339,11 +342,11 @@ def synth(build_dir: str | os.PathLike, *, target: str = "ice40-up5k", wrapper: 
     bram_src = group_cells(netlist_text, top, dev.bram_cells or ("$mem_v2",))
     brams = counts.brams if wrap is not None else by_type.get("$mem_v2", 0)
     dsps = counts.dsps if wrap is not None else by_type.get("$mul", 0)
-    cycles = int(man["cycles"]["per_sample"])
+    cycles = man.cycles.per_sample
 
     report = SynthReport(
-        target=dev.name, part=dev.part, wrapper=wrap.name if wrap else "core", top=man["top"],
-        ir_hash=str(man["ir_hash"]), luts=counts.luts, ffs=counts.ffs, brams=brams, dsps=dsps,
+        target=dev.name, part=dev.part, wrapper=wrap.name if wrap else "core", top=man.top,
+        ir_hash=man.ir_hash, luts=counts.luts, ffs=counts.ffs, brams=brams, dsps=dsps,
         sprams=counts.sprams, carries=counts.carries, memory_bits=memory_bits, cells_by_type=counts.by_type,
         logic_cells=None, utilisation={}, fits=None, fmax_mhz=None, fmax_nextpnr_mhz=None, fmax_note="",
         clock_mhz=wrap.clock_mhz if wrap else None, timing_met=None, cycles_per_sample=cycles,

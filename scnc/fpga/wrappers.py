@@ -9,7 +9,10 @@ A generated core has more port bits than the iCE40UP5K-SG48 has pins, so it is n
   register drives every core input, a parallel-load shift register captures every core output, so
   no core logic is optimised away. It adds ``IN_W + OUT_W + 10`` flip-flops and a few LUTs.
 
-The core's module is renamed to ``scnc_core`` before elaboration, whatever its manifest ``top``.
+The core's module is renamed to ``scnc_core`` before elaboration, whatever its manifest ``top``. A
+trace build (the default of ``scnc compile``) is renamed ``scnc_core_traced`` instead and wrapped in
+:func:`trace_shim`, a ``scnc_core`` with the trace stream tied off (ready high, outputs open), so
+``scnc synth`` works right after ``scnc compile``; the trace logic is then optimised away.
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ from dataclasses import dataclass
 
 from .._resources import hdl_dir
 from ..errors import ConfigError, ToolError
+from ..rtl.manifest import Manifest
 
-__all__ = ["WRAPPERS", "OOC_SHELL", "CORE_MODULE", "Wrapper", "hdl_dir", "wrapper_for", "core_params"]
+__all__ = ["WRAPPERS", "OOC_SHELL", "CORE_MODULE", "TRACED_CORE_MODULE", "Wrapper", "hdl_dir", "wrapper_for",
+           "core_params", "trace_shim"]
 
 WRAPPERS = ("board", "ooc")
 
@@ -96,43 +101,80 @@ class Wrapper:
     clock_mhz: float | None
 
 
-def core_params(manifest: dict) -> dict:
+def core_params(manifest: Manifest) -> dict:
     """The wrapper parameters of a core, from its manifest: IN_W, OUT_W, IR_HASH, SHAPE.
 
     ``SHAPE = {input beats per sample, output beats per sample}`` (16 bits each), as the UART bridge
-    defines it; ``IR_HASH`` = the first 16 hex digits of ``ir_hash``.
+    (``hdl/scnc_uart_bridge.v``) defines it; ``IR_HASH`` = the first 16 hex digits of ``ir_hash``.
 
     Raises
     ------
     ConfigError
-        A field is missing or malformed.
+        The core's beats per sample do not fit the bridge's 16-bit counters.
     """
-    from ..hil.protocol import bridge_shape  # the bridge's own reading of a manifest
-
-    b = bridge_shape(manifest)
-    return {"IN_W": b.in_w, "OUT_W": b.out_w, "IR_HASH": f"64'h{b.ir_hash:016x}", "SHAPE": f"32'h{b.shape:08x}"}
-
-
-def _check_ports(manifest: dict) -> None:
-    names = {p.get("name") for p in manifest.get("ports", [])}
-    need = {"clk", "rst", "i_data__payload", "i_data__valid", "i_data__ready", "o_data__payload",
-            "o_data__valid", "o_data__ready", "start", "busy", "done"}
-    missing = sorted(need - names)
-    if missing:
-        raise ConfigError(f"manifest.json: the core lacks ports {missing} that the wrappers connect")
-    if "trace__valid" in names:
-        raise ConfigError("manifest.json: this is a trace build (it has a trace port); wrappers take cores "
-                          "compiled with scnc.rtl.compile_graph(graph, out_dir, trace=False)")
+    in_beats, out_beats = manifest.i_data.beats_per_sample, manifest.o_data.beats_per_sample
+    for name, v in (("i_data", in_beats), ("o_data", out_beats)):
+        if not 0 < v < 1 << 16:
+            raise ConfigError(f"manifest.json: streams.{name}.beats_per_sample is {v}; the UART bridge counts "
+                              "at most 65535 beats per sample")
+    return {"IN_W": manifest.i_data.payload.width, "OUT_W": manifest.o_data.payload.width,
+            "IR_HASH": f"64'h{manifest.ir_hash16}", "SHAPE": f"32'h{(in_beats << 16) | out_beats:08x}"}
 
 
-def wrapper_for(name: str, manifest: dict, *, board: str = "icebreaker") -> Wrapper:
-    """The :class:`Wrapper` ``name`` (``"board"`` or ``"ooc"``) for the core described by ``manifest``."""
+#: Module name a trace build's generated top is renamed to, under the :func:`trace_shim` ``scnc_core``.
+TRACED_CORE_MODULE = "scnc_core_traced"
+
+
+def trace_shim(manifest: Manifest) -> str | None:
+    """For a trace build: Verilog of a ``scnc_core`` that ties the trace stream off, else ``None``.
+
+    The shim instantiates the generated core (renamed :data:`TRACED_CORE_MODULE`) with
+    ``trace__ready`` held high, so the trace never stalls the core, and leaves ``trace__payload`` /
+    ``trace__valid`` unconnected (yosys removes the logic that only feeds them). The wrappers then see
+    the ports of a build compiled with ``--no-trace``.
+    """
+    if not manifest.has_trace:
+        return None
+    iw, ow = manifest.i_data.payload.width, manifest.o_data.payload.width
+    return f"""// scnc_core: a trace build's core with its trace stream tied off (written by scnc.fpga; do not edit)
+`default_nettype none
+module {CORE_MODULE} (
+    input  wire clk,
+    input  wire rst,
+    input  wire [{iw - 1}:0] i_data__payload,
+    input  wire i_data__valid,
+    output wire i_data__ready,
+    output wire [{ow - 1}:0] o_data__payload,
+    output wire o_data__valid,
+    input  wire o_data__ready,
+    output wire start,
+    output wire busy,
+    output wire done
+);
+    {TRACED_CORE_MODULE} core (
+        .clk(clk), .rst(rst),
+        .i_data__payload(i_data__payload), .i_data__valid(i_data__valid), .i_data__ready(i_data__ready),
+        .o_data__payload(o_data__payload), .o_data__valid(o_data__valid), .o_data__ready(o_data__ready),
+        .trace__payload(), .trace__valid(), .trace__ready(1'b1),
+        .start(start), .busy(busy), .done(done)
+    );
+endmodule
+`default_nettype wire
+"""
+
+
+def wrapper_for(name: str, manifest: Manifest, *, board: str = "icebreaker") -> Wrapper:
+    """The :class:`Wrapper` ``name`` (``"board"`` or ``"ooc"``) for the core described by ``manifest``.
+
+    A trace build is wrapped through :func:`trace_shim` (its trace stream tied off).
+    """
     if name not in WRAPPERS:
         raise ConfigError(f"wrapper must be one of {WRAPPERS}, got {name!r}")
-    _check_ports(manifest)
     params = core_params(manifest)
+    shim = trace_shim(manifest)
+    extra = (("scnc_core_trace_shim.v", shim),) if shim is not None else ()
     if name == "ooc":
-        return Wrapper("ooc", "scnc_ooc_shell", (("scnc_ooc_shell.v", OOC_SHELL),), None,
+        return Wrapper("ooc", "scnc_ooc_shell", (("scnc_ooc_shell.v", OOC_SHELL), *extra), None,
                        {"IN_W": str(params["IN_W"]), "OUT_W": str(params["OUT_W"])}, None)
     if board != "icebreaker":
         raise ConfigError(f"board must be 'icebreaker', got {board!r}")
@@ -142,6 +184,6 @@ def wrapper_for(name: str, manifest: dict, *, board: str = "icebreaker") -> Wrap
     for f in (*files, pcf):
         if not f.is_file():
             raise ToolError(f"board wrapper source {str(f)!r} is missing")
-    sources = tuple((f.name, f.read_text()) for f in files)
+    sources = tuple((f.name, f.read_text()) for f in files) + extra
     return Wrapper("board", "scnc_icebreaker_top", sources, (pcf.name, pcf.read_text()),
                    {k: str(v) for k, v in params.items()}, 12.0)

@@ -10,12 +10,14 @@ keeps a sample's result until the next RUN), which is what makes retrying them s
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..errors import ConfigError, DataError, ScncError, ToolError
+from ..rtl.manifest import Manifest
 from .protocol import (
     IDENT_LEN,
     PROTOCOL_VERSION,
@@ -104,37 +106,26 @@ class CoreLayout:
         return self.ir_hash[:16].lower()
 
 
-def core_layout(manifest: dict) -> CoreLayout:
-    """Read a :class:`CoreLayout` from a build's manifest.
-
-    Raises
-    ------
-    ConfigError
-        A field the board client needs is missing.
-    """
-    try:
-        g = manifest["graph"]
-        i_data = manifest["streams"]["i_data"]
-        o_data = manifest["streams"]["o_data"]
-        fields = {f["name"]: f for f in o_data["payload"]["fields"]}
-        return CoreLayout(
-            ir_hash=str(manifest["ir_hash"]),
-            coding=str(g["input_coding"]),
-            n_in=int(g["n_inputs"]),
-            n_out=int(g["n_outputs"]),
-            timesteps=int(g["timesteps"]),
-            count_bits=int(g["count_bits"]),
-            in_w=int(i_data["payload"]["width"]),
-            out_w=int(o_data["payload"]["width"]),
-            in_beats=int(i_data["beats_per_sample"]),
-            out_beats=int(o_data["beats_per_sample"]),
-            data_offset=int(fields["data"]["offset"]),
-            last_offset=int(fields["last"]["offset"]),
-            input_bits=int(g.get("input_bits", 0)) if g["input_coding"] == "rate" else 0,
-            cycles_per_sample=int(manifest["cycles"]["per_sample"]),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ConfigError(f"manifest: field {exc} is missing or malformed") from None
+def core_layout(manifest: Manifest) -> CoreLayout:
+    """Read a :class:`CoreLayout` from a build's checked :class:`scnc.rtl.Manifest`."""
+    g = manifest.graph
+    od = manifest.o_data.payload
+    return CoreLayout(
+        ir_hash=manifest.ir_hash,
+        coding=str(g.input_coding),
+        n_in=g.n_inputs,
+        n_out=g.n_outputs,
+        timesteps=g.timesteps,
+        count_bits=g.count_bits,
+        in_w=manifest.i_data.payload.width,
+        out_w=od.width,
+        in_beats=manifest.i_data.beats_per_sample,
+        out_beats=manifest.o_data.beats_per_sample,
+        data_offset=od.field("data").offset,
+        last_offset=od.field("last").offset,
+        input_bits=g.input_bits or 0,
+        cycles_per_sample=manifest.cycles.per_sample,
+    )
 
 
 @dataclass
@@ -150,6 +141,16 @@ class BoardStats:
     stale_replies: int = 0
 
 
+def _positive_finite(name: str, value: object, unit: str) -> float:
+    """``value`` as a float if it is a real number, finite and > 0, else ConfigError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ConfigError(f"{name} must be a number of {unit}, got {value!r}")
+    v = float(value)
+    if not (math.isfinite(v) and v > 0):
+        raise ConfigError(f"{name} must be a finite number of {unit} > 0, got {value!r}")
+    return v
+
+
 class Board:
     """A board running a scnc core behind ``hdl/scnc_uart_bridge.v``.
 
@@ -158,27 +159,35 @@ class Board:
     transport:
         The byte pipe (serial port, simulated board, or a test fake).
     manifest:
-        The build's ``manifest.json`` (a dict): the layout of the core and its IR hash.
+        The build's :class:`scnc.rtl.Manifest` (:func:`scnc.rtl.load_build`): layouts and IR hash.
     timeout_s:
-        Longest wait for a reply (seconds); default: the transport's ``default_timeout_s``.
-        READ waits ``timeout_s`` plus the sample's compute time at ``clk_hz``.
+        Longest wait for a reply (seconds, finite and > 0); default: the transport's
+        ``default_timeout_s``. READ waits ``timeout_s`` plus the sample's compute time at ``clk_hz``.
     retries:
         Extra attempts per command after the first (>= 0).
     clk_hz:
-        The board's clock (Hz), to bound the wait for a running sample.
+        The board's clock (Hz, finite and > 0), to bound the wait for a running sample.
+
+    Raises
+    ------
+    ConfigError
+        ``retries``, ``timeout_s`` or ``clk_hz`` out of range (an infinite timeout would let a
+        silent board hang the host forever).
     """
 
-    def __init__(self, transport: Transport, manifest: dict, *, timeout_s: float | None = None,
-                 retries: int = 3, clk_hz: int = 12_000_000) -> None:
-        if not (isinstance(retries, int) and retries >= 0):
+    def __init__(self, transport: Transport, manifest: Manifest, *, timeout_s: float | None = None,
+                 retries: int = 3, clk_hz: float = 12_000_000) -> None:
+        if not (isinstance(retries, int) and not isinstance(retries, bool) and retries >= 0):
             raise ConfigError(f"retries must be an integer >= 0, got {retries!r}")
+        if timeout_s is None:
+            timeout_s = getattr(transport, "default_timeout_s", 1.0)
+        self.timeout_s = _positive_finite("timeout_s", timeout_s, "seconds")
+        self.clk_hz = _positive_finite("clk_hz", clk_hz, "Hz")
         self.transport = transport
+        self.manifest = manifest
         self.layout = core_layout(manifest)
-        self.timeout_s = float(timeout_s if timeout_s is not None else getattr(transport, "default_timeout_s", 1.0))
-        if not self.timeout_s > 0:
-            raise ConfigError(f"timeout_s must be > 0 seconds, got {timeout_s!r}")
         self.retries = retries
-        self.run_timeout_s = self.timeout_s + 2.0 * self.layout.cycles_per_sample / clk_hz
+        self.run_timeout_s = self.timeout_s + 2.0 * self.layout.cycles_per_sample / self.clk_hz
         self.identity: Identity | None = None
         self.stats = BoardStats()
         out_bytes = self.layout.out_beats * bytes_per_beat(self.layout.out_w)
@@ -291,19 +300,7 @@ class Board:
         DataError
             Wrong shape or values out of range.
         """
-        lay = self.layout
-        a = np.asarray(x)
-        if lay.coding == "rate":
-            if a.shape != (lay.n_in,):
-                raise DataError(f"a rate-coded sample must be {lay.n_in} intensities, got shape {a.shape}")
-            if a.size and (not np.issubdtype(a.dtype, np.integer) or a.min() < 0 or a.max() >> lay.input_bits):
-                raise DataError(f"intensities must be integers in 0..{(1 << lay.input_bits) - 1}")
-            return [int(v) for v in a]
-        if a.shape != (lay.timesteps, lay.n_in):
-            raise DataError(f"a spike-coded sample must have shape ({lay.timesteps}, {lay.n_in}), got {a.shape}")
-        if a.size and not np.isin(a, (0, 1)).all():
-            raise DataError("spikes must be 0 or 1")
-        return [sum(1 << int(j) for j in np.flatnonzero(step)) for step in a]
+        return self.manifest.encode_i_data(np.asarray(x))
 
     def decode_result(self, payload: bytes) -> tuple[np.ndarray, np.ndarray]:
         """``(spikes (T, n_out) uint8, counts (n_out,) int64)`` from a RESULT payload.
@@ -316,18 +313,11 @@ class Board:
         """
         lay = self.layout
         beats = unpack_beats(payload, lay.out_w, lay.out_beats)
-        lasts = [(b >> lay.last_offset) & 1 for b in beats]
-        if lasts != [0] * lay.timesteps + [1]:
+        dec = self.manifest.decode_o_data(beats)
+        if dec.bad_last():
+            lasts = [int(v) for v in dec.last[0]]
             raise DataError(f"result beats carry last flags {lasts}, expected {lay.timesteps} zeros then a one")
-        spikes = np.zeros((lay.timesteps, lay.n_out), np.uint8)
-        for t in range(lay.timesteps):
-            data = beats[t] >> lay.data_offset
-            for i in range(lay.n_out):
-                spikes[t, i] = (data >> i) & 1
-        counts_word = beats[-1] >> lay.data_offset
-        mask = (1 << lay.count_bits) - 1
-        counts = np.array([(counts_word >> (i * lay.count_bits)) & mask for i in range(lay.n_out)], np.int64)
-        return spikes, counts
+        return dec.spikes[0], dec.counts[0]
 
     def run_sample(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Run one sample on the board.

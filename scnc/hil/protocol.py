@@ -21,6 +21,7 @@ import enum
 from dataclasses import dataclass
 
 from ..errors import ConfigError, DataError
+from ..rtl.manifest import Manifest
 
 __all__ = [
     "BridgeShape",
@@ -232,33 +233,21 @@ class BridgeShape:
         return shape_word(self.in_beats, self.out_beats)
 
 
-def bridge_shape(manifest: dict) -> BridgeShape:
-    """Read and check the fields of a build's ``manifest.json`` the UART bridge is built from.
+def bridge_shape(manifest: Manifest) -> BridgeShape:
+    """What the UART bridge is built from, read from a build's checked :class:`scnc.rtl.Manifest`.
 
     Raises
     ------
     ConfigError
-        A field is missing or malformed (names it).
+        The core's beats per sample do not fit the bridge's 16-bit counters.
     """
-    try:
-        streams = manifest["streams"]
-        in_w = int(streams["i_data"]["payload"]["width"])
-        out_w = int(streams["o_data"]["payload"]["width"])
-        in_beats = int(streams["i_data"]["beats_per_sample"])
-        out_beats = int(streams["o_data"]["beats_per_sample"])
-        digest = str(manifest["ir_hash"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ConfigError(f"manifest.json: field {exc} is missing or malformed "
-                          "(need streams.i_data/o_data payload width and beats_per_sample, and ir_hash)") from None
-    prefix = digest[:16]
-    if len(prefix) != 16 or any(c not in "0123456789abcdefABCDEF" for c in prefix):
-        raise ConfigError(f"manifest.json: field 'ir_hash' must start with 16 hex digits, got {digest!r}")
-    for name, v in (("i_data beats_per_sample", in_beats), ("o_data beats_per_sample", out_beats)):
+    in_beats, out_beats = manifest.i_data.beats_per_sample, manifest.o_data.beats_per_sample
+    for name, v in (("i_data", in_beats), ("o_data", out_beats)):
         if not 0 < v < 1 << 16:
-            raise ConfigError(f"manifest.json: {name} must be in 1..65535 for the UART bridge, got {v}")
-    if in_w < 1 or out_w < 1:
-        raise ConfigError(f"manifest.json: payload widths must be >= 1, got {in_w}, {out_w}")
-    return BridgeShape(in_w, out_w, in_beats, out_beats, int(prefix, 16))
+            raise ConfigError(f"manifest.json: streams.{name}.beats_per_sample is {v}; the UART bridge counts "
+                              "at most 65535 beats per sample")
+    return BridgeShape(manifest.i_data.payload.width, manifest.o_data.payload.width, in_beats, out_beats,
+                       int(manifest.ir_hash16, 16))
 
 
 def split_shape(shape: int) -> tuple[int, int]:

@@ -2,8 +2,9 @@
 
 :func:`load_build` reads a build folder (manifest + IR, hash checked); :func:`board_inputs` picks
 the samples; :func:`stream_samples` runs them one by one on a :class:`scnc.hil.Board` and compares
-the output spikes of every step and the counts with the reference model, with ``==``. A board that
-stops answering ends the run; the results obtained so far are kept and reported.
+the output spikes of every step and the counts with the reference model, with ``==``
+(:func:`scnc.trace.first_divergence`). A board that stops answering, a malformed result and a link
+that fails end the run; the results obtained so far are kept and reported.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from typing import Callable
 
 import numpy as np
 
-from ..errors import ConfigError, DataError
+from ..errors import ConfigError, DataError, ScncError
 from ..rtl import load_build  # re-exported: the reader of a build folder lives with its writer
-from .host import Board, BoardError
+from ..trace import Trace, as_trace, first_divergence, label_winners, winners_of
+from .host import Board
 
 __all__ = ["HILReport", "load_build", "board_inputs", "stream_samples"]
 
@@ -68,7 +70,8 @@ class HILReport:
     mismatches:
         Completed samples whose spikes or counts differ from :mod:`scnc.ref`.
     first_mismatch:
-        ``{"sample", "field", "step", "neuron", "expected", "actual"}`` of the first difference, or ``None``.
+        ``{"sample", "step", "layer", "neuron", "field", "expected", "actual"}`` of the first difference
+        (:meth:`scnc.trace.Divergence.to_dict`; ``field`` is ``"spike"`` or ``"count"``), or ``None``.
     accuracy:
         Fraction of completed samples whose board prediction equals the label (``None`` without labels).
     ref_accuracy:
@@ -76,11 +79,15 @@ class HILReport:
     seconds, samples_per_s:
         Wall time of the board runs and completed samples per second.
     error:
-        Why the run stopped early (the board stopped answering), else ``None``.
+        Why the run stopped early (the board stopped answering, sent a malformed result, or the link
+        failed), else ``None``.
     spikes, counts:
         Board results of the completed samples: uint8 ``(completed, T, n_out)``, int64 ``(completed, n_out)``.
     board:
         The board's counters (frames, retries, timeouts, NAKs).
+    trace:
+        The completed samples as a :class:`scnc.trace.Trace` (the output layer's spikes, counts,
+        winners, predictions; the hidden layers are not observed: ``None``).
     """
 
     samples: int
@@ -95,6 +102,7 @@ class HILReport:
     spikes: np.ndarray
     counts: np.ndarray
     board: dict = field(default_factory=dict)
+    trace: Trace | None = None
 
     @property
     def ok(self) -> bool:
@@ -118,18 +126,6 @@ class HILReport:
         }
 
 
-def _first_difference(b: int, spikes, counts, want_spikes, want_counts) -> dict | None:
-    if not np.array_equal(spikes, want_spikes):
-        t, i = (int(v) for v in np.argwhere(spikes != want_spikes)[0])
-        return {"sample": b, "field": "spike", "step": t, "neuron": i,
-                "expected": int(want_spikes[t, i]), "actual": int(spikes[t, i])}
-    if not np.array_equal(counts, want_counts):
-        i = int(np.flatnonzero(counts != want_counts)[0])
-        return {"sample": b, "field": "count", "step": None, "neuron": i,
-                "expected": int(want_counts[i]), "actual": int(counts[i])}
-    return None
-
-
 def stream_samples(board: Board, graph, inputs: np.ndarray, labels: np.ndarray | None = None, *,
                    progress: Callable[[int, int], None] | None = None) -> HILReport:
     """Run every sample of ``inputs`` on ``board`` and compare it with :func:`scnc.ref.run`.
@@ -150,8 +146,10 @@ def stream_samples(board: Board, graph, inputs: np.ndarray, labels: np.ndarray |
     Returns
     -------
     HILReport
-        When the board stops answering (:class:`scnc.hil.BoardError`), ``error`` says so and the
-        samples completed before are kept and compared.
+        When a sample fails -- the board stops answering (:class:`scnc.hil.BoardError`), its result
+        is malformed (:class:`scnc.errors.DataError`), the link fails (:class:`scnc.errors.ToolError`,
+        ``OSError`` such as pyserial's ``SerialException``) -- ``error`` says so and the samples
+        completed before are kept and compared.
     """
     from .. import ref
 
@@ -159,35 +157,35 @@ def stream_samples(board: Board, graph, inputs: np.ndarray, labels: np.ndarray |
     n = int(x.shape[0])
     coding = graph.input.quant.coding
     expected = ref.run(graph, intensities=x, trace=False) if coding == "rate" else ref.run(graph, spikes=x, trace=False)
-    want_spikes = np.asarray(expected.spikes[-1], np.uint8)
-    want_counts = np.asarray(expected.counts, np.int64)
+    expected = as_trace(expected)
+    lay = board.layout
     got_spikes, got_counts = [], []
     mismatches, first, error = 0, None, None
     t0 = time.perf_counter()
     for b in range(n):
         try:
             s, c = board.run_sample(x[b])
-        except BoardError as exc:
+        except (ScncError, OSError) as exc:  # OSError: a transport outside scnc's (pyserial's SerialException)
             error = f"sample {b}: {exc}"
             break
         got_spikes.append(s)
         got_counts.append(c)
-        diff = _first_difference(b, s, c, want_spikes[b], want_counts[b])
+        one = _board_trace(expected.layer_names, graph, s[None], c[None])
+        diff = first_divergence(expected.select([b]), one)
         if diff is not None:
             mismatches += 1
-            first = first or diff
+            first = first or {**diff.to_dict(), "sample": b}
         if progress is not None:
             progress(b + 1, n)
     seconds = time.perf_counter() - t0
     done = len(got_counts)
-    lay = board.layout
     spikes = np.array(got_spikes, np.uint8).reshape(done, lay.timesteps, lay.n_out)
     counts = np.array(got_counts, np.int64).reshape(done, lay.n_out)
+    trace = _board_trace(expected.layer_names, graph, spikes, counts)
     acc = ref_acc = None
     if labels is not None and done:
         y = np.asarray(labels)[:done]
-        # the winner rule of scnc.ref: arg-max of the counts, ties to the lowest index
-        acc = float((np.argmax(counts, axis=1) == y).mean())
+        acc = float((trace.winners == y).mean())
         ref_acc = float((expected.winners[:done] == y).mean())
     st = board.stats
     return HILReport(
@@ -197,4 +195,14 @@ def stream_samples(board: Board, graph, inputs: np.ndarray, labels: np.ndarray |
         board={"frames_sent": st.frames_sent, "frames_received": st.frames_received, "retries": st.retries,
                "timeouts": st.timeouts, "bad_crc_replies": st.bad_crc_replies, "naks": dict(st.naks),
                "stale_replies": st.stale_replies},
+        trace=trace,
     )
+
+
+def _board_trace(layer_names: tuple, graph, spikes: np.ndarray, counts: np.ndarray) -> Trace:
+    """A :class:`Trace` of board results: the output layer's spikes ``(B, T, n_out)`` and counts."""
+    n = len(layer_names)
+    winners = winners_of(counts)
+    return Trace(layer_names=layer_names, input_spikes=None, spikes=(None,) * (n - 1) + (spikes,), membranes=None,
+                 saturations=(None,) * n, counts=counts, winners=winners,
+                 predictions=label_winners(winners, graph.output.class_labels))

@@ -27,6 +27,7 @@ from typing import Callable
 from .._io import atomic_write_text
 from .._resources import hdl_dir, sim_dir
 from ..errors import ConfigError, ToolError
+from ..rtl.manifest import Manifest
 from .protocol import bridge_shape
 from .transport import SocketTransport
 
@@ -37,8 +38,8 @@ SIM_CLK_HZ = 12_000_000
 #: Module name of the simulation top level.
 SIM_TOP = "scnc_hil_top"
 _BOARD_MODULE = "hil_board"
-def bridge_parameters(manifest: dict, *, clk_hz: int, baud: int) -> dict[str, int]:
-    """Parameters of ``scnc_uart_bridge`` for a core described by ``manifest`` (a build's manifest.json).
+def bridge_parameters(manifest: Manifest, *, clk_hz: int, baud: int) -> dict[str, int]:
+    """Parameters of ``scnc_uart_bridge`` for a core described by ``manifest`` (a build's checked manifest).
 
     Returns ``{"CLK_HZ", "BAUD", "IN_W", "OUT_W", "IR_HASH", "SHAPE"}`` as integers: the payload
     widths of ``i_data``/``o_data`` (bits), the first 16 hex digits of the IR hash, and
@@ -56,19 +57,21 @@ def bridge_parameters(manifest: dict, *, clk_hz: int, baud: int) -> dict[str, in
             "SHAPE": b.shape}
 
 
-def sim_top_verilog(manifest: dict, *, cycles_per_bit: int = 8) -> str:
+def sim_top_verilog(manifest: Manifest, *, cycles_per_bit: int = 8) -> str:
     """Verilog of ``scnc_hil_top``: the core named by ``manifest`` wired to the UART bridge.
 
     Ports: ``clk``, ``rst``, ``uart_rx``, ``uart_tx`` and ``busy`` (the core's, for the simulation
-    model). The bridge runs at ``SIM_CLK_HZ`` with ``BAUD = SIM_CLK_HZ / cycles_per_bit``.
+    model). The bridge runs at ``SIM_CLK_HZ`` with ``BAUD = SIM_CLK_HZ / cycles_per_bit``. A trace
+    build's trace stream is tied off (ready high, outputs open), as on the board.
     """
     if not (isinstance(cycles_per_bit, int) and 4 <= cycles_per_bit <= 4096):
         raise ConfigError(f"cycles_per_bit must be an integer in 4..4096, got {cycles_per_bit!r}")
     p = bridge_parameters(manifest, clk_hz=SIM_CLK_HZ, baud=SIM_CLK_HZ // cycles_per_bit)
     if SIM_CLK_HZ % cycles_per_bit:
         raise ConfigError(f"cycles_per_bit must divide {SIM_CLK_HZ}, got {cycles_per_bit}")
-    core = manifest["top"]
+    core = manifest.top  # a checked Verilog identifier (Manifest.load)
     in_w, out_w = p["IN_W"], p["OUT_W"]
+    trace = "\n        .trace__payload(), .trace__valid(), .trace__ready(1'b1)," if manifest.has_trace else ""
     return f"""// scnc_hil_top: simulation top of the HIL board (written by scnc.hil.simboard; do not edit)
 `default_nettype none
 module {SIM_TOP} (
@@ -102,7 +105,7 @@ module {SIM_TOP} (
     {core} core (
         .clk(clk), .rst(rst | core_rst),
         .i_data__payload(i_payload), .i_data__valid(i_valid), .i_data__ready(i_ready),
-        .o_data__payload(o_payload), .o_data__valid(o_valid), .o_data__ready(o_ready),
+        .o_data__payload(o_payload), .o_data__valid(o_valid), .o_data__ready(o_ready),{trace}
         .start(start), .busy(busy), .done(done)
     );
 endmodule
@@ -116,7 +119,8 @@ class SimBoard:
     Parameters
     ----------
     build_dir:
-        A folder written by :func:`scnc.rtl.compile_graph` with ``trace=False``.
+        A folder written by :func:`scnc.rtl.compile_graph` (checked by :meth:`scnc.rtl.Manifest.load`;
+        a trace build's trace stream is tied off).
     sim:
         ``"verilator"`` (default) or ``"icarus"``.
     cycles_per_bit:
@@ -147,12 +151,7 @@ class SimBoard:
         if sim not in ("verilator", "icarus"):
             raise ConfigError(f"sim must be 'verilator' or 'icarus', got {sim!r}")
         self.build_dir = Path(build_dir).resolve()  # the runner works in other folders
-        man_path = self.build_dir / "manifest.json"
-        if not man_path.is_file():
-            raise ConfigError(f"{self.build_dir} has no manifest.json: not a build folder written by scnc.rtl.compile_graph")
-        self.manifest = json.loads(man_path.read_text())
-        if self.manifest.get("options", {}).get("trace"):
-            raise ConfigError(f"{self.build_dir} is a trace build; the board needs one compiled with trace=False")
+        self.manifest = Manifest.load(self.build_dir)
         self.sim = sim
         self.cycles_per_bit = cycles_per_bit
         self.work_dir = Path(work_dir).resolve() if work_dir is not None else self.build_dir / "hil"
@@ -172,7 +171,7 @@ class SimBoard:
         self.work_dir.mkdir(parents=True, exist_ok=True)
         top = self.work_dir / f"{SIM_TOP}.v"
         atomic_write_text(top, sim_top_verilog(self.manifest, cycles_per_bit=self.cycles_per_bit))
-        return [self.build_dir / self.manifest["files"]["verilog"], hdl_dir() / "scnc_uart_bridge.v", top]
+        return [self.manifest.verilog_path(self.build_dir), hdl_dir() / "scnc_uart_bridge.v", top]
 
     def _run(self, sources: list[Path], sock_path: str) -> None:
         from ..rtl import WAIVERS

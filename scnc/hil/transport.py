@@ -50,7 +50,9 @@ class SerialTransport:
     Raises
     ------
     ToolError
-        pyserial is not installed (``pip install pyserial``) or the port cannot be opened.
+        pyserial is not installed (``pip install pyserial``) or the port cannot be opened; later,
+        a read or write that fails (``SerialException`` / ``OSError``, e.g. the USB adapter was
+        unplugged).
     """
 
     default_timeout_s = 1.0
@@ -68,23 +70,42 @@ class SerialTransport:
             raise ToolError(f"cannot open serial port {port!r} at {baud} baud: {exc}") from None
         self.port, self.baud = port, baud
 
+    # pyserial raises SerialException (an OSError) when the adapter is unplugged mid-run, or a plain
+    # OSError from the device node: both become a ToolError naming the port, so a caller sees one
+    # error type for a link that failed (and keeps the results it already has)
+    def _failed(self, what: str, exc: BaseException) -> ToolError:
+        return ToolError(f"serial port {self.port!r}: {what} failed ({type(exc).__name__}: {exc}); "
+                         "was the board unplugged?")
+
     def write(self, data: bytes) -> None:
-        self._port.write(data)
-        self._port.flush()
+        try:
+            self._port.write(data)
+            self._port.flush()
+        except OSError as exc:
+            raise self._failed("write", exc) from None
 
     def read(self, n: int, timeout_s: float) -> bytes:
-        self._port.timeout = max(0.0, float(timeout_s))
-        first = self._port.read(1)
-        if not first:
-            return b""
-        self._port.timeout = 0
-        return first + self._port.read(max(0, n - 1))
+        try:
+            self._port.timeout = max(0.0, float(timeout_s))
+            first = self._port.read(1)
+            if not first:
+                return b""
+            self._port.timeout = 0
+            return first + self._port.read(max(0, n - 1))
+        except OSError as exc:
+            raise self._failed("read", exc) from None
 
     def reset_input(self) -> None:
-        self._port.reset_input_buffer()
+        try:
+            self._port.reset_input_buffer()
+        except OSError as exc:
+            raise self._failed("reset of the input buffer", exc) from None
 
     def close(self) -> None:
-        self._port.close()
+        try:
+            self._port.close()
+        except OSError:
+            pass  # closing a port whose adapter is gone: nothing left to release
 
 
 def open_serial(port: str, baud: int = 115200) -> SerialTransport:

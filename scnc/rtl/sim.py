@@ -3,53 +3,25 @@
 :func:`simulate` builds :class:`~scnc.rtl.network.NetworkCore` for a graph, feeds it samples through
 ``i_data`` and collects every output beat and trace beat, optionally under random back-pressure.
 It is the gateware's own bit-accurate ``predict()``: slow (Python, cycle by cycle), meant for small
-graphs and for tests; the cocotb/Verilator benches run the emitted Verilog.
+graphs and for tests; the cocotb/Verilator benches run the emitted Verilog. It returns a
+:class:`scnc.trace.Trace`, the type :func:`scnc.ref.run` returns, so the two compare with ``==`` or
+:func:`scnc.trace.first_divergence`.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 from amaranth.sim import Simulator
 
 from ..errors import DataError
+from ..trace import Trace, label_winners, winners_of
 from .network import NetworkCore, output_layout, trace_layout
 
 __all__ = ["SimResult", "simulate", "decode_field"]
 
 
-@dataclass(frozen=True)
-class SimResult:
-    """What :func:`simulate` observed.
-
-    Members
-    -------
-    spikes:
-        Per layer, uint8 ``(batch, T, n_out)`` from the trace stream (``None`` without trace).
-    membranes:
-        Per layer, int64 ``(batch, T, n_out)``: membranes after reset (``None`` without trace).
-    saturations:
-        Per layer, int64 ``(batch,)``: trace beats flagged ``saturated`` (``None`` without trace).
-    output_spikes:
-        uint8 ``(batch, T, n_out)`` from the ``o_data`` step beats.
-    counts:
-        int64 ``(batch, n_out)`` from the ``o_data`` counts beats.
-    cycles:
-        int64 ``(batch,)``: cycles from the first accepted input beat to the accepted counts beat,
-        inclusive.
-    trace_order:
-        Per sample, the ``(step, layer, neuron)`` of every trace beat in arrival order (``None``
-        without trace).
-    """
-
-    spikes: tuple | None
-    membranes: tuple | None
-    saturations: tuple | None
-    output_spikes: np.ndarray
-    counts: np.ndarray
-    cycles: np.ndarray
-    trace_order: list | None
+#: The former name of :func:`simulate`'s result, kept for callers that import it.
+SimResult = Trace
 
 
 def decode_field(layout, word: int, name: str) -> int:
@@ -72,7 +44,7 @@ def simulate(
     ready_probability: float = 1.0,
     seed: int = 0,
     max_cycles: int = 10_000_000,
-) -> SimResult:
+) -> Trace:
     """Simulate the core of ``graph`` on a batch of samples.
 
     Parameters
@@ -92,6 +64,20 @@ def simulate(
         Seed of the back-pressure pattern.
     max_cycles:
         Give up (DataError) after this many cycles.
+
+    Returns
+    -------
+    Trace
+        ``spikes``, ``membranes`` and ``saturations`` (trace beats flagged ``saturated``) from the
+        trace stream (``None`` per layer without trace), ``output_spikes`` and ``counts`` from the
+        ``o_data`` beats, ``cycles`` from the first accepted input beat to the accepted counts beat
+        inclusive; ``input_spikes`` is ``None`` (generated inside the core, not observed).
+
+    Raises
+    ------
+    DataError
+        Bad inputs; the core did not finish within ``max_cycles``; a stream broke its protocol
+        (beats missing, a ``last`` flag out of place, trace beats out of (step, layer, neuron) order).
     """
     coding = graph.input.quant.coding
     T = graph.timesteps
@@ -192,7 +178,10 @@ def simulate(
         d = decode_field(olay, word, "data")
         counts[bi] = [(d >> (i * cb)) & ((1 << cb) - 1) for i in range(n_out)]
 
-    spk = mem = sat = order = None
+    L = len(layers)
+    spk: tuple = (None,) * L
+    mem = None
+    sat: tuple = (None,) * L
     if trace:
         spk = tuple(np.zeros((batch, T, ly.n_out), np.uint8) for ly in layers)
         mem = tuple(np.zeros((batch, T, ly.n_out), np.int64) for ly in layers)
@@ -200,18 +189,22 @@ def simulate(
         per = T * sum(ly.n_out for ly in layers)
         if len(trace_beats) != batch * per:
             raise DataError(f"expected {batch * per} trace beats, got {len(trace_beats)}")
-        order = []
+        # the hardware's order: step-major, then layer, then neuron; a beat out of it is a protocol error
+        order = [(t, li, i) for t in range(T) for li, ly in enumerate(layers) for i in range(ly.n_out)]
         for bi in range(batch):
-            seq = []
-            for word in trace_beats[bi * per : (bi + 1) * per]:
+            for k, word in enumerate(trace_beats[bi * per : (bi + 1) * per]):
                 li = decode_field(tlay, word, "layer")
                 ni = decode_field(tlay, word, "neuron")
                 t = decode_field(tlay, word, "step")
-                seq.append((t, li, ni))
+                if (t, li, ni) != order[k]:
+                    raise DataError(f"sample {bi} trace beat {k}: (step, layer, neuron) = {(t, li, ni)}, "
+                                    f"expected {order[k]}")
                 spk[li][bi, t, ni] = decode_field(tlay, word, "spike")
                 mem[li][bi, t, ni] = decode_field(tlay, word, "membrane")
                 sat[li][bi] += decode_field(tlay, word, "saturated")
-            order.append(seq)
     cycles = np.array([d - s + 1 for s, d in zip(starts, dones)], np.int64)
-    return SimResult(spikes=spk, membranes=mem, saturations=sat, output_spikes=out_spk, counts=counts,
-                     cycles=cycles, trace_order=order)
+    winners = winners_of(counts)
+    return Trace(layer_names=tuple(ly.name for ly in layers), input_spikes=None, spikes=spk, membranes=mem,
+                 saturations=sat, counts=counts, winners=winners,
+                 predictions=label_winners(winners, graph.output.class_labels), cycles=cycles,
+                 output_spikes=out_spk)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from scnc._io import atomic_write_text
 from scnc.errors import ConfigError
+from scnc.rtl.manifest import Manifest
 from scnc.verify.cases import make_case, save_case
 from scnc.verify.runner import RunResult
 
@@ -46,23 +47,23 @@ class BatchResult:
         return [(i, r) for i, r in enumerate(self.results) if not r.get("ok")]
 
 
-def batch_wrapper(manifests: list[dict]) -> str:
-    """Verilog of the wrapper: core ``i`` (module ``manifests[i]["top"]``) with ports ``c<i>__<port>``."""
+def batch_wrapper(manifests: list[Manifest]) -> str:
+    """Verilog of the wrapper: core ``i`` (module ``manifests[i].top``) with ports ``c<i>__<port>``."""
     lines = [f"// scnc batch wrapper: {len(manifests)} cores on one clock and reset", ""]
     ports = ["clk", "rst"]
     decls = ["  input clk;", "  input rst;"]
     insts = []
     for i, man in enumerate(manifests):
         conns = [".clk(clk)", ".rst(rst)"]
-        for p in man["ports"]:
-            if p["name"] in ("clk", "rst"):
+        for p in man.ports:
+            if p.name in ("clk", "rst"):
                 continue
-            outer = f"c{i}__{p['name']}"
-            rng = f"[{p['width'] - 1}:0] " if p["width"] > 1 else ""
+            outer = f"c{i}__{p.name}"
+            rng = f"[{p.width - 1}:0] " if p.width > 1 else ""
             ports.append(outer)
-            decls.append(f"  {p['direction']} {rng}{outer};")
-            conns.append(f".{p['name']}({outer})")
-        insts.append(f"  {man['top']} u{i} (\n    " + ",\n    ".join(conns) + "\n  );")
+            decls.append(f"  {p.direction} {rng}{outer};")
+            conns.append(f".{p.name}({outer})")
+        insts.append(f"  {man.top} u{i} (\n    " + ",\n    ".join(conns) + "\n  );")
     lines.append(f"module {BATCH_TOP}({', '.join(ports)});")
     lines += decls + insts + ["endmodule", ""]
     return "\n".join(lines)
@@ -110,7 +111,7 @@ def verify_batch(
     for i, g in enumerate(graphs):
         man = compile_graph(g, out / f"c{i}", top_name=f"c{i}", trace=True)
         manifests.append(man)
-        sources.append(out / f"c{i}" / man["files"]["verilog"])
+        sources.append(man.verilog_path(out / f"c{i}"))
     wrapper = out / f"{BATCH_TOP}.v"
     atomic_write_text(wrapper, batch_wrapper(manifests))
     compile_s = time.perf_counter() - t0

@@ -17,6 +17,9 @@ name                   dtype, shape                 meaning
 ``saturations_<l>``    int64 ``(B,)``               expected saturated updates of layer ``l``
 ``counts``             int64 ``(B, n_out)``         expected spike counts (the counts beat)
 ``ir_hash``            str ``()``                   hash of the graph the expectations came from
+``n_layers``           int64 ``()``                 number of layers
+``layer_names``,       str / int64 / uint8          the rest of the expected :class:`scnc.trace.Trace`
+``winners``, ...                                    (:meth:`~scnc.trace.Trace.arrays`)
 =====================  ===========================  ===============================================
 """
 
@@ -31,6 +34,7 @@ import numpy as np
 
 from scnc._io import atomic_write_bytes
 from scnc.errors import DataError
+from scnc.trace import Trace, as_trace
 
 __all__ = ["Case", "make_case", "save_case", "load_case", "input_beats"]
 
@@ -46,22 +50,15 @@ class Case:
         (``inputs`` are spike vectors, ``T`` beats per sample).
     inputs:
         int64 ``(B, n_in)`` or uint8 ``(B, T, n_in)``.
-    spikes, membranes:
-        Per layer, ``(B, T, n_l)`` uint8 / int64.
-    saturations:
-        Per layer, int64 ``(B,)``.
-    counts:
-        int64 ``(B, n_out)``.
+    expected:
+        What :mod:`scnc.ref` computed for the inputs (:class:`scnc.trace.Trace`, with membranes).
     ir_hash:
         Hash (:func:`scnc.ir.ir_hash`) of the graph the expectations were computed from.
     """
 
     coding: str
     inputs: np.ndarray
-    spikes: tuple
-    membranes: tuple
-    saturations: tuple
-    counts: np.ndarray
+    expected: Trace
     ir_hash: str
 
     @property
@@ -72,24 +69,34 @@ class Case:
     @property
     def timesteps(self) -> int:
         """Time steps ``T`` per sample."""
-        return int(self.spikes[0].shape[1])
+        return int(self.expected.spikes[0].shape[1])
 
     @property
     def n_layers(self) -> int:
-        return len(self.spikes)
+        return self.expected.n_layers
+
+    # the expectations under their historical names (the bench and tests read them)
+    @property
+    def spikes(self) -> tuple:
+        return self.expected.spikes
+
+    @property
+    def membranes(self) -> tuple:
+        return self.expected.membranes
+
+    @property
+    def saturations(self) -> tuple:
+        return self.expected.saturations
+
+    @property
+    def counts(self) -> np.ndarray:
+        return self.expected.counts
 
     def subset(self, samples: list[int] | np.ndarray) -> "Case":
         """The same case restricted to the given sample indices (in that order)."""
         idx = np.asarray(samples, dtype=np.int64)
-        return Case(
-            coding=self.coding,
-            inputs=self.inputs[idx],
-            spikes=tuple(a[idx] for a in self.spikes),
-            membranes=tuple(a[idx] for a in self.membranes),
-            saturations=tuple(a[idx] for a in self.saturations),
-            counts=self.counts[idx],
-            ir_hash=self.ir_hash,
-        )
+        return Case(coding=self.coding, inputs=self.inputs[idx], expected=self.expected.select(idx),
+                    ir_hash=self.ir_hash)
 
 
 def make_case(graph, *, intensities: np.ndarray | None = None, spikes: np.ndarray | None = None) -> Case:
@@ -107,38 +114,25 @@ def make_case(graph, *, intensities: np.ndarray | None = None, spikes: np.ndarra
     from scnc import ref
     from scnc.ir import ir_hash
 
-    res = ref.run(graph, intensities=intensities, spikes=spikes, trace=True)
+    res = as_trace(ref.run(graph, intensities=intensities, spikes=spikes, trace=True))
     coding = graph.input.quant.coding
     if coding == "rate":
         inputs = np.ascontiguousarray(np.asarray(intensities), dtype=np.int64)
     else:
         inputs = np.ascontiguousarray(np.asarray(spikes), dtype=np.uint8)
-    return Case(
-        coding=coding,
-        inputs=inputs,
-        spikes=tuple(np.asarray(s, np.uint8) for s in res.spikes),
-        membranes=tuple(np.asarray(m, np.int64) for m in res.membranes),
-        saturations=tuple(np.asarray(s, np.int64) for s in res.saturations),
-        counts=np.asarray(res.counts, np.int64),
-        ir_hash=ir_hash(graph),
-    )
+    return Case(coding=coding, inputs=inputs, expected=res, ir_hash=ir_hash(graph))
 
 
 def save_case(case: Case, path: str | os.PathLike) -> Path:
     """Write ``case`` to ``path`` (``.npz``, atomically); returns the path."""
-    arrays: dict[str, np.ndarray] = {
+    arrays: dict[str, np.ndarray] = case.expected.arrays()
+    arrays.update({
         "coding": np.array(case.coding),
         "inputs": case.inputs,
-        "counts": case.counts,
         "ir_hash": np.array(case.ir_hash),
-        "n_layers": np.array(case.n_layers, np.int64),
-    }
-    for li in range(case.n_layers):
-        arrays[f"spikes_{li}"] = case.spikes[li]
-        arrays[f"membranes_{li}"] = case.membranes[li]
-        arrays[f"saturations_{li}"] = case.saturations[li]
+    })
     buf = io.BytesIO()
-    np.savez(buf, **arrays)
+    np.savez(buf, **arrays)  # not _io.npz_bytes: it stores 0-d arrays (coding, ir_hash) as 1-d
     p = Path(path)
     atomic_write_bytes(p, buf.getvalue())
     return p
@@ -146,6 +140,9 @@ def save_case(case: Case, path: str | os.PathLike) -> Path:
 
 def load_case(path: str | os.PathLike) -> Case:
     """Read a case written by :func:`save_case` (``allow_pickle=False``).
+
+    Files written before the expectations were stored as a whole :class:`scnc.trace.Trace` (no
+    ``layer_names``, ``winners``, ``predictions``, ``input_spikes``) are read too.
 
     Raises
     ------
@@ -155,16 +152,14 @@ def load_case(path: str | os.PathLike) -> Case:
     p = Path(path)
     try:
         with np.load(p, allow_pickle=False) as z:
-            n = int(z["n_layers"])
             return Case(
                 coding=str(z["coding"]),
                 inputs=z["inputs"],
-                spikes=tuple(z[f"spikes_{li}"] for li in range(n)),
-                membranes=tuple(z[f"membranes_{li}"] for li in range(n)),
-                saturations=tuple(z[f"saturations_{li}"] for li in range(n)),
-                counts=z["counts"],
+                expected=Trace.from_arrays(z, where=f"verification case {p}"),
                 ir_hash=str(z["ir_hash"]),
             )
+    except DataError:
+        raise
     except (OSError, KeyError, ValueError) as exc:
         raise DataError(f"verification case {p} is missing or malformed: {exc}") from None
 

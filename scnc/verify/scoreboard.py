@@ -9,48 +9,28 @@ the trace beat's membrane and spike, the per-sample count of trace beats flagged
 driver saw accepted must equal the case's (so the expectations describe what entered the DUT), and
 trace beats must arrive in the hardware's order (step, layer, neuron) with matching headers.
 
-A divergence is located as ``(sample, step, layer, neuron, field, expected, actual)``; the *first*
-one is the smallest in (sample, step, layer, neuron) order, i.e. the earliest in simulated time.
-The counts beat and the saturation totals sit at ``step = T`` (after the last step). A trace beat
-whose header is out of order is field ``trace_order`` with ``expected`` / ``actual`` written as
-``step * 10**6 + layer * 10**3 + neuron``.
+The beats are decoded into a :class:`scnc.trace.Trace` (values of beats that never arrived are
+masked) and compared with the case's expected trace by :func:`scnc.trace.compare_traces`, the one
+comparison of every engine; the order of divergences is :mod:`scnc.trace`'s. What only a stream can
+get wrong is checked here and merged into the same order: the accepted input beats (field
+``input``, layer -1; for rate coding ``neuron`` is the intensity's index at step 0), trace beat
+headers out of order (field ``trace_order``, ``expected`` / ``actual`` written as
+``step * 10**6 + layer * 10**3 + neuron``) and ``last`` flags (field ``o_data_last``).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from scnc.trace import MAX_EXAMPLES, Divergence, Trace, compare_traces, winners_of
+from scnc.rtl.manifest import Manifest
 from scnc.verify.cases import Case, input_beats
 
-__all__ = ["Divergence", "Comparison", "compare", "decode_beats", "stream_fields"]
+__all__ = ["Divergence", "Comparison", "compare"]
 
-_MAX_EXAMPLES = 20
-# Order of fields at the same (sample, step, layer, neuron): the earliest cause first.
-_FIELD_RANK = {"input": 0, "trace_order": 1, "membrane": 2, "spike": 3, "o_data_spike": 4,
-               "saturations": 5, "count": 6, "missing_o_data": 7}
-
-
-@dataclass(frozen=True)
-class Divergence:
-    """One differing value. ``neuron`` / ``layer`` are -1 where they do not apply."""
-
-    sample: int
-    step: int
-    layer: int
-    neuron: int
-    field: str
-    expected: int
-    actual: int | None
-
-    def key(self) -> tuple:
-        return (self.sample, self.step, self.layer, self.neuron, _FIELD_RANK.get(self.field, 99))
-
-    def describe(self) -> str:
-        act = "missing" if self.actual is None else self.actual
-        return (f"sample {self.sample}, step {self.step}, layer {self.layer}, neuron {self.neuron}: "
-                f"{self.field} expected {self.expected}, actual {act}")
+_MAX_EXAMPLES = MAX_EXAMPLES
 
 
 @dataclass
@@ -97,54 +77,25 @@ class Comparison:
         return {
             "values_compared": self.values_compared,
             "mismatches": self.mismatches,
-            "first_divergence": asdict(self.first) if self.first else None,
-            "examples": [asdict(d) for d in self.examples],
+            "first_divergence": self.first.to_dict() if self.first else None,
+            "examples": [d.to_dict() for d in self.examples],
             "per_field": dict(self.per_field),
             "protocol": list(self.protocol),
         }
 
 
-def stream_fields(manifest: dict, stream: str) -> dict:
-    """``{name: (offset, width, signed)}`` of a stream's payload from ``manifest.json``."""
-    return {f["name"]: (int(f["offset"]), int(f["width"]), bool(f["signed"]))
-            for f in manifest["streams"][stream]["payload"]["fields"]}
+def _masked(data: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """``data`` as a masked array when some values never arrived, else as it is."""
+    return data if present.all() else np.ma.MaskedArray(data, mask=~present)
 
 
-def decode_beats(words: list[int], fields: dict, names: list[str]) -> dict:
-    """Decode packed beats into int64 arrays, one per field name (signed fields sign-extended)."""
-    out = {}
-    for name in names:
-        off, width, signed = fields[name]
-        mask = (1 << width) - 1
-        vals = [(w >> off) & mask for w in words]
-        if signed:
-            half = 1 << (width - 1)
-            vals = [v - (1 << width) if v >= half else v for v in vals]
-        out[name] = np.array(vals, dtype=np.int64 if width <= 63 else object)
-    return out
-
-
-def _diff(name: str, got: np.ndarray, want: np.ndarray, present: np.ndarray, coords) -> tuple[list, int]:
-    """Divergences where ``got != want`` or ``present`` is False; ``coords(idx) -> (b, t, l, i)``."""
-    bad = (got != want) | ~present
-    total = int(bad.sum())
-    if not total:
-        return [], 0
-    found = []
-    for idx in np.argwhere(bad)[:_MAX_EXAMPLES]:
-        idx = tuple(int(v) for v in idx)
-        b, t, li, i = coords(idx)
-        found.append(Divergence(b, t, li, i, name, int(want[idx]), int(got[idx]) if present[idx] else None))
-    return found, total
-
-
-def compare(manifest: dict, case: Case, observed: dict) -> Comparison:
+def compare(manifest: Manifest, case: Case, observed: dict) -> Comparison:
     """Compare an observation of the core with the case's expectations.
 
     Parameters
     ----------
     manifest:
-        The core's ``manifest.json`` (payload layouts, sizes).
+        The core's :class:`scnc.rtl.Manifest` (payload layouts, sizes; its beat layouts decode).
     case:
         Inputs and expectations (:mod:`scnc.verify.cases`).
     observed:
@@ -153,8 +104,7 @@ def compare(manifest: dict, case: Case, observed: dict) -> Comparison:
     """
     res = Comparison()
     B, T = case.samples, case.timesteps
-    layers = manifest["layers"]
-    sizes = [int(ly["n_out"]) for ly in layers]
+    sizes = list(manifest.layer_sizes)
     L = len(sizes)
     n_out = sizes[-1]
 
@@ -175,14 +125,16 @@ def compare(manifest: dict, case: Case, observed: dict) -> Comparison:
                     found.append(Divergence(b, step, -1, -1 if case.coding == "spikes" else k, "input", w, g))
     res._add(found, total)
 
-    # ---- trace beats -> (B, T, n_l) arrays ------------------------------------------------------
+    # ---- trace beats -> per-layer (B, T, n_l) arrays, masked where beats are missing ----------
+    spikes: tuple = (None,) * L
+    membranes = None
+    saturations: tuple = (None,) * L
     per_sample = T * sum(sizes)
-    if "trace" in manifest["streams"] and "trace" in observed:
+    if manifest.trace is not None and "trace" in observed:
         words = observed["trace"]
         if len(words) != B * per_sample:
             res.protocol.append(f"trace: expected {B * per_sample} beats ({per_sample} per sample), got {len(words)}")
-        tf = stream_fields(manifest, "trace")
-        dec = decode_beats(words[: B * per_sample], tf, ["layer", "neuron", "step", "membrane", "spike", "saturated"])
+        dec = manifest.trace.payload.decode_many(words[: B * per_sample])
         order = np.array([(t, li, i) for t in range(T) for li in range(L) for i in range(sizes[li])], np.int64)
         n_got = len(dec["layer"])
         exp_hdr = np.tile(order, (B, 1))[:n_got]
@@ -200,6 +152,7 @@ def compare(manifest: dict, case: Case, observed: dict) -> Comparison:
                                  int(t * 10**6 + li * 10**3 + i),
                                  int(got_hdr[k][0] * 10**6 + got_hdr[k][1] * 10**3 + got_hdr[k][2]))], len(bad_hdr))
         # place beats by their expected position (order is fixed), so a corrupt header cannot scatter them
+        spk, mem, sat = [], [], []
         for li in range(L):
             n = sizes[li]
             pos = np.zeros((T, n), np.int64)
@@ -211,49 +164,37 @@ def compare(manifest: dict, case: Case, observed: dict) -> Comparison:
             take = np.minimum(flat, max(n_got - 1, 0))
             got_m = (dec["membrane"][take] if n_got else np.zeros_like(take)).reshape(B, T, n)
             got_s = (dec["spike"][take] if n_got else np.zeros_like(take)).reshape(B, T, n)
-            sat = (dec["saturated"][take] if n_got else np.zeros_like(take)).reshape(B, T, n)
-            got_sat = np.where(present, sat, 0).sum(axis=(1, 2))
-            res.values_compared += 2 * B * T * n + B
-            for name, got, want in (("membrane", got_m, case.membranes[li]), ("spike", got_s, case.spikes[li])):
-                found, total = _diff(name, got, want, present, lambda idx, li=li: (idx[0], idx[1], li, idx[2]))
-                res._add(found, total)
-            found, total = _diff("saturations", got_sat, case.saturations[li], np.ones(B, bool),
-                                 lambda idx, li=li: (idx[0], T, li, -1))
-            res._add(found, total)
+            flags = (dec["saturated"][take] if n_got else np.zeros_like(take)).reshape(B, T, n)
+            mem.append(_masked(got_m.astype(np.int64), present))
+            spk.append(_masked(got_s.astype(np.uint8), present))
+            sat.append(np.where(present, flags, 0).sum(axis=(1, 2)).astype(np.int64))
+        spikes, membranes, saturations = tuple(spk), tuple(mem), tuple(sat)
 
     # ---- o_data: T spike beats and one counts beat per sample ---------------------------------
     words = observed.get("o_data", [])
     if len(words) != B * (T + 1):
         res.protocol.append(f"o_data: expected {B * (T + 1)} beats ({T + 1} per sample), got {len(words)}")
-    of = stream_fields(manifest, "o_data")
-    cb = int(manifest["graph"]["count_bits"])
-    d_off, d_w, _ = of["data"]
-    l_off, _, _ = of["last"]
-    got_spk = np.zeros((B, T, n_out), np.int64)
-    spk_present = np.zeros((B, T, n_out), bool)
-    got_cnt = np.zeros((B, n_out), np.int64)
-    cnt_present = np.zeros((B, n_out), bool)
-    last_bad = []
-    for k, w in enumerate(words[: B * (T + 1)]):
-        b, t = divmod(k, T + 1)
-        data = (w >> d_off) & ((1 << d_w) - 1)
-        last = (w >> l_off) & 1
-        if last != (1 if t == T else 0):
-            last_bad.append((b, t))
-        if t < T:
-            got_spk[b, t] = [(data >> i) & 1 for i in range(n_out)]
-            spk_present[b, t] = True
-        else:
-            got_cnt[b] = [(data >> (i * cb)) & ((1 << cb) - 1) for i in range(n_out)]
-            cnt_present[b] = True
+    od = manifest.decode_o_data(words[: B * (T + 1)], samples=B)
+    got_spk = od.spikes.astype(np.uint8)
+    spk_present = np.repeat(od.spikes_present[:, :, None], n_out, axis=2)
+    got_cnt = od.counts.astype(np.int64)
+    cnt_present = np.repeat(od.counts_present[:, None], n_out, axis=1)
+    last_bad = od.bad_last()
     if last_bad:
         res.protocol.append(f"o_data: 'last' flag wrong on {len(last_bad)} beats, first (sample, beat) = {last_bad[0]}")
         b, t = last_bad[0]
         res._add([Divergence(b, t, L - 1, -1, "o_data_last", int(t == T), int(not (t == T)))], len(last_bad))
-    res.values_compared += B * T * n_out + B * n_out
-    found, total = _diff("o_data_spike", got_spk, case.spikes[-1].astype(np.int64), spk_present,
-                         lambda idx: (idx[0], idx[1], L - 1, idx[2]))
-    res._add(found, total)
-    found, total = _diff("count", got_cnt, case.counts, cnt_present, lambda idx: (idx[0], T, L - 1, idx[1]))
-    res._add(found, total)
+
+    # ---- values: one comparison of the observed trace with the expected one ------------------
+    got = Trace(layer_names=case.expected.layer_names, input_spikes=None, spikes=spikes, membranes=membranes,
+                saturations=saturations, counts=_masked(got_cnt, cnt_present),
+                winners=winners_of(got_cnt), predictions=winners_of(got_cnt),
+                output_spikes=_masked(got_spk, spk_present))
+    diff = compare_traces(case.expected, got, limit=_MAX_EXAMPLES)
+    res.values_compared += diff.values_compared
+    res.mismatches += diff.mismatches
+    for name, k in diff.per_field.items():
+        res.per_field[name] = res.per_field.get(name, 0) + k
+    res.examples = sorted(res.examples + diff.examples, key=Divergence.key)[:_MAX_EXAMPLES]
+    res.first = res.examples[0] if res.examples else None
     return res

@@ -28,6 +28,7 @@ import numpy as np
 from scnc._io import atomic_write_text
 from scnc._resources import sim_dir
 from scnc.errors import ConfigError, DataError, ToolError
+from scnc.rtl.manifest import Manifest
 from scnc.verify.cases import Case, make_case, save_case
 from scnc.verify.runner import RunResult, build_environ, run_cocotb, sim_build_args
 
@@ -228,14 +229,14 @@ endmodule
 """
 
 
-def _run_bench(*, sim: str, verilog: Path, manifest: dict, man_path: Path, case_path: Path, out_dir: Path,
+def _run_bench(*, sim: str, verilog: Path, manifest: Manifest, man_path: Path, case_path: Path, out_dir: Path,
                build_root: Path, waves: bool, seed: int, timeout_s: float | None,
                flow: str = "always") -> tuple[RunResult, dict]:
     results = out_dir / "results.json"
     with contextlib.suppress(FileNotFoundError):
         results.unlink()
     rr = _run_with_env(
-        sim=sim, sources=[verilog], toplevel=manifest["top"], module_dirs=[bench_dir()], test_dir=out_dir,
+        sim=sim, sources=[verilog], toplevel=manifest.top, module_dirs=[bench_dir()], test_dir=out_dir,
         build_root=build_root, results_xml=out_dir / "results.xml",
         extra_env={"SCNC_MANIFEST": str(man_path), "SCNC_CASE": str(case_path), "SCNC_RESULTS": str(results),
                    **flow_env(flow, seed)},
@@ -305,7 +306,9 @@ def verify_build(
     Raises
     ------
     ConfigError
-        ``build_dir`` is not a build folder (no manifest, missing Verilog).
+        A bad option.
+    BuildError
+        ``build_dir`` is not a build folder, or its manifest or a file it names fails a check.
     IRError
         The build's IR does not match its manifest.
     ToolError
@@ -318,8 +321,8 @@ def verify_build(
     flow_env(flow, seed)
     from scnc.rtl import load_build
 
-    manifest, graph = load_build(build_dir)
-    verilog = build_dir / manifest["files"]["verilog"]
+    manifest, graph = load_build(build_dir)  # every field, file hash, port and the IR hash checked
+    verilog = manifest.verilog_path(build_dir)
     ref_graph = graph if reference is None else reference
     out_dir = build_dir / "verify"
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -91,7 +91,8 @@ def npz_bytes(arrays: Mapping[str, np.ndarray]) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name in sorted(arrays):
-            a = np.ascontiguousarray(arrays[name])
+            a = np.asarray(arrays[name])
+            a = a if a.flags.c_contiguous else a.copy(order="C")  # keeps 0-d arrays 0-d
             if a.dtype == object:
                 raise TypeError(f"array '{name}' has dtype object; only numeric arrays are stored")
             member = io.BytesIO()

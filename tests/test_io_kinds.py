@@ -57,3 +57,15 @@ def test_read_json_refuses_numbers_it_cannot_hold(tmp_path, text, what):
     p.write_text(text)
     with pytest.raises(JSONLimitError, match=what):
         read_json(p)
+
+
+def test_npz_bytes_keeps_zero_d_arrays(tmp_path):
+    import numpy as np
+
+    from scnc._io import npz_bytes
+
+    p = tmp_path / "a.npz"
+    p.write_bytes(npz_bytes({"s": np.array("rate"), "x": np.arange(6).reshape(2, 3).T}))
+    with np.load(p, allow_pickle=False) as z:
+        assert z["s"].shape == () and str(z["s"]) == "rate"
+        assert z["x"].tolist() == [[0, 3], [1, 4], [2, 5]]

@@ -7,6 +7,7 @@ scnc.ref, an IR-hash mismatch; and ``scnc hil --port sim --samples 20`` on a bri
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 
@@ -86,12 +87,12 @@ def test_bridge_errors_then_samples_match_the_reference(tmp_path) -> None:
         assert _ask(tr, dec, encode_frame(Cmd.RUN, b"\x01")) == Frame(Reply.NAK, bytes([ErrorCode.BAD_LEN, Cmd.RUN]))
         assert _ask(tr, dec, encode_frame(Cmd.RESET)) == Frame(Reply.RESET_ACK, b"")
 
-        wrong = dict(man, ir_hash="f" * 64)
+        wrong = dataclasses.replace(man, ir_hash="f" * 64)
         with pytest.raises(BoardMismatch, match="different network"):
             Board(tr, wrong).identify()
 
         board = Board(tr, man)
-        assert board.identify().ir_hash == man["ir_hash"][:16]
+        assert board.identify().ir_hash == man.ir_hash[:16]
         rep = stream_samples(board, graph, x, labels)
         assert rep.ok and rep.mismatches == 0 and rep.completed == 4, rep.summary()
         assert rep.counts.sum() > 0  # not a trivially silent network

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from build_support import fake_verilog, reseal
+from support.build import fake_verilog, reseal
 from scnc.cli import main
 from scnc.errors import ConfigError, ToolError
 from scnc.fpga import DoesNotFit, find_tool, synth

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from ir_strategies import GraphShape, build_graph
+from support.ir_strategies import GraphShape, build_graph
 from scnc.cli import main
 from scnc.errors import ScncError
 from scnc.rtl import compile_graph, load_build

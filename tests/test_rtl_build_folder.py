@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from ir_strategies import GraphShape, build_graph
+from support.ir_strategies import GraphShape, build_graph
 from scnc.cli import main
 from scnc.errors import ScncError
 from scnc.ir import save_ir

@@ -11,7 +11,7 @@ from amaranth.lib import data
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ir_strategies import GraphShape, build_graph
+from support.ir_strategies import GraphShape, build_graph
 from scnc.errors import BuildError, DataError
 from scnc.rtl import Manifest, compile_graph, load_build, trace_layout
 from scnc.rtl.manifest import MANIFEST_FORMAT, check_top_name, is_build_folder

@@ -21,7 +21,7 @@ from scnc.rtl import compile_graph
 from scnc.snn.network import Network
 from scnc.verify import compare, find_verilator, make_case, verify_build
 
-from build_support import reseal
+from support.build import reseal
 from support.graphs import with_quant
 from test_verify_bench import _encode
 

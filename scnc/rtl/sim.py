@@ -14,6 +14,7 @@ import numpy as np
 from amaranth.sim import Simulator
 
 from ..errors import DataError
+from ..kinds import InputCoding
 from ..trace import Trace, label_winners, winners_of
 from .network import NetworkCore, output_layout, trace_layout
 
@@ -82,7 +83,7 @@ def simulate(
     coding = graph.input.quant.coding
     T = graph.timesteps
     n_in = graph.input.size
-    if coding == "rate":
+    if coding is InputCoding.RATE:
         if intensities is None or spikes is not None:
             raise DataError("rate coding needs intensities= (and no spikes=)")
         x = np.asarray(intensities, dtype=np.int64)

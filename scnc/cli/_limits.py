@@ -33,8 +33,8 @@ _TRAIN_BYTES_PER_PARAM = 32
 # threshold term (float32 each).
 _RECORD_BYTES_PER_NEURON = 17
 # Bytes per (sample, step, input) of rate encoding: the float64 uniform draw, the comparison and the
-# float32 spike train.
-_ENCODE_BYTES_PER_INPUT = 13
+# float32 spike train, and the kernels' check that the input is 0/1.
+_ENCODE_BYTES_PER_INPUT = 16
 # Per layer, the scratch scnc.ref keeps for per-step weight contributions (its own cap, 2^24 int32).
 _REF_WSTEP_SCRATCH = 4 << 24
 
@@ -76,11 +76,12 @@ def hardware_inference_bytes(sizes: Sequence[int], timesteps: int, samples: int,
                              parallel_inputs: int) -> int:
     """Upper bound of the arrays of :func:`scnc.ref.run` (``trace=False``) on ``samples`` samples.
 
-    Spike records of every layer (uint8, all samples at once), the input SNG sequences, and per
-    layer the SNG count tables ``(P, T, L + 1)``, the leak streams and the weight-step scratch.
+    Spike records of every layer (uint8, all samples at once), the quantized input intensities,
+    the input SNG sequences, and per layer the SNG count tables ``(P, T, L + 1)``, the leak streams
+    and the weight-step scratch.
     """
     n_in = sizes[0]
-    total = samples * timesteps * sum(sizes) + 16 * samples * sum(sizes)
+    total = samples * (timesteps * sum(sizes) + 16 * sum(sizes) + 32 * n_in)
     total += 8 * timesteps * n_in
     for a, b in zip(sizes[:-1], sizes[1:]):
         p = max(1, min(parallel_inputs, a))

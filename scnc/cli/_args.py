@@ -29,12 +29,19 @@ def _shown(text: str, limit: int = 40) -> str:
     return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text)} characters)"
 
 
+def _shown_path(path: object, limit: int = 200) -> str:
+    """A path for a message: whole up to ``limit`` characters, else its head and its tail."""
+    text = str(path)
+    return repr(text) if len(text) <= limit else f"'{text[:80]}...{text[-80:]}' ({len(text)} characters)"
+
+
 def _bounds(lo: float | None, hi: float | None, lo_open: bool) -> str:
+    """`` in [lo, hi]``, `` > lo``, ... (with its leading space), or ``""`` when unbounded."""
     if lo is not None and hi is not None:
-        return f"in {'(' if lo_open else '['}{lo:g}, {hi:g}]"
+        return f" in {'(' if lo_open else '['}{lo:g}, {hi:g}]"
     if lo is not None:
-        return f"{'>' if lo_open else '>='} {lo:g}"
-    return f"<= {hi:g}" if hi is not None else ""
+        return f" {'>' if lo_open else '>='} {lo:g}"
+    return f" <= {hi:g}" if hi is not None else ""
 
 
 def integer(lo: int | None = None, hi: int | None = None) -> Callable[[str], int]:
@@ -44,9 +51,9 @@ def integer(lo: int | None = None, hi: int | None = None) -> Callable[[str], int
         try:
             value = int(text)
         except ValueError:
-            raise _Error(f"expected an integer {_bounds(lo, hi, False)}, got {_shown(text)}") from None
+            raise _Error(f"expected an integer{_bounds(lo, hi, False)}, got {_shown(text)}") from None
         if (lo is not None and value < lo) or (hi is not None and value > hi):
-            raise _Error(f"must be an integer {_bounds(lo, hi, False)}, got {value}")
+            raise _Error(f"must be an integer{_bounds(lo, hi, False)}, got {value}")
         return value
 
     parse.__name__ = "integer"
@@ -64,12 +71,12 @@ def number(lo: float | None = None, hi: float | None = None, *, lo_open: bool = 
         try:
             value = float(text)
         except ValueError:
-            raise _Error(f"expected a number {_bounds(lo, hi, lo_open)}, got {_shown(text)}") from None
+            raise _Error(f"expected a number{_bounds(lo, hi, lo_open)}, got {_shown(text)}") from None
         bad = not math.isfinite(value)
         bad = bad or (lo is not None and (value <= lo if lo_open else value < lo))
         bad = bad or (hi is not None and value > hi)
         if bad:
-            raise _Error(f"must be a finite number {_bounds(lo, hi, lo_open)}, got {_shown(text)}")
+            raise _Error(f"must be a finite number{_bounds(lo, hi, lo_open)}, got {_shown(text)}")
         return value
 
     parse.__name__ = "number"
@@ -103,7 +110,7 @@ def _check_creatable(path: Path) -> None:
     for parent in Path(os.path.abspath(path)).parents:
         if parent.exists():
             if not parent.is_dir():
-                raise _Error(f"cannot write {_shown(str(path))}: {_shown(str(parent))} is a file, not a folder")
+                raise _Error(f"cannot write {_shown_path(path)}: {_shown_path(parent)} is a file, not a folder")
             return
 
 
@@ -111,7 +118,7 @@ def _nonempty_path(text: str) -> Path:
     if not text.strip():
         raise _Error("the output path is empty; name a file or folder, e.g. -o out/")
     if "\0" in text:
-        raise _Error(f"the output path {_shown(text)} contains a NUL character")
+        raise _Error(f"the output path {_shown_path(text)} contains a NUL character")
     return Path(text)
 
 
@@ -123,7 +130,7 @@ def checkpoint_output(text: str) -> Path:
     for file in checkpoint_paths(path):
         _check_creatable(file)
         if file.is_dir():
-            raise _Error(f"{_shown(str(file))} is a folder; a checkpoint is written as two files "
+            raise _Error(f"{_shown_path(file)} is a folder; a checkpoint is written as two files "
                          "(<name>.npz + <name>.json), give a file name")
     return path
 
@@ -133,7 +140,7 @@ def folder_output(text: str) -> Path:
     path = _nonempty_path(text)
     _check_creatable(path)
     if path.exists() and not path.is_dir():
-        raise _Error(f"{_shown(text)} exists and is a file; this command writes a folder, name a new one")
+        raise _Error(f"{_shown_path(text)} exists and is a file; this command writes a folder, name a new one")
     return path
 
 

@@ -34,7 +34,7 @@ def register(sub) -> None:
                    help="test samples to co-simulate in Verilator, bit for bit (default 10; 0 skips)")
     p.add_argument("--sim", choices=SIMULATORS, metavar="SIM", default="verilator",
                    help="simulator of the co-simulation: %(choices)s (default verilator)")
-    p.add_argument("--min-accuracy", type=number(0, 1), default=None,
+    p.add_argument("--min-accuracy", type=number(), default=None,
                    help="exit 1 if the hardware accuracy is below this fraction")
     add_quant_options(p)
     add_output_options(p)

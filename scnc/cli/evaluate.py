@@ -21,7 +21,7 @@ def register(sub) -> None:
     p.add_argument("checkpoint", type=Path, help="checkpoint (.npz with its .json sidecar)")
     p.add_argument("--hw", action="store_true", help="also evaluate the quantized hardware (scnc.ref)")
     p.add_argument("--limit", type=integer(1), default=None, help="evaluate only the first N samples (N >= 1)")
-    p.add_argument("--min-accuracy", type=number(0, 1), default=None,
+    p.add_argument("--min-accuracy", type=number(), default=None,
                    help="exit 1 if the accuracy (the hardware's with --hw) is below this fraction")
     add_data_options(p, split_default="test",
                      classes_help="class subset (default: the checkpoint's output classes)")

@@ -32,7 +32,7 @@ def register(sub) -> None:
     p.add_argument("--batch-size", type=integer(1), default=16,
                    help="mini-batch size (default: 16, suited to few-shot sets of ~100 examples)")
     p.add_argument("--seed", type=integer(0), default=0, help="seed of the new head, the few-shot sample and training")
-    p.add_argument("--min-accuracy", type=number(0, 1), default=None,
+    p.add_argument("--min-accuracy", type=number(), default=None,
                    help="exit 1 if the test-split accuracy is below this fraction")
     add_data_options(p, split_default="train")
     add_output_options(p)

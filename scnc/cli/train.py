@@ -39,7 +39,7 @@ def register(sub) -> None:
     p.add_argument("--encoder", choices=ENCODERS, metavar="KIND", default="rate",
                    help="input encoding: %(choices)s (default: rate)")
     p.add_argument("--seed", type=integer(0), default=0, help="seed of initialisation, shuffling and encoding")
-    p.add_argument("--min-accuracy", type=number(0, 1), default=None,
+    p.add_argument("--min-accuracy", type=number(), default=None,
                    help="exit 1 if the test-split accuracy is below this fraction (e.g. 0.9)")
     add_data_options(p, split_default="train")
     add_output_options(p)

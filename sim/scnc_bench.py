@@ -37,7 +37,7 @@ from cocotb.simtime import get_sim_time
 from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly
 
 from scnc._io import atomic_write_text
-from scnc.rtl.manifest import Manifest
+from scnc.manifest import Manifest
 from scnc.verify.cases import input_beats, load_case
 from scnc.verify.scoreboard import compare
 from scnc_streams import HandshakeTimeout, StreamDriver, StreamMonitor, StreamSink

@@ -26,7 +26,7 @@ from scnc.fpga import (
     wrapper_for,
 )
 from scnc.hil.protocol import bridge_shape
-from scnc.rtl.manifest import Manifest
+from scnc.manifest import Manifest
 
 # yosys 0.70 `stat -json` of W-digits (sc, defaults) in the ooc shell, trimmed.
 STAT_JSON = json.dumps({

@@ -16,7 +16,7 @@ from support.build import fake_verilog, reseal
 from scnc.cli import main
 from scnc.errors import ConfigError, ToolError
 from scnc.fpga import DoesNotFit, find_tool, synth
-from scnc.rtl.manifest import Manifest
+from scnc.manifest import Manifest
 
 pytestmark = pytest.mark.fpga
 

@@ -1,4 +1,4 @@
-"""scnc.rtl.manifest: the typed manifest, its checks, and the beat layouts every consumer decodes with."""
+"""scnc.manifest: the typed manifest, its checks, and the beat layouts every consumer decodes with."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from support.ir_strategies import GraphShape, build_graph
 from scnc.errors import BuildError, DataError
 from scnc.rtl import Manifest, compile_graph, load_build, trace_layout
-from scnc.rtl.manifest import MANIFEST_FORMAT, check_top_name, is_build_folder
+from scnc.manifest import MANIFEST_FORMAT, check_top_name, is_build_folder
 from scnc.verify.cases import input_beats, make_case
 
 

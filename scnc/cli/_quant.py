@@ -5,22 +5,29 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..kinds import Calibration, Encoding, LeakKind, SNGKind, choices
+from ._args import integer
+
 
 def add_quant_options(p: argparse.ArgumentParser) -> None:
+    """The hardware options; ranges beyond these types are checked by :class:`scnc.ir.QuantOptions`."""
     g = p.add_argument_group("hardware options (see docs/hardware.md)")
-    g.add_argument("--stream-length", type=int, default=None, help="SC stream length L, a power of two (default: 64)")
-    g.add_argument("--weight-bits", type=int, default=None, help="weight magnitude bits, <= log2 L (default: min(6, log2 L))")
-    g.add_argument("--sng", choices=("vdc", "lfsr", "sobol"), default=None, help="SNG kind of synapse and leak streams (default: vdc)")
-    g.add_argument("--input-sng", choices=("vdc", "lfsr", "sobol"), default=None, help="SNG kind of the input rate encoder (default: vdc)")
-    g.add_argument("--encoding", choices=("sc", "fixed"), default=None, help="stochastic computing or plain fixed point (default: sc)")
-    g.add_argument("--leak", choices=("sc", "shift"), default=None, help="SC leak stream with dither, or 1-2^-k shift (default: sc)")
-    g.add_argument("--input-bits", type=int, default=None, help="bits of an input intensity (default: 8)")
-    g.add_argument("--parallel-inputs", type=int, default=None, help="inputs processed per cycle (= synapse streams per layer)")
-    g.add_argument("--parallel-neurons", type=int, default=None, help="neurons processed per cycle")
+    g.add_argument("--stream-length", type=integer(1), default=None, help="SC stream length L, a power of two (default: 64)")
+    g.add_argument("--weight-bits", type=integer(1), default=None, help="weight magnitude bits, <= log2 L (default: min(6, log2 L))")
+    g.add_argument("--sng", choices=choices(SNGKind), default=None, help="SNG kind of synapse and leak streams (default: vdc)")
+    g.add_argument("--input-sng", choices=choices(SNGKind), default=None, help="SNG kind of the input rate encoder (default: vdc)")
+    g.add_argument("--encoding", choices=choices(Encoding), default=None, help="stochastic computing or plain fixed point (default: sc)")
+    g.add_argument("--leak", choices=choices(LeakKind), default=None, help="SC leak stream with dither, or 1-2^-k shift (default: sc)")
+    g.add_argument("--input-bits", type=integer(1), default=None, help="bits of an input intensity (default: 8)")
+    g.add_argument("--parallel-inputs", type=integer(1), default=None,
+                   help="inputs processed per cycle (= synapse streams per layer); clamped to each layer's inputs")
+    g.add_argument("--parallel-neurons", type=integer(1), default=None,
+                   help="neurons processed per cycle; clamped to each layer's neurons")
     g.add_argument("--parallel", default=None, metavar="PIxPN",
-                   help="shorthand for both: inputs x neurons processed per cycle, e.g. 16x4")
-    g.add_argument("--calibration", choices=("max", "mse"), default=None, help="weight scale calibration (default: max)")
-    g.add_argument("--hw-seed", type=int, default=None, help="seed of the SNG stream allocation (default: 0)")
+                   help="shorthand for both: inputs x neurons processed per cycle, e.g. 16x4 (values larger than "
+                        "a layer are clamped to its size, see docs/ir.md)")
+    g.add_argument("--calibration", choices=choices(Calibration), default=None, help="weight scale calibration (default: max)")
+    g.add_argument("--hw-seed", type=integer(0), default=None, help="seed of the SNG stream allocation (default: 0)")
 
 
 _FIELDS = {

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ._args import integer, number
 from ._common import EXIT_CHECK_FAILED, Out
+from ._vocab import BOARDS, TOOL_FLAVOURS
 
 
 def register(sub) -> None:
@@ -15,11 +17,13 @@ def register(sub) -> None:
                                    "and icepack, into BUILD/synth/<top>_icebreaker.bin, and print how to program "
                                    "it. Exit 1 when the design does not fit or misses the 12 MHz clock.")
     p.add_argument("build", type=Path, help="build folder (manifest.json, <top>.v)")
-    p.add_argument("--board", choices=("icebreaker",), default="icebreaker", help="board (default icebreaker)")
-    p.add_argument("--tools", dest="yosys", choices=("yowasp", "system"), default="yowasp",
-                   help="YoWASP wheels (default) or yosys/nextpnr/icepack on PATH")
-    p.add_argument("--seed", type=int, default=0, help="nextpnr placement seed (default 0)")
-    p.add_argument("--timeout", type=float, default=None, help="wall-clock limit per tool run (seconds)")
+    p.add_argument("--board", choices=BOARDS, metavar="BOARD", default="icebreaker",
+                   help="board: %(choices)s (default icebreaker)")
+    p.add_argument("--tools", dest="yosys", choices=TOOL_FLAVOURS, metavar="TOOLS", default="yowasp",
+                   help="%(choices)s: YoWASP wheels (default) or yosys/nextpnr/icepack on PATH")
+    p.add_argument("--seed", type=integer(0), default=0, help="nextpnr placement seed (default 0)")
+    p.add_argument("--timeout", type=number(0, lo_open=True), default=None,
+                   help="wall-clock limit per tool run (seconds, > 0)")
     p.add_argument("--json", action="store_true",
                    help="print one machine-readable JSON line on stdout (human text goes to stderr)")
     p.set_defaults(func=run)

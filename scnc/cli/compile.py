@@ -6,6 +6,7 @@ import argparse
 import time
 from pathlib import Path
 
+from ._args import verilog_identifier
 from ._common import Out
 from ._quant import add_quant_options, load_quantized
 
@@ -24,9 +25,12 @@ def register(sub) -> None:
                                    "cycles, IR hash, versions), the quantized IR and a README for integrators. "
                                    "Identical inputs give byte-identical files.")
     p.add_argument("source", type=Path, help="checkpoint .npz, or a quantized IR folder (ir.json + ir.npz)")
-    p.add_argument("-o", "--output", type=_output_path, required=True, help="output folder: a new or empty folder, or a previous scnc build (replaced atomically); "
+    p.add_argument("-o", "--output", type=_output_path, required=True,
+                   help="output folder: a new or empty folder, or a previous scnc build (replaced atomically); "
                         "any other existing folder is refused and left untouched")
-    p.add_argument("--top", default="scnc_core", help="Verilog module name of the top (default: scnc_core)")
+    p.add_argument("--top", type=verilog_identifier, default="scnc_core",
+                   help="Verilog module name of the top: an identifier of at most 128 characters, not a "
+                        "keyword (default: scnc_core)")
     p.add_argument("--no-trace", dest="trace", action="store_false",
                    help="leave out the membrane trace port (board builds; verification needs it; synth ties it off "
                         "when present)")

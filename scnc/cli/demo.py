@@ -12,8 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ._args import folder_output, integer, number
 from ._common import CheckFailed, Out, add_output_options, check_min_accuracy, fmt_pct
+from ._limits import check_memory, training_bytes
 from ._quant import add_quant_options, quant_options
+from ._vocab import SIMULATORS
 
 
 def register(sub) -> None:
@@ -22,16 +25,16 @@ def register(sub) -> None:
                                    "64 -> 128 -> 10 LIF network, save the checkpoint, quantize it to SC "
                                    "hardware, compare hardware accuracy (bit-exact model) with float "
                                    "accuracy, and generate the Verilog core.")
-    p.add_argument("-o", "--output", type=Path, default=Path("scnc-demo"), help="output folder (default: scnc-demo)")
-    p.add_argument("--hidden", type=int, default=128, help="hidden neurons (default: 128)")
-    p.add_argument("--timesteps", type=int, default=25, help="time steps per sample (default: 25)")
-    p.add_argument("--epochs", type=int, default=None, help="training epochs (default: TrainConfig's)")
-    p.add_argument("--seed", type=int, default=0, help="seed of training and encoding")
-    p.add_argument("--verify-samples", type=int, default=10,
+    p.add_argument("-o", "--output", type=folder_output, default="scnc-demo", help="output folder (default: scnc-demo)")
+    p.add_argument("--hidden", type=integer(1), default=128, help="hidden neurons (default: 128)")
+    p.add_argument("--timesteps", type=integer(1), default=25, help="time steps per sample (default: 25)")
+    p.add_argument("--epochs", type=integer(1), default=None, help="training epochs (default: TrainConfig's)")
+    p.add_argument("--seed", type=integer(0), default=0, help="seed of training and encoding")
+    p.add_argument("--verify-samples", type=integer(0), default=10,
                    help="test samples to co-simulate in Verilator, bit for bit (default 10; 0 skips)")
-    p.add_argument("--sim", choices=("verilator", "icarus"), default="verilator",
-                   help="simulator of the co-simulation (default verilator)")
-    p.add_argument("--min-accuracy", type=float, default=None,
+    p.add_argument("--sim", choices=SIMULATORS, metavar="SIM", default="verilator",
+                   help="simulator of the co-simulation: %(choices)s (default verilator)")
+    p.add_argument("--min-accuracy", type=number(), default=None,
                    help="exit 1 if the hardware accuracy is below this fraction")
     add_quant_options(p)
     add_output_options(p)
@@ -66,6 +69,10 @@ def run(args: argparse.Namespace, out: Out) -> int:
     train_ds = load_dataset("digits", split="train")
     test_ds = load_dataset("digits", split="test")
     cfg = TrainConfig(seed=args.seed, **({"epochs": args.epochs} if args.epochs else {}))
+    sizes = [train_ds.n_features, args.hidden, train_ds.n_classes]
+    check_memory(f"training {' -> '.join(map(str, sizes))} with T={args.timesteps}, batch {cfg.batch_size}",
+                 training_bytes(sizes, args.timesteps, cfg.batch_size), args.max_memory,
+                 "use fewer --hidden neurons or fewer --timesteps")
     net = Network.dense([train_ds.n_features, args.hidden, train_ds.n_classes], seed=args.seed,
                         timesteps=args.timesteps, encoder=EncoderConfig(seed=args.seed))
     out.say(f"[1/5] training 64 -> {args.hidden} -> 10 LIF on digits ({train_ds.n} samples, "

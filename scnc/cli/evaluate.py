@@ -7,7 +7,9 @@ import time
 import warnings
 from pathlib import Path
 
+from ._args import integer, number
 from ._common import Out, add_data_options, add_output_options, check_min_accuracy, fmt_pct, load_data
+from ._limits import check_memory, float_inference_bytes, hardware_inference_bytes
 from ._quant import add_quant_options, quant_options
 
 
@@ -18,8 +20,8 @@ def register(sub) -> None:
                                    "of the generated hardware, and both accuracies are reported.")
     p.add_argument("checkpoint", type=Path, help="checkpoint (.npz with its .json sidecar)")
     p.add_argument("--hw", action="store_true", help="also evaluate the quantized hardware (scnc.ref)")
-    p.add_argument("--limit", type=int, default=None, help="evaluate only the first N samples")
-    p.add_argument("--min-accuracy", type=float, default=None,
+    p.add_argument("--limit", type=integer(1), default=None, help="evaluate only the first N samples (N >= 1)")
+    p.add_argument("--min-accuracy", type=number(), default=None,
                    help="exit 1 if the accuracy (the hardware's with --hw) is below this fraction")
     add_data_options(p, split_default="test",
                      classes_help="class subset (default: the checkpoint's output classes)")
@@ -45,6 +47,9 @@ def run(args: argparse.Namespace, out: Out) -> int:
 
         raise ConfigError(f"{args.checkpoint}: the network has {net.n_outputs} outputs but {len(ds.classes)} "
                           f"classes {list(ds.classes)} were selected")
+    sizes = [net.n_inputs, *(layer.n_out for layer in net.layers)]
+    opts = quant_options(args) if args.hw else None
+    _check_memory(args, sizes, net.timesteps, len(y), opts)
     t0 = time.perf_counter()
     float_acc = accuracy(net, x, y)
     summary = {"command": "evaluate", "checkpoint": str(args.checkpoint), "dataset": ds.name,
@@ -57,7 +62,6 @@ def run(args: argparse.Namespace, out: Out) -> int:
         from .. import ref
         from ..ir import from_checkpoint, quantize
 
-        opts = quant_options(args)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             graph = quantize(from_checkpoint(ckpt), opts)
@@ -83,6 +87,17 @@ def run(args: argparse.Namespace, out: Out) -> int:
     out.result(summary)
     check_min_accuracy(out, reported, args.min_accuracy, "hardware accuracy" if args.hw else "accuracy")
     return 0
+
+
+def _check_memory(args: argparse.Namespace, sizes: list[int], timesteps: int, samples: int, opts) -> None:
+    """Refuse, before anything runs, an evaluation whose arrays exceed ``--max-memory``."""
+    run = f"evaluating {' -> '.join(map(str, sizes))} with T={timesteps} on {samples} samples"
+    advice = "evaluate fewer samples (--limit) or a checkpoint with fewer time steps"
+    check_memory(run, float_inference_bytes(sizes, timesteps, samples), args.max_memory, advice)
+    if opts is not None:
+        need = hardware_inference_bytes(sizes, timesteps, samples, stream_length=opts.stream_length,
+                                        parallel_inputs=opts.parallel_inputs)
+        check_memory(f"{run} in scnc.ref (--hw, L={opts.stream_length})", need, args.max_memory, advice)
 
 
 def _opts_dict(opts) -> dict:

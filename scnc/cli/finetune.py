@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import math
 import time
 from pathlib import Path
 
 from ..errors import ConfigError
-from ._common import Out, add_data_options, add_output_options, check_min_accuracy, fmt_pct, load_data
+from ._args import checkpoint_output, integer, number
+from ._common import Out, add_data_options, add_output_options, check_min_accuracy, fmt_pct, load_data, require_classes
+from ._limits import check_memory, training_bytes
 
 
 def register(sub) -> None:
@@ -16,20 +19,20 @@ def register(sub) -> None:
         description="Load a checkpoint, replace the output layer when the classes change, freeze layers "
                     "and fine-tune on (few) examples. Frozen layers stay bit-identical.")
     p.add_argument("checkpoint", type=Path, help="pretrained checkpoint (.npz with its .json sidecar)")
-    p.add_argument("-o", "--output", type=Path, required=True, help="fine-tuned checkpoint path")
+    p.add_argument("-o", "--output", type=checkpoint_output, required=True, help="fine-tuned checkpoint path")
     p.add_argument("--freeze-until", default="0",
                    help="freeze layers 0..N (index or layer name); -1 freezes nothing (default: 0)")
-    p.add_argument("--lr-head", type=float, default=3e-3, help="learning rate of the output layer (default: 3e-3)")
-    p.add_argument("--lr-frozen", type=float, default=0.0,
+    p.add_argument("--lr-head", type=number(0), default=3e-3, help="learning rate of the output layer (default: 3e-3)")
+    p.add_argument("--lr-frozen", type=number(0), default=0.0,
                    help="learning rate of the non-head layers that are not frozen (default: 0)")
-    p.add_argument("--epochs", type=int, default=60, help="epochs of the single phase (default: 60)")
+    p.add_argument("--epochs", type=integer(1), default=60, help="epochs of the single phase (default: 60)")
     p.add_argument("--phases", default=None,
                    help="gradual unfreezing: comma-separated phases FREEZE_UNTIL:EPOCHS[:LR_HEAD[:LR_FROZEN]], "
                         "e.g. '0:20,-1:20:1e-3:1e-4' (overrides --freeze-until/--epochs)")
-    p.add_argument("--batch-size", type=int, default=16,
+    p.add_argument("--batch-size", type=integer(1), default=16,
                    help="mini-batch size (default: 16, suited to few-shot sets of ~100 examples)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the new head, the few-shot sample and training")
-    p.add_argument("--min-accuracy", type=float, default=None,
+    p.add_argument("--seed", type=integer(0), default=0, help="seed of the new head, the few-shot sample and training")
+    p.add_argument("--min-accuracy", type=number(), default=None,
                    help="exit 1 if the test-split accuracy is below this fraction")
     add_data_options(p, split_default="train")
     add_output_options(p)
@@ -60,6 +63,8 @@ def parse_phases(text: str, *, lr_head: float, lr_frozen: float):
             raise ConfigError(f"--phases: phase {i + 1} {part!r}: EPOCHS must be an integer and rates numbers") from None
         if epochs < 1:
             raise ConfigError(f"--phases: phase {i + 1} {part!r}: EPOCHS must be >= 1")
+        if not all(math.isfinite(r) and r >= 0 for r in (head, body)):
+            raise ConfigError(f"--phases: phase {i + 1} {part!r}: learning rates must be finite and >= 0")
         phases.append((TransferConfig(freeze_until=_freeze(fields[0]), lr_head=head, lr_frozen=body), epochs))
     if not phases:
         raise ConfigError("--phases: no phase given")
@@ -77,6 +82,7 @@ def run(args: argparse.Namespace, out: Out) -> int:
     train_ds = load_data(args, dataset=dataset, seed=args.seed)
     test_ds = load_data(args, dataset=dataset, split="test", shots=None, seed=args.seed)
     labels = list(train_ds.classes)
+    require_classes(labels, "scnc finetune")
     if list(ckpt.class_labels or []) != labels:
         out.say(f"replacing the head: {ckpt.layer_sizes[-1][1]} outputs {list(ckpt.class_labels or [])} "
                 f"-> {len(labels)} outputs {labels}")
@@ -89,6 +95,11 @@ def run(args: argparse.Namespace, out: Out) -> int:
         phases = [(TransferConfig(freeze_until=_freeze(args.freeze_until), lr_head=args.lr_head,
                                   lr_frozen=args.lr_frozen), args.epochs)]
     train_cfg = TrainConfig(seed=args.seed, batch_size=args.batch_size)
+    sizes = [ckpt.layer_sizes[0][0], *(n_out for _, n_out in ckpt.layer_sizes[:-1]), len(labels)]
+    timesteps = ckpt.to_network().timesteps
+    batch = min(args.batch_size, max(1, len(train_ds.y)))
+    check_memory(f"fine-tuning {' -> '.join(map(str, sizes))} with T={timesteps}, batch {batch}",
+                 training_bytes(sizes, timesteps, batch), args.max_memory, "use a smaller --batch-size")
     out.say(f"fine-tuning on {train_ds.name}/{train_ds.split}: {len(train_ds.y)} samples, classes {labels}, "
             f"{len(phases)} phase(s)")
     t0 = time.perf_counter()

@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 from ._common import Out, fmt_pct
+from ._vocab import DATASETS, SIMULATORS
 
 
 def register(sub) -> None:
@@ -24,15 +25,16 @@ def register(sub) -> None:
     p.add_argument("--clk-hz", type=float, default=12_000_000,
                    help="board clock (Hz, > 0), bounds the wait for a sample (default 12e6)")
     p.add_argument("--samples", type=int, default=20, help="number of test samples (default 20)")
-    p.add_argument("--dataset", choices=("digits", "optdigits", "mnist"), default="digits",
-                   help="data set whose test split is streamed (default digits)")
+    p.add_argument("--dataset", choices=DATASETS, metavar="NAME", default="digits",
+                   help="data set whose test split is streamed: %(choices)s (default digits)")
     p.add_argument("--data-dir", type=Path, default=None, help="folder holding optdigits / mnist files")
     p.add_argument("--classes", default=None, help="class subset, e.g. '0-4'")
     p.add_argument("--seed", type=int, default=0, help="seed of random / Bernoulli inputs")
     p.add_argument("--timeout", type=float, default=None,
                    help="seconds to wait for a reply, finite and > 0 (default: 1 for a serial port, 20 for sim)")
     p.add_argument("--retries", type=int, default=3, help="extra attempts per command (default 3)")
-    p.add_argument("--sim", choices=("verilator", "icarus"), default="verilator", help="simulator for --port sim")
+    p.add_argument("--sim", choices=SIMULATORS, metavar="SIM", default="verilator",
+                   help="simulator for --port sim: %(choices)s")
     p.add_argument("--cycles-per-bit", type=int, default=8, help="UART bit time of the simulated board (cycles)")
     p.add_argument("--json", action="store_true",
                    help="print one machine-readable JSON line on stdout (human text goes to stderr)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ._args import folder_output
 from ._common import Out
 from ._quant import add_quant_options, quant_options
 
@@ -14,7 +15,8 @@ def register(sub) -> None:
                        description="Lower a checkpoint through the IR passes and write the quantized "
                                    "graph (ir.json + ir.npz) into a folder.")
     p.add_argument("checkpoint", type=Path, help="checkpoint (.npz with its .json sidecar)")
-    p.add_argument("-o", "--output", type=Path, required=True, help="output folder for ir.json + ir.npz")
+    p.add_argument("-o", "--output", type=folder_output, required=True,
+                   help="output folder for ir.json + ir.npz (created if needed; not an existing file)")
     add_quant_options(p)
     p.add_argument("--json", action="store_true", help="print one machine-readable JSON line on stdout")
     p.set_defaults(func=run)

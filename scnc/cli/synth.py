@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ._args import integer, number
 from ._common import EXIT_CHECK_FAILED, Out
+from ._vocab import TARGETS, TOOL_FLAVOURS, WRAPPERS
 
 
 def register(sub) -> None:
@@ -15,17 +17,19 @@ def register(sub) -> None:
                                    "fits, and latency at Fmax. Writes BUILD/synth/report.json and report.txt and "
                                    "keeps the tool logs there. Exit 1 when the design does not fit the device.")
     p.add_argument("build", type=Path, help="build folder (manifest.json, <top>.v)")
-    p.add_argument("--target", choices=("ice40-up5k", "ecp5-25k", "ecp5-85k", "generic"), default="ice40-up5k",
-                   help="device (default ice40-up5k); generic: yosys only, the core alone, no place and route")
-    p.add_argument("--wrapper", choices=("board", "ooc"), default=None,
-                   help="what is placed around the core: board (iCEBreaker top + UART bridge, the default on "
+    p.add_argument("--target", choices=TARGETS, metavar="DEVICE", default="ice40-up5k",
+                   help="device: %(choices)s (default ice40-up5k); generic: yosys only, the core alone, no place and route")
+    p.add_argument("--wrapper", choices=WRAPPERS, metavar="WRAPPER", default=None,
+                   help="%(choices)s: what is placed around the core: board (iCEBreaker top + UART bridge, the default on "
                         "ice40-up5k) or ooc (a shift-register shell with 4 pins, the default on ecp5)")
-    p.add_argument("--tools", dest="yosys", choices=("yowasp", "system"), default="yowasp",
-                   help="YoWASP wheels (default) or yosys/nextpnr on PATH")
-    p.add_argument("--seed", type=int, default=0, help="nextpnr placement seed (default 0)")
-    p.add_argument("--freq", type=float, default=None, help="nextpnr timing target in MHz (default 12 ice40, 50 ecp5)")
+    p.add_argument("--tools", dest="yosys", choices=TOOL_FLAVOURS, metavar="TOOLS", default="yowasp",
+                   help="%(choices)s: YoWASP wheels (default) or yosys/nextpnr on PATH")
+    p.add_argument("--seed", type=integer(0), default=0, help="nextpnr placement seed (default 0)")
+    p.add_argument("--freq", type=number(0, lo_open=True), default=None,
+                   help="nextpnr timing target in MHz (default 12 ice40, 50 ecp5)")
     p.add_argument("--no-dsp", dest="dsp", action="store_false", help="map multipliers to LUTs, not DSP blocks")
-    p.add_argument("--timeout", type=float, default=None, help="wall-clock limit per tool run (seconds)")
+    p.add_argument("--timeout", type=number(0, lo_open=True), default=None,
+                   help="wall-clock limit per tool run (seconds, > 0)")
     p.add_argument("--json", action="store_true",
                    help="print one machine-readable JSON line on stdout (human text goes to stderr)")
     p.set_defaults(func=run)
@@ -33,7 +37,7 @@ def register(sub) -> None:
 
 def run(args: argparse.Namespace, out: Out) -> int:
     from ..fpga import DoesNotFit, synth
-    from ..rtl.manifest import Manifest
+    from ..manifest import Manifest
 
     wrapper = args.wrapper or ("board" if args.target == "ice40-up5k" else "ooc")
     summary = {"command": "synth", "build": str(args.build), "target": args.target, "wrapper": wrapper}

@@ -6,31 +6,40 @@ import argparse
 import time
 from pathlib import Path
 
-from ._common import Out, add_data_options, add_output_options, check_min_accuracy, fmt_pct, load_data
+from ..kinds import ResetMode, choices
+from ._args import checkpoint_output, hidden_sizes, integer, number
+from ._common import Out, add_data_options, add_output_options, check_min_accuracy, fmt_pct, load_data, require_classes
+from ._limits import check_memory, training_bytes
+from ._vocab import ENCODERS, LOSSES, SURROGATES
 
 
 def register(sub) -> None:
     p = sub.add_parser("train", help="train a spiking network and save a checkpoint",
                        description="Train a dense LIF network with surrogate-gradient BPTT and save it "
                                    "as a checkpoint (.npz + .json). Works on the bundled digits by default.")
-    p.add_argument("-o", "--output", type=Path, required=True, help="checkpoint path (e.g. pre.npz)")
-    p.add_argument("--hidden", default="128", help="hidden layer sizes, comma separated (default: 128)")
-    p.add_argument("--timesteps", type=int, default=25, help="time steps per sample (default: 25)")
-    p.add_argument("--epochs", type=int, default=None, help="training epochs (default: TrainConfig's)")
-    p.add_argument("--batch-size", type=int, default=None, help="mini-batch size (default: TrainConfig's)")
-    p.add_argument("--lr", type=float, default=None, help="Adam learning rate (default: TrainConfig's)")
-    p.add_argument("--beta", type=float, default=0.9, help="initial membrane decay per step, in [0, 1]")
-    p.add_argument("--threshold", type=float, default=1.0, help="firing threshold (> 0)")
-    p.add_argument("--reset", choices=("subtract", "zero"), default="subtract", help="reset mechanism")
+    p.add_argument("-o", "--output", type=checkpoint_output, required=True, help="checkpoint path (e.g. pre.npz)")
+    p.add_argument("--hidden", type=hidden_sizes, default="128",
+                   help="hidden layer sizes, comma separated (default: 128; '' for none); the whole network "
+                        "must fit in --max-memory while training")
+    p.add_argument("--timesteps", type=integer(1), default=25, help="time steps per sample (default: 25)")
+    p.add_argument("--epochs", type=integer(1), default=None, help="training epochs (default: TrainConfig's)")
+    p.add_argument("--batch-size", type=integer(1), default=None, help="mini-batch size (default: TrainConfig's)")
+    p.add_argument("--lr", type=number(0, lo_open=True), default=None, help="Adam learning rate (default: TrainConfig's)")
+    p.add_argument("--beta", type=number(0, 1), default=0.9, help="initial membrane decay per step, in [0, 1]")
+    p.add_argument("--threshold", type=number(0, lo_open=True), default=1.0, help="firing threshold (finite, > 0)")
+    p.add_argument("--reset", choices=choices(ResetMode), default="subtract", help="reset mechanism")
     p.add_argument("--per-neuron-beta", action="store_true", help="learn one beta per neuron instead of per layer")
     p.add_argument("--fixed-beta", action="store_true", help="do not learn beta")
     p.add_argument("--bias", action="store_true", help="give layers a bias (the hardware adds it every step)")
-    p.add_argument("--loss", choices=("ce_count", "ce_mem", "mse_count"), default=None, help="loss function")
-    p.add_argument("--surrogate", choices=("fast_sigmoid", "arctan"), default=None, help="surrogate gradient")
-    p.add_argument("--slope", type=float, default=None, help="surrogate slope")
-    p.add_argument("--encoder", choices=("rate", "latency", "direct"), default="rate", help="input encoding")
-    p.add_argument("--seed", type=int, default=0, help="seed of initialisation, shuffling and encoding")
-    p.add_argument("--min-accuracy", type=float, default=None,
+    p.add_argument("--loss", choices=LOSSES, metavar="LOSS", default=None,
+                   help="loss function: %(choices)s (default: TrainConfig's; see scnc.snn.losses)")
+    p.add_argument("--surrogate", choices=SURROGATES, metavar="NAME", default=None,
+                   help="surrogate gradient: %(choices)s")
+    p.add_argument("--slope", type=number(0, lo_open=True), default=None, help="surrogate slope (> 0)")
+    p.add_argument("--encoder", choices=ENCODERS, metavar="KIND", default="rate",
+                   help="input encoding: %(choices)s (default: rate)")
+    p.add_argument("--seed", type=integer(0), default=0, help="seed of initialisation, shuffling and encoding")
+    p.add_argument("--min-accuracy", type=number(), default=None,
                    help="exit 1 if the test-split accuracy is below this fraction (e.g. 0.9)")
     add_data_options(p, split_default="train")
     add_output_options(p)
@@ -45,18 +54,6 @@ def _train_config(args: argparse.Namespace):
     return TrainConfig(seed=args.seed, **overrides)
 
 
-def parse_sizes(text: str) -> list[int]:
-    from ..errors import ConfigError
-
-    try:
-        sizes = [int(s) for s in text.split(",") if s.strip()]
-    except ValueError:
-        raise ConfigError(f"--hidden: expected comma-separated integers like '128' or '256,128', got {text!r}") from None
-    if any(s < 1 for s in sizes):
-        raise ConfigError(f"--hidden: sizes must be >= 1, got {text!r}")
-    return sizes
-
-
 def run(args: argparse.Namespace, out: Out) -> int:
     import numpy as np
 
@@ -64,12 +61,18 @@ def run(args: argparse.Namespace, out: Out) -> int:
     from ..transfer import SNNCheckpoint, save_checkpoint
 
     cfg = _train_config(args)
-    hidden = parse_sizes(args.hidden)
+    hidden = list(args.hidden)
     train_ds = load_data(args, seed=args.seed)
+    require_classes(train_ds.classes, "scnc train")
     test_ds = load_data(args, split="test", shots=None, seed=args.seed)
     n_classes = len(train_ds.classes)
+    sizes = [train_ds.x.shape[1], *hidden, n_classes]
+    batch = min(cfg.batch_size, max(1, len(train_ds.y)))
+    check_memory(f"training {' -> '.join(map(str, sizes))} with T={args.timesteps}, batch {batch}",
+                 training_bytes(sizes, args.timesteps, batch), args.max_memory,
+                 "use fewer or smaller --hidden layers, fewer --timesteps or a smaller --batch-size")
     net = Network.dense(
-        [train_ds.x.shape[1], *hidden, n_classes],
+        sizes,
         seed=args.seed, beta=args.beta, threshold=args.threshold, reset=args.reset, bias=args.bias,
         timesteps=args.timesteps, encoder=EncoderConfig(kind=args.encoder, seed=args.seed),
     )

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._common import EXIT_CHECK_FAILED, DATASET_CHOICES, Out
+from ._args import integer, number
+from ._common import EXIT_CHECK_FAILED, Out
+from ._vocab import DATASETS, FLOWS, SIMULATORS
 
 
 def register(sub) -> None:
@@ -15,21 +17,23 @@ def register(sub) -> None:
                                    "count with scnc.ref, and write JUnit XML into BUILD/verify/. Exit 1 on any "
                                    "mismatch (the first divergence is printed and a waveform kept).")
     p.add_argument("build", type=Path, help="build folder (manifest.json, <top>.v, ir/)")
-    p.add_argument("--sim", choices=("verilator", "icarus"), default="verilator", help="simulator (default verilator)")
-    p.add_argument("--samples", type=int, default=20, help="number of test samples to verify (default 20)")
-    p.add_argument("--dataset", choices=DATASET_CHOICES, default="digits",
-                   help="where the samples come from (default digits); a network whose input size does not "
-                        "match gets seeded random inputs")
+    p.add_argument("--sim", choices=SIMULATORS, metavar="SIM", default="verilator",
+                   help="simulator: %(choices)s (default verilator)")
+    p.add_argument("--samples", type=integer(1), default=20, help="number of test samples to verify (default 20)")
+    p.add_argument("--dataset", choices=DATASETS, metavar="NAME", default="digits",
+                   help="where the samples come from: %(choices)s (default digits); a network whose input size "
+                        "does not match gets seeded random inputs")
     p.add_argument("--data-dir", type=Path, default=None, help="folder of the optdigits / mnist files")
     p.add_argument("--classes", default=None, help="class subset of the data set, e.g. '0-4'")
-    p.add_argument("--seed", type=int, default=0,
+    p.add_argument("--seed", type=integer(0), default=0,
                    help="seed of random inputs, of cocotb and of the random flow pattern (default 0)")
-    p.add_argument("--flow", choices=("always", "random"), default="random",
-                   help="bench flow control: 'random' (seeded idle input cycles and back-pressure on "
+    p.add_argument("--flow", choices=FLOWS, metavar="FLOW", default="random",
+                   help="bench flow control (%(choices)s): 'random' (seeded idle input cycles and back-pressure on "
                         "o_data/trace; latency at least the manifest's) or 'always' (inputs back to back, "
                         "outputs always ready; latency must equal the manifest's) (default random)")
     p.add_argument("--waves", action="store_true", help="record a waveform of the whole run")
-    p.add_argument("--timeout", type=float, default=None, help="wall-clock limit of the simulator run (seconds)")
+    p.add_argument("--timeout", type=number(0, lo_open=True), default=None,
+                   help="wall-clock limit of the simulator run (seconds, > 0)")
     p.add_argument("--json", action="store_true",
                    help="print one machine-readable JSON line on stdout (human text goes to stderr)")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="do not print progress lines")

@@ -5,6 +5,6 @@ and the original labels, plus an :meth:`~Dataset.identity` for checkpoint proven
 """
 
 from .dataset import Dataset, few_shot, parse_classes, select_classes
-from .loaders import DATASETS, load_dataset
+from .loaders import DATASETS, SPLITS, load_dataset
 
-__all__ = ["Dataset", "load_dataset", "parse_classes", "few_shot", "select_classes", "DATASETS"]
+__all__ = ["Dataset", "load_dataset", "parse_classes", "few_shot", "select_classes", "DATASETS", "SPLITS"]

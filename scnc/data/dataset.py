@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
@@ -17,7 +18,7 @@ import numpy as np
 from .._io import hash_arrays
 from ..errors import ConfigError
 
-__all__ = ["Dataset", "parse_classes", "select_classes", "few_shot"]
+__all__ = ["Dataset", "parse_classes", "select_classes", "few_shot", "MAX_CLASS_LABELS"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -148,6 +149,10 @@ class Dataset:
         return replace(self, x=self.x[index], y=self.y[index])
 
 
+#: The most labels a class list may name. No data set scnc loads has more than a few dozen classes;
+#: the bound is checked before a range is expanded, so ``"0-999999999999"`` is an error, not a MemoryError.
+MAX_CLASS_LABELS = 1 << 16
+
 _RANGE = re.compile(r"^\s*(\d+)\s*-\s*(\d+)\s*$")
 _SINGLE = re.compile(r"^\s*(\d+)\s*$")
 
@@ -156,7 +161,8 @@ def parse_classes(spec: str) -> list[int]:
     """Parse a class list such as ``"0-4"`` or ``"1,3,5-7"`` into sorted unique labels.
 
     Ranges are inclusive. Raises :class:`~scnc.errors.ConfigError` for an empty spec, a part that is
-    not a non-negative integer or ``a-b`` range, a descending range (``"5-3"``), or a label given twice.
+    not a non-negative integer or ``a-b`` range, a descending range (``"5-3"``), a label given twice,
+    or more than :data:`MAX_CLASS_LABELS` labels in all.
     """
     if not isinstance(spec, str) or not spec.strip():
         raise ConfigError(f"class list is empty: expected e.g. '0-4' or '1,3,5-7', got {spec!r}")
@@ -167,19 +173,31 @@ def parse_classes(spec: str) -> list[int]:
             lo, hi = int(m.group(1)), int(m.group(2))
             if lo > hi:
                 raise ConfigError(f"class range {part.strip()!r} is descending: write '{hi}-{lo}'")
+            if len(labels) + (hi - lo + 1) > MAX_CLASS_LABELS:
+                raise ConfigError(f"class list {_shown(spec)}: names more than {MAX_CLASS_LABELS} labels "
+                                  f"(range {part.strip()!r} alone has {hi - lo + 1})")
             labels.extend(range(lo, hi + 1))
             continue
         m = _SINGLE.match(part)
         if m:
+            if len(labels) >= MAX_CLASS_LABELS:
+                raise ConfigError(f"class list {_shown(spec)}: names more than {MAX_CLASS_LABELS} labels")
             labels.append(int(m.group(1)))
             continue
         raise ConfigError(
-            f"class list {spec!r}: part {part.strip()!r} is not a label or a range 'a-b' of non-negative integers"
+            f"class list {_shown(spec)}: part {_shown(part.strip())} is not a label or a range 'a-b' of "
+            "non-negative integers"
         )
     if len(set(labels)) != len(labels):
-        dup = sorted({c for c in labels if labels.count(c) > 1})
-        raise ConfigError(f"class list {spec!r} names labels {dup} more than once")
+        dup = sorted(c for c, n in Counter(labels).items() if n > 1)
+        raise ConfigError(f"class list {_shown(spec)} names labels {dup[:10]}{' ...' if len(dup) > 10 else ''} "
+                          "more than once")
     return sorted(labels)
+
+
+def _shown(text: str, limit: int = 60) -> str:
+    """``repr(text)``, cut to ``limit`` characters so a pasted blob does not flood the message."""
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + f"... ({len(text)} characters)"
 
 
 def select_classes(ds: Dataset, classes: Iterable[int] | str) -> Dataset:

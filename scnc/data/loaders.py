@@ -11,7 +11,7 @@ from .dataset import Dataset, few_shot, select_classes
 from .idx import load_idx_dataset
 from .optdigits import load_digits_split, load_optdigits
 
-__all__ = ["load_dataset", "DATASETS"]
+__all__ = ["load_dataset", "DATASETS", "SPLITS"]
 
 #: Data set names :func:`load_dataset` knows, and whether each needs ``data_dir``.
 DATASETS: dict[str, bool] = {
@@ -20,6 +20,9 @@ DATASETS: dict[str, bool] = {
     "mnist": True,
     "fashion-mnist": True,
 }
+
+#: The splits every data set has (digits: a fixed seeded stratified split; the others their own files).
+SPLITS: tuple[str, ...] = ("train", "test")
 
 
 def load_dataset(
@@ -66,8 +69,8 @@ def load_dataset(
     """
     if name not in DATASETS:
         raise ConfigError(f"unknown dataset {name!r}; known: {sorted(DATASETS)}")
-    if split not in ("train", "test"):
-        raise ConfigError(f"split must be 'train' or 'test', got {split!r}")
+    if split not in SPLITS:
+        raise ConfigError(f"split must be one of {SPLITS}, got {split!r}")
     if DATASETS[name]:
         if data_dir is None:
             raise ConfigError(f"dataset {name!r} is read from files: give data_dir (the folder holding them)")

@@ -36,7 +36,7 @@ from .reports import (
     resource_overflow,
 )
 from .tools import find_tool, run_tool
-from ..rtl.manifest import Manifest
+from ..manifest import Manifest
 from .wrappers import CORE_MODULE, TRACED_CORE_MODULE, Wrapper, wrapper_for
 
 __all__ = ["SynthReport", "DoesNotFit", "synth", "load_manifest", "REPORT_FORMAT", "DEFAULT_FREQ_MHZ"]

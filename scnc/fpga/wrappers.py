@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from .._resources import hdl_dir
 from ..errors import ConfigError, ToolError
-from ..rtl.manifest import Manifest
+from ..manifest import Manifest
 
 __all__ = ["WRAPPERS", "OOC_SHELL", "CORE_MODULE", "TRACED_CORE_MODULE", "Wrapper", "hdl_dir", "wrapper_for",
            "core_params", "trace_shim"]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import ConfigError, DataError, ScncError, ToolError
-from ..rtl.manifest import Manifest
+from ..manifest import Manifest
 from .protocol import (
     IDENT_LEN,
     PROTOCOL_VERSION,
@@ -107,7 +107,7 @@ class CoreLayout:
 
 
 def core_layout(manifest: Manifest) -> CoreLayout:
-    """Read a :class:`CoreLayout` from a build's checked :class:`scnc.rtl.Manifest`."""
+    """Read a :class:`CoreLayout` from a build's checked :class:`scnc.manifest.Manifest`."""
     g = manifest.graph
     od = manifest.o_data.payload
     return CoreLayout(
@@ -159,7 +159,7 @@ class Board:
     transport:
         The byte pipe (serial port, simulated board, or a test fake).
     manifest:
-        The build's :class:`scnc.rtl.Manifest` (:func:`scnc.rtl.load_build`): layouts and IR hash.
+        The build's :class:`scnc.manifest.Manifest` (:func:`scnc.rtl.load_build`): layouts and IR hash.
     timeout_s:
         Longest wait for a reply (seconds, finite and > 0); default: the transport's
         ``default_timeout_s``. READ waits ``timeout_s`` plus the sample's compute time at ``clk_hz``.

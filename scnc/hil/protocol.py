@@ -21,7 +21,7 @@ import enum
 from dataclasses import dataclass
 
 from ..errors import ConfigError, DataError
-from ..rtl.manifest import Manifest
+from ..manifest import Manifest
 
 __all__ = [
     "BridgeShape",
@@ -234,7 +234,7 @@ class BridgeShape:
 
 
 def bridge_shape(manifest: Manifest) -> BridgeShape:
-    """What the UART bridge is built from, read from a build's checked :class:`scnc.rtl.Manifest`.
+    """What the UART bridge is built from, read from a build's checked :class:`scnc.manifest.Manifest`.
 
     Raises
     ------

@@ -27,7 +27,7 @@ from typing import Callable
 from .._io import atomic_write_text
 from .._resources import hdl_dir, sim_dir
 from ..errors import ConfigError, ToolError
-from ..rtl.manifest import Manifest
+from ..manifest import Manifest
 from .protocol import bridge_shape
 from .transport import SocketTransport
 

@@ -19,7 +19,7 @@ from .compile import MANIFEST_FORMAT, build_manifest, compile_graph, load_build
 from .encoder import InputEncoder
 from .layer import LayerEngine
 from .lint import WAIVERS
-from .manifest import BeatField, BeatLayout, Manifest, ODataBeats, Stream, check_top_name, is_build_folder
+from ..manifest import BeatField, BeatLayout, Manifest, ODataBeats, Stream, check_top_name, is_build_folder
 from .network import NetworkCore, check_buildable, input_shape, output_layout, trace_layout
 from ..ir.schedule import LayerPlan, input_cycles_per_step, layer_plan, sample_cycles, step_cycles
 from .sim import SimResult, simulate

@@ -26,7 +26,7 @@ from ..ir import ir_hash, save_ir
 from ..ir.schedule import layer_plan, sample_cycles, step_cycles
 from ..kinds import Encoding, InputCoding, ResetMode, SNGKind
 from .lint import WAIVERS
-from .manifest import (
+from ..manifest import (
     MANIFEST_FORMAT,
     MANIFEST_NAME,
     BeatField,

@@ -11,11 +11,12 @@ from scnc.verify.cases import Case, input_beats, load_case, make_case, save_case
 from scnc.verify.lint import lint_verilog
 from scnc.verify.runner import CaseResult, RunResult, build_key, parse_results_xml, run_cocotb
 from scnc.verify.scoreboard import Comparison, Divergence, compare
-from scnc.verify.tools import SimTool, describe_tools, find_icarus, find_simulator, find_verilator
+from scnc.verify.tools import SIMULATORS, SimTool, describe_tools, find_icarus, find_simulator, find_verilator
 from scnc.verify.runner import ICARUS_ARGS, ccache_environ
 from scnc.verify.verify import FLOWS, VerifyReport, bench_dir, choose_inputs, flow_env, verify_build
 
 __all__ = [
+    "SIMULATORS",
     "SimTool",
     "find_verilator",
     "find_icarus",

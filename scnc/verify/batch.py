@@ -19,7 +19,7 @@ from pathlib import Path
 
 from scnc._io import atomic_write_text
 from scnc.errors import ConfigError
-from scnc.rtl.manifest import Manifest
+from scnc.manifest import Manifest
 from scnc.verify.cases import make_case, save_case
 from scnc.verify.runner import RunResult
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from scnc.trace import MAX_EXAMPLES, Divergence, Trace, compare_traces, winners_of
-from scnc.rtl.manifest import Manifest
+from scnc.manifest import Manifest
 from scnc.verify.cases import Case, input_beats
 
 __all__ = ["Divergence", "Comparison", "compare"]
@@ -95,7 +95,7 @@ def compare(manifest: Manifest, case: Case, observed: dict) -> Comparison:
     Parameters
     ----------
     manifest:
-        The core's :class:`scnc.rtl.Manifest` (payload layouts, sizes; its beat layouts decode).
+        The core's :class:`scnc.manifest.Manifest` (payload layouts, sizes; its beat layouts decode).
     case:
         Inputs and expectations (:mod:`scnc.verify.cases`).
     observed:

@@ -36,6 +36,7 @@ from typing import Mapping
 from scnc.errors import ToolError
 
 __all__ = [
+    "SIMULATORS",
     "SimTool",
     "find_verilator",
     "find_icarus",
@@ -45,6 +46,9 @@ __all__ = [
     "MIN_ICARUS_VERSION",
     "parse_version",
 ]
+
+#: The HDL simulators scnc drives through cocotb (:func:`find_simulator` accepts exactly these).
+SIMULATORS: tuple[str, ...] = ("verilator", "icarus")
 
 #: Oldest Icarus Verilog cocotb 2.x supports (major, minor).
 MIN_ICARUS_VERSION: tuple[int, int] = (11, 0)
@@ -428,13 +432,13 @@ def find_simulator(sim: str, *, override: str | os.PathLike | None = None) -> Si
         return find_verilator(override=override)
     if sim == "icarus":
         return find_icarus(override=override)
-    raise ToolError(f"unknown simulator {sim!r}; expected 'verilator' or 'icarus'")
+    raise ToolError(f"unknown simulator {sim!r}; expected one of {SIMULATORS}")
 
 
 def describe_tools() -> list[str]:
     """One line per simulator: which one discovery chooses and why, or why none is usable."""
     lines = []
-    for sim in ("verilator", "icarus"):
+    for sim in SIMULATORS:
         try:
             lines.append(find_simulator(sim).describe())
         except ToolError as exc:

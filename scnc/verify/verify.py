@@ -28,7 +28,7 @@ import numpy as np
 from scnc._io import atomic_write_text
 from scnc._resources import sim_dir
 from scnc.errors import ConfigError, DataError, ToolError
-from scnc.rtl.manifest import Manifest
+from scnc.manifest import Manifest
 from scnc.verify.cases import Case, make_case, save_case
 from scnc.verify.runner import RunResult, build_environ, run_cocotb, sim_build_args
 

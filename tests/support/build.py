@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 from scnc._io import atomic_write_text
-from scnc.rtl.manifest import MANIFEST_NAME, Manifest, sha256_file
+from scnc.manifest import MANIFEST_NAME, Manifest, sha256_file
 
 
 def reseal(build: Path) -> Manifest:

@@ -30,9 +30,9 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from .._io import JSONLimitError, canonical_json, read_json
-from ..errors import BuildError, DataError
-from ..kinds import Encoding, InputCoding, LeakKind, ResetMode, SNGKind
+from ._io import JSONLimitError, canonical_json, read_json
+from .errors import BuildError, DataError
+from .kinds import Encoding, InputCoding, LeakKind, ResetMode, SNGKind
 
 __all__ = [
     "MANIFEST_FORMAT",

@@ -29,6 +29,7 @@ from ...errors import IRError
 from ...ir.graph import SCLeak, ShiftLeak
 from ...ir.schedule import cdiv
 from ...kinds import Encoding, SNGKind
+from .._build import silence_on_error
 from .._specs import sng_form
 from ..sng import CycleSNG, StepSNG
 from .tables import ConstTable, unsigned_bits_of
@@ -150,6 +151,7 @@ class SCLeakUnit(wiring.Component):
     ``"fixed"`` reads ``C = beta_q`` of neuron ``neuron`` (``load``) and uses ``d = rounding``.
     """
 
+    @silence_on_error
     def __init__(self, leak: SCLeak, params: LeakParams) -> None:
         self.leak, self.params = leak, params
         n = params.stream_bits
@@ -212,6 +214,7 @@ class ShiftLeakUnit(wiring.Component):
     See :func:`leak_signature`; only ``v``, ``leaked``, ``neuron`` and ``load`` are used.
     """
 
+    @silence_on_error
     def __init__(self, leak: ShiftLeak, params: LeakParams) -> None:
         self.leak, self.params = leak, params
         self.shift = np.asarray(leak.shift, dtype=np.int64)

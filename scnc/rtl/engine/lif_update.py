@@ -20,6 +20,8 @@ from amaranth.lib.wiring import In, Out
 
 from ...kinds import ResetMode
 
+from .._build import silence_on_error
+
 __all__ = ["LIFUpdate"]
 
 
@@ -64,6 +66,7 @@ class LIFUpdate(wiring.Component):
         ``v_pre`` was outside the membrane range and was clamped.
     """
 
+    @silence_on_error
     def __init__(self, *, membrane_bits: int, current_bits: int, bias_shape: ShapeCastable,
                  threshold_shape: ShapeCastable, reset: ResetMode) -> None:
         if not isinstance(membrane_bits, int) or membrane_bits < 2:

@@ -23,6 +23,7 @@ from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from ...kinds import Encoding
+from .._build import silence_on_error
 from ..apc import APC, tree_sum
 from .weight_rom import weight_block_layout
 
@@ -61,6 +62,7 @@ class SynapseLanes(wiring.Component):
         (``"sc"`` only) the synapse stream values of this cycle, stream ``il`` for input lane ``il``.
     """
 
+    @silence_on_error
     def __init__(self, *, p_in: int, p_out: int, weight_bits: int, compare_shift: int, stream_bits: int,
                  current_bits: int) -> None:
         for name, v, lo in (("p_in", p_in, 1), ("p_out", p_out, 1), ("weight_bits", weight_bits, 1),

@@ -8,6 +8,8 @@ from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
+from .._build import silence_on_error
+
 __all__ = ["ConstTable", "signed_bits_of", "unsigned_bits_of"]
 
 
@@ -52,6 +54,7 @@ class ConstTable(wiring.Component):
         True when every neuron has the same value (no ROM: synthesis folds the constant into the logic).
     """
 
+    @silence_on_error
     def __init__(self, values: np.ndarray, shape: ShapeCastable) -> None:
         self.values = [int(v) for v in np.asarray(values).reshape(-1)]
         if not self.values:

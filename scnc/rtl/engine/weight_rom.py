@@ -22,6 +22,8 @@ from amaranth.lib.wiring import In, Out
 
 from ...ir.schedule import LayerPlan
 
+from .._build import silence_on_error
+
 __all__ = ["weight_entry_layout", "weight_block_layout", "weight_block_words", "WeightROM"]
 
 
@@ -79,6 +81,7 @@ class WeightROM(wiring.Component):
         The block read last.
     """
 
+    @silence_on_error
     def __init__(self, weight_q: np.ndarray, plan: LayerPlan, weight_bits: int) -> None:
         self.plan = plan
         self.weight_bits = weight_bits

@@ -5,7 +5,8 @@ never imports :mod:`scnc.ref`: tests put the two side by side.
 
 * :func:`compile_graph` -- write ``<top>.v``, ``manifest.json``, the IR and a README.
 * :class:`NetworkCore` -- the top component; :class:`LayerEngine`, :class:`InputEncoder`,
-  :class:`CycleSNG`, :class:`StepSNG`, :class:`APC` -- its parts.
+  :class:`CycleSNG`, :class:`StepSNG`, :class:`APC` -- its parts. A layer engine is a sequencer over
+  the components of :mod:`scnc.rtl.engine` (weight ROM, synapse lanes, leak units, LIF update).
 * :func:`simulate` -- run the core in Amaranth's simulator (bit-accurate, slow).
 * :data:`WAIVERS` -- the Verilator warning kinds waived for generated Verilog, with reasons
   (:func:`scnc.verify.lint_verilog` lints with them).

@@ -310,7 +310,8 @@ def test_shared_shift_is_a_constant() -> None:
 
 def test_leak_unit_is_chosen_by_the_leak_type() -> None:
     p = _params(Encoding.FIXED, n=3, M=6, n_out=2)
-    for leak, unit in ((SCLeak(beta_q=np.array([3, 8])), SCLeakUnit), (ShiftLeak(shift=np.array([1, 2])), ShiftLeakUnit)):
+    for leak, unit in ((SCLeak(beta_q=np.array([3, 8])), SCLeakUnit),
+                       (ShiftLeak(shift=np.array([1, 2])), ShiftLeakUnit)):
         built = leak_unit(leak, p)
         Fragment.get(built, None)  # elaborates
         assert type(built) is unit
@@ -364,8 +365,8 @@ def test_lif_update_wide(data, M: int, reset: ResetMode) -> None:
     cb = data.draw(st.integers(2, M + 3))
     bb = data.draw(st.integers(1, M))
     tb = data.draw(st.integers(1, M - 1))
-    case = st.tuples(st.integers(-(1 << (M - 1)), (1 << (M - 1)) - 1), st.integers(-(1 << (cb - 1)), (1 << (cb - 1)) - 1),
-                     st.integers(-(1 << (bb - 1)), (1 << (bb - 1)) - 1), st.integers(1, (1 << tb) - 1))
+    sint = lambda b: st.integers(-(1 << (b - 1)), (1 << (b - 1)) - 1)  # noqa: E731
+    case = st.tuples(sint(M), sint(cb), sint(bb), st.integers(1, (1 << tb) - 1))
     cases = data.draw(st.lists(case, min_size=1, max_size=40))
     got = _lif_sweep(M, cb, bb, tb, reset, cases)
     for (lv, cur, bias, thr), (v, s, sat) in zip(cases, got):

@@ -157,7 +157,7 @@ class SCLeakUnit(wiring.Component):
         n = params.stream_bits
         self.beta_q = np.asarray(leak.beta_q, dtype=np.int64)
         if self.beta_q.shape != (params.n_out,):
-            raise IRError(params.where, "quant.leak.beta_q", f"expected shape ({params.n_out},), got {self.beta_q.shape}")
+            raise ValueError(f"leak.beta_q has shape {self.beta_q.shape}, params.n_out is {params.n_out}")
         self.stochastic = params.encoding is Encoding.SC
         if self.stochastic:
             self.beta_form = sng_form(leak.beta_sng, kind=params.sng, bits=n, where=params.where,
@@ -219,7 +219,7 @@ class ShiftLeakUnit(wiring.Component):
         self.leak, self.params = leak, params
         self.shift = np.asarray(leak.shift, dtype=np.int64)
         if self.shift.shape != (params.n_out,):
-            raise IRError(params.where, "quant.leak.shift", f"expected shape ({params.n_out},), got {self.shift.shape}")
+            raise ValueError(f"leak.shift has shape {self.shift.shape}, params.n_out is {params.n_out}")
         super().__init__(leak_signature(params))
 
     def elaborate(self, platform) -> Module:

@@ -125,7 +125,7 @@ def _drive_lanes(encoding: Encoding, c: dict, window: int) -> list:
         await ctx.tick()
         ctx.set(dut.clear, 0)
         for blk in range(c["blocks"]):
-            ctx.set(dut.weights.as_value(), _block_word(c["q"][blk], w))
+            ctx.set(dut.block.as_value(), _block_word(c["q"][blk], w))
             ctx.set(dut.spikes, sum(int(s) << il for il, s in enumerate(c["spikes"][blk])))
             ctx.set(dut.accumulate, 1)
             for k in range(window):
@@ -341,7 +341,7 @@ def _lif_sweep(M: int, cb: int, bb: int, tb: int, reset: ResetMode, cases) -> li
             ctx.set(dut.current, cur)
             ctx.set(dut.bias, bias)
             ctx.set(dut.threshold, thr)
-            got.append((ctx.get(dut.membrane), ctx.get(dut.spike), ctx.get(dut.saturated)))
+            got.append((ctx.get(dut.v_new), ctx.get(dut.spike), ctx.get(dut.saturated)))
 
     run(dut, bench)
     return got

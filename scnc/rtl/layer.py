@@ -154,7 +154,7 @@ class LayerEngine(wiring.Component):
             hw.encoding, p_in=Pi, p_out=Pn, weight_bits=q.weight_bits, compare_shift=q.compare_shift,
             stream_bits=self.n, current_bits=q.current_bits)
         spk_pad = Cat(self.spikes_in, Const(0, G * Pi - plan.n_in)) if G * Pi > plan.n_in else self.spikes_in
-        m.d.comb += [lanes.weights.eq(rom.block), lanes.spikes.eq(spk_pad.word_select(g, Pi) if G > 1 else spk_pad)]
+        m.d.comb += [lanes.block.eq(rom.block), lanes.spikes.eq(spk_pad.word_select(g, Pi) if G > 1 else spk_pad)]
 
         # ---- cycle-rate streams: one SNG per input lane ---------------------------------------
         sng_advance = Signal()
@@ -198,7 +198,7 @@ class LayerEngine(wiring.Component):
             upd.current.eq(Array(lanes.currents[nl] for nl in range(Pn))[u]),
             upd.bias.eq(bias.data),
             upd.threshold.eq(thr.data),
-            mwr.data.eq(upd.membrane),
+            mwr.data.eq(upd.v_new),
         ]
 
         accept = Signal()
@@ -208,7 +208,7 @@ class LayerEngine(wiring.Component):
                 tr.layer.eq(self.index),
                 tr.neuron.eq(i),
                 tr.step.eq(self.t),
-                tr.membrane.eq(upd.membrane),
+                tr.membrane.eq(upd.v_new),
                 tr.spike.eq(upd.spike),
                 tr.saturated.eq(upd.saturated),
                 accept.eq(self.trace.ready),

@@ -5,10 +5,10 @@
     v_pre     = leaked + current + bias                       exact (widths grow)
     v_sat     = clamp(v_pre, -2^(M-1), 2^(M-1) - 1)           saturated = [v_pre was clamped]
     spike     = [v_sat >= threshold]
-    membrane  = v_sat - threshold * spike     (reset "subtract")
+    v_new     = v_sat - threshold * spike     (reset "subtract")
               = v_sat * (1 - spike)           (reset "zero")
 
-This is :func:`scnc.ref.scalar.lif_update` (docs/hardware.md §3); ``membrane`` is what the engine
+This is :func:`scnc.ref.scalar.lif_update` (docs/hardware.md §3); ``v_new`` is what the engine
 writes back and reports in the trace beat.
 """
 
@@ -59,8 +59,8 @@ class LIFUpdate(wiring.Component):
         The step's synaptic current.
     bias: In(bias_shape)
     threshold: In(threshold_shape)
-    membrane: Out(signed(M))
-        The membrane after saturation and reset.
+    v_new: Out(signed(M))
+        The membrane after saturation and reset (written back, and reported in the trace beat).
     spike: Out(1)
     saturated: Out(1)
         ``v_pre`` was outside the membrane range and was clamped.
@@ -79,7 +79,7 @@ class LIFUpdate(wiring.Component):
                 "current": In(signed(current_bits)),
                 "bias": In(Shape.cast(bias_shape)),
                 "threshold": In(Shape.cast(threshold_shape)),
-                "membrane": Out(signed(membrane_bits)),
+                "v_new": Out(signed(membrane_bits)),
                 "spike": Out(1),
                 "saturated": Out(1),
             }
@@ -97,5 +97,5 @@ class LIFUpdate(wiring.Component):
         v_sat = Signal(signed(M))
         m.d.comb += [v_sat.eq(Mux(over, vmax, Mux(under, vmin, v_pre))), self.saturated.eq(over | under)]
         m.d.comb += self.spike.eq(v_sat >= self.threshold)
-        m.d.comb += self.membrane.eq(_RESETS[self.reset](v_sat, self.spike, self.threshold))
+        m.d.comb += self.v_new.eq(_RESETS[self.reset](v_sat, self.spike, self.threshold))
         return m

@@ -50,8 +50,8 @@ class SynapseLanes(wiring.Component):
     -------
     spikes: In(P_i)
         Input spikes of the block's inputs (bit ``il`` = input ``g*P_i + il``).
-    weights: In(weight_block_layout(P_i, P_n, w))
-        The weight block.
+    block: In(weight_block_layout(P_i, P_n, w))
+        The weight block (the :class:`~.weight_rom.WeightROM`'s output).
     clear: In(1)
         Zero every accumulator (a neuron group starts); wins over ``accumulate``.
     accumulate: In(1)
@@ -78,7 +78,7 @@ class SynapseLanes(wiring.Component):
     def _signature_members(self) -> dict:
         return {
             "spikes": In(self.p_in),
-            "weights": In(weight_block_layout(self.p_in, self.p_out, self.weight_bits)),
+            "block": In(weight_block_layout(self.p_in, self.p_out, self.weight_bits)),
             "clear": In(1),
             "accumulate": In(1),
             "currents": Out(data.ArrayLayout(signed(self.current_bits), self.p_out)),
@@ -86,7 +86,7 @@ class SynapseLanes(wiring.Component):
 
     def threshold(self, nl: int, il: int) -> Value:
         """Comparator threshold ``m = |q| << compare_shift`` of entry ``(nl, il)`` of the block."""
-        mag = self.weights[nl][il].magnitude
+        mag = self.block[nl][il].magnitude
         return Cat(Const(0, self.compare_shift), mag) if self.compare_shift else mag
 
     def lane_delta(self, m: Module, nl: int) -> Value:
@@ -115,7 +115,7 @@ class SCSynapseLanes(SynapseLanes):
         m.submodules[f"apc{nl}"] = apc
         for il in range(self.p_in):
             bit = self.spikes[il] & (self.streams[il] < self.threshold(nl, il))
-            neg = self.weights[nl][il].negative
+            neg = self.block[nl][il].negative
             m.d.comb += [apc.pos[il].eq(bit & ~neg), apc.neg[il].eq(bit & neg)]
         return apc.count
 
@@ -127,7 +127,7 @@ class FixedSynapseLanes(SynapseLanes):
         pos, neg = [], []
         for il in range(self.p_in):
             mval = self.threshold(nl, il)
-            sgn = self.weights[nl][il].negative
+            sgn = self.block[nl][il].negative
             pos.append(Mux(self.spikes[il] & ~sgn, mval, 0))
             neg.append(Mux(self.spikes[il] & sgn, mval, 0))
         return tree_sum(pos) - tree_sum(neg)

@@ -8,7 +8,8 @@ never imports :mod:`scnc.ref`: tests put the two side by side.
 * :class:`Manifest` -- the typed ``manifest.json`` (:meth:`Manifest.load` validates a build folder);
   :class:`BeatLayout` -- the one encoder/decoder of stream beats.
 * :class:`NetworkCore` -- the top component; :class:`LayerEngine`, :class:`InputEncoder`,
-  :class:`CycleSNG`, :class:`StepSNG`, :class:`APC` -- its parts.
+  :class:`CycleSNG`, :class:`StepSNG`, :class:`APC` -- its parts. A layer engine is a sequencer over
+  the components of :mod:`scnc.rtl.engine` (weight ROM, synapse lanes, leak units, LIF update).
 * :func:`simulate` -- run the core in Amaranth's simulator (bit-accurate, slow).
 * :data:`WAIVERS` -- the Verilator warning kinds waived for generated Verilog, with reasons
   (:func:`scnc.verify.lint_verilog` lints with them).

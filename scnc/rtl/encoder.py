@@ -2,34 +2,26 @@
 
 The intensities ``x_j`` of a sample sit in a RAM (written by the network top as the input beats
 arrive). Each time step the encoder walks ``j = 0..n_in-1``, one input per cycle through a
-one-deep pipeline: it reads ``x_j`` and input ``j``'s SNG constants (a ROM word, or a constant when
-every input shares them) and, for an LFSR, its state (a RAM, the seed at ``t == 0``), then writes
-spike bit ``j`` and the advanced LFSR state.
+one-deep pipeline: it reads ``x_j`` and input ``j``'s SNG constants (a ROM word of
+:func:`~scnc.rtl.sng.sng_layout`, or a constant when every input shares them) and, for an LFSR, its
+state (a RAM, the seed at ``t == 0``), then writes spike bit ``j`` and the advanced LFSR state.
+The SNG value logic is :mod:`scnc.rtl.sng`'s (the same functions the layer streams use), fed with the
+ROM word instead of constants.
 """
 
 from __future__ import annotations
 
-from functools import reduce
-
-from amaranth.hdl import Cat, Const, Module, Mux, Signal, unsigned
-from amaranth.lib import wiring
+from amaranth.hdl import Module, Mux, Signal, unsigned
+from amaranth.lib import data, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from ..kinds import SNGKind
 from ._build import silence_on_error
 from ._specs import sng_form
+from .sng import index_value, lfsr_next, lfsr_value, sng_constants, sng_layout
 
 __all__ = ["InputEncoder"]
-
-
-def _pack(fields: list) -> tuple:
-    """Pack ``[(value, width), ...]`` LSB first; return ``(word, total_width)``."""
-    word, off = 0, 0
-    for v, wd in fields:
-        word |= int(v) << off
-        off += wd
-    return word, off
 
 
 class InputEncoder(wiring.Component):
@@ -99,53 +91,33 @@ class InputEncoder(wiring.Component):
         pvalid = Signal()
         m.d.comb += [xr.addr.eq(j), xr.en.eq(busy & (j < n_in))]
 
-        # per-input SNG constants: one packed word per input
-        if kind is SNGKind.VDC:
-            layout = [("mask", nb)]
-            vals = [[f.xor_mask] for f in forms]
-        elif kind is SNGKind.SOBOL:
-            layout = [(f"dir{b}", nb) for b in range(nb)] + [("mask", nb)]
-            vals = [list(f.directions) + [f.xor_mask] for f in forms]
-        else:
-            W = max(f.width for f in forms)
-            sb = max(1, (W - 1).bit_length())
-            layout = [("seed", W), ("taps", W), ("wmask", W)] + [(f"sel{b}", sb) for b in range(nb)]
-            vals = [[f.seed, f.tap_mask, (1 << f.width) - 1] + list(f.select) for f in forms]
-        words = [_pack(list(zip(v, [wd for _, wd in layout])))[0] for v in vals]
-        total = sum(wd for _, wd in layout)
+        # Per-input SNG constants: one word of sng_layout per input (a ROM), or a data.Const when every
+        # input shares them (then the value logic below is static wiring, as in CycleSNG).
+        W = max(f.width for f in forms) if kind is SNGKind.LFSR else 0
+        layout = sng_layout(kind, nb, W)
+        per_input = [sng_constants(f, layout) for f in forms]
+        words = [c.as_bits() for c in per_input]
         if len(set(words)) == 1:
-            cword = Const(words[0], total)
+            consts = per_input[0]
         else:
-            crom = Memory(shape=unsigned(total), depth=n_in, init=words)
+            crom = Memory(shape=unsigned(layout.size), depth=n_in, init=words)
             m.submodules.sng_consts = crom
             cr = crom.read_port()
             m.d.comb += [cr.addr.eq(j), cr.en.eq(busy & (j < n_in))]
-            cword = cr.data
-        fld, off = {}, 0
-        for name, wd in layout:
-            fld[name] = cword[off : off + wd]
-            off += wd
+            consts = data.View(layout, cr.data)
 
-        t = self.t if len(self.t) >= nb else Cat(self.t, Const(0, nb - len(self.t)))
-        t = t[:nb]
-        next_state = None
-        if kind is SNGKind.VDC:
-            value = Cat(*(t[nb - 1 - b] for b in range(nb))) ^ fld["mask"]
-        elif kind is SNGKind.SOBOL:
-            terms = [t[b].replicate(nb) & fld[f"dir{b}"] for b in range(nb)]
-            value = reduce(lambda a, c: a ^ c, terms) ^ fld["mask"]
-        else:
+        if kind is SNGKind.LFSR:
             sram = Memory(shape=unsigned(W), depth=n_in, init=[])
             m.submodules.lfsr_state = sram
             sr = sram.read_port()
             sw = sram.write_port()
             m.d.comb += [sr.addr.eq(j), sr.en.eq(busy & (j < n_in))]
             state = Signal(W)
-            m.d.comb += state.eq(Mux(self.first, fld["seed"], sr.data))
-            fb = (state & fld["taps"]).xor()
-            next_state = Cat(fb, state[: W - 1]) & fld["wmask"] if W > 1 else fb
-            value = Cat(*(state.bit_select(fld[f"sel{b}"], 1) for b in range(nb)))
-            m.d.comb += [sw.addr.eq(pj), sw.data.eq(next_state), sw.en.eq(pvalid)]
+            m.d.comb += state.eq(Mux(self.first, consts.seed, sr.data))
+            value = lfsr_value(consts, state, nb)
+            m.d.comb += [sw.addr.eq(pj), sw.data.eq(lfsr_next(consts, state)), sw.en.eq(pvalid)]
+        else:
+            value = index_value(kind, consts, self.t, nb)
         spike = value[:nb] < xr.data
 
         with m.If(pvalid):

@@ -1,0 +1,101 @@
+"""The LIF update of one neuron: integrate, saturate, fire, reset (combinational).
+
+::
+
+    v_pre     = leaked + current + bias                       exact (widths grow)
+    v_sat     = clamp(v_pre, -2^(M-1), 2^(M-1) - 1)           saturated = [v_pre was clamped]
+    spike     = [v_sat >= threshold]
+    v_new     = v_sat - threshold * spike     (reset "subtract")
+              = v_sat * (1 - spike)           (reset "zero")
+
+This is :func:`scnc.ref.scalar.lif_update` (docs/hardware.md §3); ``v_new`` is what the engine
+writes back and reports in the trace beat.
+"""
+
+from __future__ import annotations
+
+from amaranth.hdl import Module, Mux, Shape, ShapeCastable, Signal, Value, signed
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from ...kinds import ResetMode
+
+from .._build import silence_on_error
+
+__all__ = ["LIFUpdate"]
+
+
+def _reset_subtract(v_sat: Value, spike: Value, threshold: Value) -> Value:
+    return v_sat - Mux(spike, threshold, 0)
+
+
+def _reset_zero(v_sat: Value, spike: Value, threshold: Value) -> Value:
+    return Mux(spike, 0, v_sat)
+
+
+# The membrane after a reset, by reset mode.
+_RESETS = {ResetMode.SUBTRACT: _reset_subtract, ResetMode.ZERO: _reset_zero}
+
+
+class LIFUpdate(wiring.Component):
+    """One neuron's update from its leaked membrane, its current and its constants.
+
+    Parameters
+    ----------
+    membrane_bits:
+        ``M``: the membrane is a signed M-bit register (from the IR's bounds pass).
+    current_bits:
+        Width of the signed current (bits).
+    bias_shape, threshold_shape:
+        Shapes of the bias (signed) and threshold (unsigned) values fed in.
+    reset:
+        :class:`~scnc.kinds.ResetMode`.
+
+    Members
+    -------
+    leaked: In(signed(M))
+        The membrane after the leak.
+    current: In(signed(current_bits))
+        The step's synaptic current.
+    bias: In(bias_shape)
+    threshold: In(threshold_shape)
+    v_new: Out(signed(M))
+        The membrane after saturation and reset (written back, and reported in the trace beat).
+    spike: Out(1)
+    saturated: Out(1)
+        ``v_pre`` was outside the membrane range and was clamped.
+    """
+
+    @silence_on_error
+    def __init__(self, *, membrane_bits: int, current_bits: int, bias_shape: ShapeCastable,
+                 threshold_shape: ShapeCastable, reset: ResetMode) -> None:
+        if not isinstance(membrane_bits, int) or membrane_bits < 2:
+            raise ValueError(f"membrane_bits must be an int >= 2, not {membrane_bits!r}")
+        self.membrane_bits = membrane_bits
+        self.reset = ResetMode(reset)
+        super().__init__(
+            {
+                "leaked": In(signed(membrane_bits)),
+                "current": In(signed(current_bits)),
+                "bias": In(Shape.cast(bias_shape)),
+                "threshold": In(Shape.cast(threshold_shape)),
+                "v_new": Out(signed(membrane_bits)),
+                "spike": Out(1),
+                "saturated": Out(1),
+            }
+        )
+
+    def elaborate(self, platform) -> Module:
+        m = Module()
+        M = self.membrane_bits
+        vmin, vmax = -(1 << (M - 1)), (1 << (M - 1)) - 1
+        v_pre_e = self.leaked + self.current + self.bias
+        v_pre = Signal(v_pre_e.shape())
+        m.d.comb += v_pre.eq(v_pre_e)
+        over = v_pre > vmax
+        under = v_pre < vmin
+        v_sat = Signal(signed(M))
+        m.d.comb += [v_sat.eq(Mux(over, vmax, Mux(under, vmin, v_pre))), self.saturated.eq(over | under)]
+        m.d.comb += self.spike.eq(v_sat >= self.threshold)
+        m.d.comb += self.v_new.eq(_RESETS[self.reset](v_sat, self.spike, self.threshold))
+        return m

@@ -165,6 +165,7 @@ def main() -> None:
             ann_cfg = PretrainConfig(epochs=ann_epochs, seed=seed)
             runs.append(run_pipe_s(h, seed, ann_cfg, ft_epochs, tr, te))
             bar.update(1)
+            (args.out / "runs-partial.json").write_text(json.dumps(runs))  # survives an interrupted run
     bar.close()
 
     targets: dict[int, float] = {}

@@ -129,6 +129,88 @@ def plot(runs: list[dict], targets: dict[int, float], path: Path) -> None:
     plt.close(fig)
 
 
+def epochs_to(run: dict, target: float) -> float | None:
+    """SNN-epoch equivalents until ``target``: SNN epochs, plus (pipe-S) the ANN's cost in SNN epochs.
+
+    The ANN's cost is its time over the median SNN epoch time *of the same run*, so the measure is
+    robust to a machine whose load changes between runs (wall times alone are not).
+    """
+    ann = 0.0
+    if run["route"] == "pipe-s":
+        ann = run["ann_seconds"] / statistics.median(b - a for a, b in zip(run["times"], run["times"][1:]))
+    for e, a in zip(run["snn_epochs"], run["accs"]):
+        if a >= target - 1e-12:
+            return e + ann
+    return None
+
+
+def _med(xs):
+    xs = [v for v in xs if v is not None]
+    return statistics.median(xs) if xs else None
+
+
+def summarize(runs: list[dict], header: str) -> tuple[dict[str, dict], dict[int, float]]:
+    """Print the tables and return the summary per hidden size and the targets."""
+    targets: dict[int, float] = {}
+    summary: dict[str, dict] = {}
+    print(header)
+    for h in sorted({r["hidden"] for r in runs}):
+        sc = [r for r in runs if r["hidden"] == h and r["route"] == "scratch"]
+        ps = [r for r in runs if r["hidden"] == h and r["route"] == "pipe-s"]
+        seeds = len(sc)
+        target = float(np.mean([max(r["accs"]) for r in sc]))
+        targets[h] = target
+        print(f"\n64-{h}-10: target = mean scratch best = {100 * target:.2f}%")
+        print(f"{'route':8} {'seed':>4} {'after-xfer':>10} {'best':>7} {'total s':>8} {'t->target s':>11} {'ep->target':>10}")
+        for r in sc + ps:
+            r["best"] = max(r["accs"])
+            r["time_to_target"] = time_to(r, target)
+            r["epochs_to_target"] = epochs_to(r, target)
+            ax = f"{100 * r['after_transfer']:.2f}" if "after_transfer" in r else "-"
+            ttt = "never" if r["time_to_target"] is None else f"{r['time_to_target']:.2f}"
+            ett = "never" if r["epochs_to_target"] is None else f"{r['epochs_to_target']:.1f}"
+            print(f"{r['route']:8} {r['seed']:>4} {ax:>10} {100 * r['best']:7.2f} {r['times'][-1]:8.2f} {ttt:>11} {ett:>10}")
+        sc_ttt = _med([r["time_to_target"] for r in sc])
+        ps_ttt = _med([r["time_to_target"] for r in ps])
+        sc_ett = _med([r["epochs_to_target"] for r in sc])
+        ps_ett = _med([r["epochs_to_target"] for r in ps])
+        sc_total = statistics.median([r["times"][-1] for r in sc])
+        ratio = None if (sc_ttt is None or ps_ttt is None) else ps_ttt / sc_ttt
+        ann_cost = statistics.median(
+            r["ann_seconds"] / statistics.median(b - a for a, b in zip(r["times"], r["times"][1:])) for r in ps)
+        s = {
+            "target": target,
+            "scratch_best_mean": target,
+            "pipe_s_best_mean": float(np.mean([r["best"] for r in ps])),
+            "after_transfer_mean": float(np.mean([r["after_transfer"] for r in ps])),
+            "ann_accuracy_mean": float(np.mean([r["ann_accuracy"] for r in ps])),
+            "ann_seconds_median": statistics.median([r["ann_seconds"] for r in ps]),
+            "ann_cost_in_snn_epochs_median": ann_cost,
+            "scratch_reached": sum(r["time_to_target"] is not None for r in sc),
+            "pipe_s_reached": sum(r["time_to_target"] is not None for r in ps),
+            "scratch_time_to_target_median": sc_ttt,
+            "pipe_s_time_to_target_median": ps_ttt,
+            "scratch_epochs_to_target_median": sc_ett,
+            "pipe_s_epochs_to_target_median": ps_ett,
+            "scratch_total_seconds_median": sc_total,
+            "pipe_s_total_seconds_median": statistics.median([r["times"][-1] for r in ps]),
+            "ratio_time_to_target": ratio,
+            "ratio_epochs_to_target": None if (sc_ett is None or ps_ett is None) else ps_ett / sc_ett,
+            "ratio_vs_scratch_total": None if ps_ttt is None else ps_ttt / sc_total,
+            "eval_seconds_median": statistics.median([r["eval_seconds"] for r in sc + ps]),
+        }
+        summary[str(h)] = s
+        fmt = lambda v: "n/a" if v is None else f"{v:.2f}"  # noqa: E731
+        print(f"scratch best {100 * target:.2f}% | pipe-S best {100 * s['pipe_s_best_mean']:.2f}% | "
+              f"after transfer {100 * s['after_transfer_mean']:.2f}% (ANN {100 * s['ann_accuracy_mean']:.2f}%, "
+              f"ANN cost {ann_cost:.2f} SNN epochs) | reached target: scratch {s['scratch_reached']}/{seeds}, "
+              f"pipe-S {s['pipe_s_reached']}/{seeds}")
+        print(f"median time-to-target: scratch {fmt(sc_ttt)} s, pipe-S {fmt(ps_ttt)} s -> ratio {fmt(ratio)}; "
+              f"in SNN-epoch equivalents: scratch {fmt(sc_ett)}, pipe-S {fmt(ps_ett)} -> ratio "
+              f"{fmt(s['ratio_epochs_to_target'])}; pipe-S time-to-target / scratch total {fmt(s['ratio_vs_scratch_total'])}")
+    return summary, targets
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smoke run: 1 seed, 64-32-10, few epochs, 600 samples")
@@ -140,7 +222,16 @@ def main() -> None:
     ap.add_argument("--ft-epochs", type=int, default=15)
     ap.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--no-progress", dest="progress", action="store_false")
+    ap.add_argument("--from-json", type=Path, default=None,
+                    help="re-summarise the runs of an earlier results.json (or runs-partial.json); no training")
     args = ap.parse_args()
+    if args.from_json is not None:
+        doc = json.loads(args.from_json.read_text())
+        runs = doc["runs"] if isinstance(doc, dict) else doc
+        summary, targets = summarize(runs, f"re-summarised from {args.from_json}")
+        print(json.dumps({"benchmark": "pretrain_bridge", "from_json": str(args.from_json), "summary": summary},
+                         sort_keys=True))
+        return
     sizes = [int(s) for s in args.sizes.split(",")]
     seeds = args.seeds
     scratch_epochs, ft_epochs, ann_epochs = args.scratch_epochs, args.ft_epochs, args.ann_epochs
@@ -168,57 +259,9 @@ def main() -> None:
             (args.out / "runs-partial.json").write_text(json.dumps(runs))  # survives an interrupted run
     bar.close()
 
-    targets: dict[int, float] = {}
-    summary: dict[str, dict] = {}
-    print(f"\noptdigits .tra -> .tes, T={T}, {seeds} seeds; scratch {scratch_epochs} SNN epochs; "
-          f"pipe-S {ann_epochs} ANN + {ft_epochs} SNN epochs; cpu_count={os.cpu_count()}, "
-          f"NUMBA_NUM_THREADS={os.environ.get('NUMBA_NUM_THREADS', 'default')}")
-    for h in sizes:
-        sc = [r for r in runs if r["hidden"] == h and r["route"] == "scratch"]
-        ps = [r for r in runs if r["hidden"] == h and r["route"] == "pipe-s"]
-        target = float(np.mean([max(r["accs"]) for r in sc]))
-        targets[h] = target
-        print(f"\n64-{h}-10: target = mean scratch best = {100 * target:.2f}%")
-        print(f"{'route':8} {'seed':>4} {'after-xfer':>10} {'best':>7} {'total s':>8} {'t->target s':>11}")
-        for r in sc + ps:
-            r["best"] = max(r["accs"])
-            r["time_to_target"] = time_to(r, target)
-            ax = f"{100 * r['after_transfer']:.2f}" if "after_transfer" in r else "-"
-            ttt = "never" if r["time_to_target"] is None else f"{r['time_to_target']:.2f}"
-            print(f"{r['route']:8} {r['seed']:>4} {ax:>10} {100 * r['best']:7.2f} {r['times'][-1]:8.2f} {ttt:>11}")
-
-        def med(xs):
-            xs = [v for v in xs if v is not None]
-            return statistics.median(xs) if xs else None
-
-        sc_ttt = med([r["time_to_target"] for r in sc])
-        ps_ttt = med([r["time_to_target"] for r in ps])
-        sc_total = statistics.median([r["times"][-1] for r in sc])
-        ratio = None if (sc_ttt is None or ps_ttt is None) else ps_ttt / sc_ttt
-        s = {
-            "target": target,
-            "scratch_best_mean": target,
-            "pipe_s_best_mean": float(np.mean([r["best"] for r in ps])),
-            "after_transfer_mean": float(np.mean([r["after_transfer"] for r in ps])),
-            "ann_accuracy_mean": float(np.mean([r["ann_accuracy"] for r in ps])),
-            "ann_seconds_median": statistics.median([r["ann_seconds"] for r in ps]),
-            "scratch_reached": sum(r["time_to_target"] is not None for r in sc),
-            "pipe_s_reached": sum(r["time_to_target"] is not None for r in ps),
-            "scratch_time_to_target_median": sc_ttt,
-            "pipe_s_time_to_target_median": ps_ttt,
-            "scratch_total_seconds_median": sc_total,
-            "pipe_s_total_seconds_median": statistics.median([r["times"][-1] for r in ps]),
-            "ratio_time_to_target": ratio,
-            "ratio_vs_scratch_total": None if ps_ttt is None else ps_ttt / sc_total,
-            "eval_seconds_median": statistics.median([r["eval_seconds"] for r in sc + ps]),
-        }
-        summary[str(h)] = s
-        fmt = lambda v: "n/a" if v is None else f"{v:.2f}"  # noqa: E731
-        print(f"scratch best {100 * target:.2f}% | pipe-S best {100 * s['pipe_s_best_mean']:.2f}% | "
-              f"after transfer {100 * s['after_transfer_mean']:.2f}% (ANN {100 * s['ann_accuracy_mean']:.2f}%) | "
-              f"reached target: scratch {s['scratch_reached']}/{seeds}, pipe-S {s['pipe_s_reached']}/{seeds}")
-        print(f"median time-to-target: scratch {fmt(sc_ttt)} s, pipe-S {fmt(ps_ttt)} s -> ratio {fmt(ratio)}; "
-              f"pipe-S time-to-target / scratch total {fmt(s['ratio_vs_scratch_total'])}")
+    summary, targets = summarize(runs, f"\noptdigits .tra -> .tes, T={T}, {seeds} seeds; scratch {scratch_epochs} SNN "
+                                        f"epochs; pipe-S {ann_epochs} ANN + {ft_epochs} SNN epochs; cpu_count="
+                                        f"{os.cpu_count()}, NUMBA_NUM_THREADS={os.environ.get('NUMBA_NUM_THREADS', 'default')}")
     png = args.out / "pretrain_bridge.png"
     plot(runs, targets, png)
     (args.out / "results.json").write_text(json.dumps({"runs": runs, "summary": summary}, indent=1))

@@ -82,6 +82,13 @@ def test_init_from_with_conflicting_network_options_exits_2(ann, tmp_path, capsy
     assert ann.stem in err and f"field '{field}'" in err
 
 
+def test_init_from_defaults_to_the_pretrained_classes(ann, tmp_path, capsys):
+    code, out, err = run_cli(capsys, "train", "--init-from", ann, "-o", tmp_path / "c.npz", "--epochs", "1",
+                             "--no-progress", "--json")
+    assert code == 0, err
+    assert json_line(out)["classes"] == [0, 1, 2, 3, 4]
+
+
 def test_init_from_with_other_classes_exits_2(ann, tmp_path, capsys):
     code, _, err = run_cli(capsys, "train", "--init-from", ann, "-o", tmp_path / "x.npz", "--classes", "5-9")
     assert code == 2 and "class_labels" in err and "ann.json" in err

@@ -109,12 +109,15 @@ def run(args: argparse.Namespace, out: Out) -> int:
     from ..transfer import SNNCheckpoint, save_checkpoint
 
     cfg = _train_config(args)
-    if args.init_from is not None and args.dataset is None:  # default: the data the ANN was pretrained on
+    classes = None
+    if args.init_from is not None:  # defaults: the data and classes the ANN was pretrained on
         from ..transfer import load_checkpoint
 
-        args.dataset = load_checkpoint(args.init_from).provenance.get("dataset", {}).get("name")
-    train_ds = load_data(args, seed=args.seed)
-    test_ds = load_data(args, split="test", shots=None, seed=args.seed)
+        stored = load_checkpoint(args.init_from)
+        args.dataset = args.dataset or stored.provenance.get("dataset", {}).get("name")
+        classes = None if args.classes else list(stored.class_labels)
+    train_ds = load_data(args, seed=args.seed, classes=classes)
+    test_ds = load_data(args, split="test", shots=None, seed=args.seed, classes=classes)
     n_classes = len(train_ds.classes)
     pretrained = None
     if args.init_from is not None:

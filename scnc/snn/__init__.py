@@ -21,6 +21,7 @@ from .encoders import encode, is_binary_encoder
 from .losses import LOSS_NAMES, ce_count_loss, ce_membrane_loss, get_loss, mse_count_loss
 from .network import ENCODER_KINDS, RESET_MODES, EncoderConfig, LIFLayer, Network
 from .optim import THRESHOLD_FLOOR, Adam
+from .pretrain import PretrainConfig, PretrainResult, ann_accuracy, pretrain
 from .train import ForwardTrace, TrainConfig, TrainResult, accuracy, forward, predict, train
 
 __all__ = [
@@ -51,4 +52,8 @@ __all__ = [
     "forward",
     "predict",
     "accuracy",
+    "PretrainConfig",
+    "PretrainResult",
+    "pretrain",
+    "ann_accuracy",
 ]

@@ -12,6 +12,8 @@ Typical use (see ``docs/transfer.md``)::
 
 from .checkpoint import FORMAT, FORMAT_VERSION, SNNCheckpoint, checkpoint_paths, load_checkpoint, save_checkpoint
 from .fine_tune import TransferConfig, apply_transfer_config, fine_tune, replace_head, resolve_freeze_until
+from .prototype import class_prototypes, hidden_rates, prototype_head
+from .recipe import DEFAULT_PHASES, transfer
 
 __all__ = [
     "SNNCheckpoint",
@@ -23,6 +25,11 @@ __all__ = [
     "resolve_freeze_until",
     "replace_head",
     "fine_tune",
+    "hidden_rates",
+    "class_prototypes",
+    "prototype_head",
+    "DEFAULT_PHASES",
+    "transfer",
     "FORMAT",
     "FORMAT_VERSION",
 ]

@@ -35,7 +35,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
+import tempfile
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -46,7 +48,15 @@ import numpy as np
 
 from scnc.data import load_dataset, parse_classes
 from scnc.snn import Network, TrainConfig, accuracy, train
-from scnc.transfer import SNNCheckpoint, TransferConfig, fine_tune, prototype_head, replace_head
+from scnc.transfer import (
+    SNNCheckpoint,
+    TransferConfig,
+    fine_tune,
+    load_checkpoint,
+    prototype_head,
+    replace_head,
+    save_checkpoint,
+)
 from scnc.transfer.recipe import DEFAULT_BATCH_SIZE, DEFAULT_PHASES
 
 #: The reported splits (SOURCE, TARGET). The recipe was tuned on TUNING_SPLIT, which is not among them.
@@ -97,8 +107,8 @@ def pretrain(data_dir: str, source: str, target: str) -> tuple[SNNCheckpoint, di
 
 def run_cell(job: tuple) -> dict[str, Any]:
     """One (split, shots, seed): every method. Deterministic for its arguments."""
-    data_dir, split_name, target, pre_arrays, shots, seed, methods, hw = job
-    pre = pre_arrays
+    data_dir, split_name, target, pre_path, shots, seed, methods, hw = job
+    pre = load_checkpoint(pre_path)
     test = _load(data_dir, "test", target)
     k = test.n_classes
     few = _load(data_dir, "train", target, shots=shots * k, seed=seed)
@@ -211,15 +221,24 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     t_all = time.perf_counter()
     pre_info: dict[str, Any] = {}
     jobs = []
+    # Pretrained checkpoints go to disk (the workers load them); kept under --out/pretrained.
+    tmp = None
+    if args.out is not None:
+        pre_dir = args.out / "pretrained"
+        pre_dir.mkdir(parents=True, exist_ok=True)
+    else:
+        tmp = tempfile.TemporaryDirectory(prefix="scnc-transfer-bench-")
+        pre_dir = Path(tmp.name)
     for source, target in splits:
         name = f"{source} -> {target}"
         ckpt, info = pretrain(args.data_dir, source, target)
+        pre_path = save_checkpoint(ckpt, pre_dir / f"pre_{source.replace(',', '')}")
         pre_info[name] = info
         print(f"pretrained {name}: {info['n']} examples, test accuracy on {source} "
               f"{100 * info['accuracy']:.2f}%, {info['seconds']:.1f} s", flush=True)
         for shots in shots_list:
             for seed in range(seeds):
-                jobs.append((args.data_dir, name, target, ckpt, shots, seed, METHODS, args.hw))
+                jobs.append((args.data_dir, name, target, str(pre_path), shots, seed, METHODS, args.hw))
     cells: list[dict[str, Any]] = []
     bar = tqdm(total=len(jobs), desc="fine-tune cells", disable=not args.progress)
     if args.jobs == 1:
@@ -227,11 +246,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             cells.append(run_cell(job))
             bar.update(1)
     else:
-        with ProcessPoolExecutor(args.jobs) as pool:
+        # spawn, not fork: Numba's OpenMP runtime refuses to run in a forked child
+        with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
             for cell in pool.map(run_cell, jobs):
                 cells.append(cell)
                 bar.update(1)
     bar.close()
+    if tmp is not None:
+        tmp.cleanup()
     cells.sort(key=lambda c: (c["split"], c["shots"], c["seed"]))
     summary = summarize(cells, METHODS)
 

@@ -24,9 +24,9 @@ SHARED_OPTDIGITS = Path(__file__).resolve().parents[2] / "shared" / "data" / "op
 
 # Tiny settings: the whole workflow in a few seconds (accuracy is not the point here).
 FAST = ["--hidden", "32", "--timesteps", "8", "--pretrain-epochs", "2", "--head-epochs", "2",
-        "--unfreeze-epochs", "1", "--shots", "25", "--no-progress"]
+        "--unfreeze-epochs", "1", "--recipe-epochs", "2", "--shots", "25", "--no-progress"]
 
-ACCURACY_FIELDS = ("pretrain_accuracy", "frozen_accuracy", "gradual_accuracy", "scratch_accuracy")
+ACCURACY_FIELDS = ("pretrain_accuracy", "frozen_accuracy", "gradual_accuracy", "transfer_accuracy", "scratch_accuracy")
 
 
 @pytest.fixture(scope="module")
@@ -63,9 +63,9 @@ def test_json_line_reports_every_accuracy(fast_run: tuple[dict, str, Path]) -> N
     assert printed["pretrain_classes"] == [0, 1, 2, 3, 4]
     assert printed["transfer_classes"] == [5, 6, 7, 8, 9]
     assert printed["n_test"] > 0
-    assert set(printed["seconds"]) == {"pretrain", "frozen", "gradual", "scratch", "total"}
+    assert set(printed["seconds"]) == {"pretrain", "frozen", "gradual", "transfer", "scratch", "total"}
     # The readable lines come before the JSON line and name each result.
-    for phrase in ("pretrained", "saved and loaded", "frozen hidden layer", "bit-identical", "gradual", "scratch"):
+    for phrase in ("pretrained", "saved and loaded", "frozen hidden layer", "bit-identical", "gradual", "transfer recipe", "scratch"):
         assert phrase in text
 
 
@@ -89,6 +89,12 @@ def test_frozen_hidden_layer_is_bit_identical(fast_run: tuple[dict, str, Path], 
     assert moved > 0 and moved == pytest.approx(result["gradual_hidden_max_change"])
     # The head is new and trained in both runs.
     assert frozen.weights[1].tobytes() != gradual.weights[1].tobytes()
+    # The recipe fine-tunes every layer from the pretrained weights, with nothing frozen at the end.
+    recipe = load_checkpoint(out / "transfer_5to9")
+    assert recipe.frozen == [False, False] and recipe.class_labels == [5, 6, 7, 8, 9]
+    assert recipe.weights[0].tobytes() != pretrained.weights[0].tobytes()
+    steps = [e for e in recipe.provenance["transfer"] if e["op"] == "fine_tune"]
+    assert [e["per_layer_lr"] for e in steps] == [[3e-3, 3e-3]]
 
 
 def test_layer_unchanged_detects_a_one_ulp_change(fast_run: tuple[dict, str, Path], example: ModuleType) -> None:

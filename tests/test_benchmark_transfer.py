@@ -1,4 +1,4 @@
-"""benchmarks/transfer.py: the summary maths, the verdict, and a tiny end-to-end run on optdigits."""
+"""benchmarks/transfer.py: the summary maths, the verdict, and (``-m slow``) a tiny end-to-end run on optdigits."""
 
 from __future__ import annotations
 
@@ -60,6 +60,7 @@ def test_splits_never_pretrain_on_new_classes(bench: ModuleType) -> None:
     assert bench.SHOTS == [2, 5, 10, 20]
 
 
+@pytest.mark.slow
 @pytest.mark.needs_shared
 def test_tiny_run_writes_table_png_and_json(bench: ModuleType, tmp_path: Path, capsys,
                                             monkeypatch: pytest.MonkeyPatch) -> None:

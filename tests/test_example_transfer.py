@@ -126,11 +126,14 @@ def test_bad_arguments_are_refused(example: ModuleType) -> None:
 
 
 @pytest.mark.slow
-def test_acceptance_optdigits_100_shots_reaches_90_percent(example: ModuleType, capsys) -> None:
+@pytest.mark.needs_shared
+def test_acceptance_optdigits_100_shots_reaches_90_percent(example: ModuleType, capsys, tmp_path: Path) -> None:
     """The tutorial's claim: pretrained on 0-4, 100 examples of 5-9 give >= 90% on unseen writers."""
     if not (SHARED_OPTDIGITS / "optdigits.tra").is_file() or not (SHARED_OPTDIGITS / "optdigits.tes").is_file():
         pytest.skip("needs ../shared/data/optdigits (CI has it)")
-    result = example.main(["--dataset", "optdigits", "--data-dir", str(SHARED_OPTDIGITS), "--no-progress"])
+    out = tmp_path / "run"
+    result = example.main(["--dataset", "optdigits", "--data-dir", str(SHARED_OPTDIGITS), "--no-progress",
+                           "--out", str(out)])
     text = capsys.readouterr().out
     assert _last_json(text)["gradual_accuracy"] == result["gradual_accuracy"]
     assert result["shots"] == 100
@@ -138,3 +141,14 @@ def test_acceptance_optdigits_100_shots_reaches_90_percent(example: ModuleType, 
     assert result["pretrain_accuracy"] >= 0.95
     assert result["frozen_accuracy"] >= 0.90, result
     assert result["gradual_accuracy"] >= 0.90, result
+    # the measured default (every layer fine-tuned) beats the tutorial's frozen layer and scratch
+    assert result["transfer_accuracy"] >= 0.95, result
+    assert result["transfer_accuracy"] > max(result["frozen_accuracy"], result["scratch_accuracy"]), result
+    # ... and the hardware (scnc.ref, stream length 64, default quantization) keeps its accuracy
+    from scnc import ir, ref
+    from scnc.data import load_dataset
+
+    ft = load_checkpoint(out / "transfer_5to9")
+    test = load_dataset("optdigits", split="test", data_dir=SHARED_OPTDIGITS, classes="5-9")
+    hw = ref.accuracy(ir.quantize(ir.from_checkpoint(ft), ir.QuantOptions(stream_length=64)), test.x, test.y)
+    assert abs(hw - result["transfer_accuracy"]) <= 0.005, (hw, result["transfer_accuracy"])

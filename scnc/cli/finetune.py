@@ -13,8 +13,10 @@ from ._common import Out, add_data_options, add_output_options, check_min_accura
 def register(sub) -> None:
     p = sub.add_parser(
         "finetune", help="fine-tune a checkpoint (freeze layers, replace the head, gradual unfreezing)",
-        description="Load a checkpoint, replace the output layer when the classes change, freeze layers "
-                    "and fine-tune on (few) examples. Frozen layers stay bit-identical.")
+        description="Load a checkpoint, replace the output layer when the classes change and fine-tune on "
+                    "(few) examples. By default every layer is fine-tuned from the pretrained weights (measured "
+                    "to beat training from scratch, docs/transfer.md); --freeze-until freezes layers, which "
+                    "then stay bit-identical.")
     p.add_argument("checkpoint", type=Path, help="pretrained checkpoint (.npz with its .json sidecar)")
     p.add_argument("-o", "--output", type=Path, required=True, help="fine-tuned checkpoint path")
     p.add_argument("--freeze-until", default="-1",

@@ -2,6 +2,13 @@
 
 Typical use (see ``docs/transfer.md``)::
 
+    from scnc.transfer import load_checkpoint, transfer
+
+    ckpt = load_checkpoint("digits_pretrained")
+    ckpt, history = transfer(ckpt, x, y, class_labels=[5, 6, 7, 8, 9], seed=1)   # the measured default
+
+or step by step::
+
     from scnc.transfer import load_checkpoint, replace_head, TransferConfig, fine_tune
 
     ckpt = load_checkpoint("digits_pretrained")               # .npz + .json, fully validated

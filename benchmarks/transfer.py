@@ -184,6 +184,7 @@ def plot(summary: dict[str, Any], methods: list[str], path: Path) -> None:
             std = [summary[split][s][m]["std"] for s in shots]
             ax.errorbar(xs, mean, yerr=std, marker="o", capsize=3, label=m)
         ax.set_xscale("log")
+        ax.minorticks_off()
         ax.set_xticks(xs, [str(x) for x in xs])
         ax.set_title(split)
         ax.set_xlabel("examples per new class")

@@ -2,7 +2,9 @@
 
 The fast tests run the example on scikit-learn's bundled digits with tiny settings. The acceptance
 test (``-m slow``) checks the tutorial's claim on the UCI files: pretrained on digits 0-4 of
-``optdigits.tra``, fine-tuned on 100 examples of 5-9, at least 90% on 5-9 of ``optdigits.tes``.
+``optdigits.tra``, fine-tuned on 100 examples of 5-9, at least 90% on 5-9 of ``optdigits.tes``;
+and that the measured default (every layer fine-tuned) beats the frozen layer and keeps its
+accuracy on the hardware model (``scnc.ref``, within 0.5 points).
 """
 
 from __future__ import annotations
@@ -24,9 +26,9 @@ SHARED_OPTDIGITS = Path(__file__).resolve().parents[2] / "shared" / "data" / "op
 
 # Tiny settings: the whole workflow in a few seconds (accuracy is not the point here).
 FAST = ["--hidden", "32", "--timesteps", "8", "--pretrain-epochs", "2", "--head-epochs", "2",
-        "--unfreeze-epochs", "1", "--shots", "25", "--no-progress"]
+        "--unfreeze-epochs", "1", "--recipe-epochs", "2", "--shots", "25", "--no-progress"]
 
-ACCURACY_FIELDS = ("pretrain_accuracy", "frozen_accuracy", "gradual_accuracy", "scratch_accuracy")
+ACCURACY_FIELDS = ("pretrain_accuracy", "frozen_accuracy", "gradual_accuracy", "transfer_accuracy", "scratch_accuracy")
 
 
 @pytest.fixture(scope="module")
@@ -63,9 +65,9 @@ def test_json_line_reports_every_accuracy(fast_run: tuple[dict, str, Path]) -> N
     assert printed["pretrain_classes"] == [0, 1, 2, 3, 4]
     assert printed["transfer_classes"] == [5, 6, 7, 8, 9]
     assert printed["n_test"] > 0
-    assert set(printed["seconds"]) == {"pretrain", "frozen", "gradual", "scratch", "total"}
+    assert set(printed["seconds"]) == {"pretrain", "frozen", "gradual", "transfer", "scratch", "total"}
     # The readable lines come before the JSON line and name each result.
-    for phrase in ("pretrained", "saved and loaded", "frozen hidden layer", "bit-identical", "gradual", "scratch"):
+    for phrase in ("pretrained", "saved and loaded", "frozen hidden layer", "bit-identical", "gradual", "transfer recipe", "scratch"):
         assert phrase in text
 
 
@@ -89,6 +91,12 @@ def test_frozen_hidden_layer_is_bit_identical(fast_run: tuple[dict, str, Path], 
     assert moved > 0 and moved == pytest.approx(result["gradual_hidden_max_change"])
     # The head is new and trained in both runs.
     assert frozen.weights[1].tobytes() != gradual.weights[1].tobytes()
+    # The recipe fine-tunes every layer from the pretrained weights, with nothing frozen at the end.
+    recipe = load_checkpoint(out / "transfer_5to9")
+    assert recipe.frozen == [False, False] and recipe.class_labels == [5, 6, 7, 8, 9]
+    assert recipe.weights[0].tobytes() != pretrained.weights[0].tobytes()
+    steps = [e for e in recipe.provenance["transfer"] if e["op"] == "fine_tune"]
+    assert [e["per_layer_lr"] for e in steps] == [[3e-3, 3e-3]]
 
 
 def test_layer_unchanged_detects_a_one_ulp_change(fast_run: tuple[dict, str, Path], example: ModuleType) -> None:
@@ -120,11 +128,14 @@ def test_bad_arguments_are_refused(example: ModuleType) -> None:
 
 
 @pytest.mark.slow
-def test_acceptance_optdigits_100_shots_reaches_90_percent(example: ModuleType, capsys) -> None:
+@pytest.mark.needs_shared
+def test_acceptance_optdigits_100_shots_reaches_90_percent(example: ModuleType, capsys, tmp_path: Path) -> None:
     """The tutorial's claim: pretrained on 0-4, 100 examples of 5-9 give >= 90% on unseen writers."""
     if not (SHARED_OPTDIGITS / "optdigits.tra").is_file() or not (SHARED_OPTDIGITS / "optdigits.tes").is_file():
         pytest.skip("needs ../shared/data/optdigits (CI has it)")
-    result = example.main(["--dataset", "optdigits", "--data-dir", str(SHARED_OPTDIGITS), "--no-progress"])
+    out = tmp_path / "run"
+    result = example.main(["--dataset", "optdigits", "--data-dir", str(SHARED_OPTDIGITS), "--no-progress",
+                           "--out", str(out)])
     text = capsys.readouterr().out
     assert _last_json(text)["gradual_accuracy"] == result["gradual_accuracy"]
     assert result["shots"] == 100
@@ -132,3 +143,15 @@ def test_acceptance_optdigits_100_shots_reaches_90_percent(example: ModuleType, 
     assert result["pretrain_accuracy"] >= 0.95
     assert result["frozen_accuracy"] >= 0.90, result
     assert result["gradual_accuracy"] >= 0.90, result
+    # the measured default (every layer fine-tuned) beats the tutorial's frozen layer (seed 0 measured:
+    # 93.08% vs 92.08%; the comparison with scratch over 5 seeds and 3 splits is benchmarks/transfer.py)
+    assert result["transfer_accuracy"] >= 0.92, result
+    assert result["transfer_accuracy"] > result["frozen_accuracy"], result
+    # ... and the hardware (scnc.ref, stream length 64, default quantization) keeps its accuracy
+    from scnc import ir, ref
+    from scnc.data import load_dataset
+
+    ft = load_checkpoint(out / "transfer_5to9")
+    test = load_dataset("optdigits", split="test", data_dir=SHARED_OPTDIGITS, classes="5-9")
+    hw = ref.accuracy(ir.quantize(ir.from_checkpoint(ft), ir.QuantOptions(stream_length=64)), test.x, test.y)
+    assert abs(hw - result["transfer_accuracy"]) <= 0.005, (hw, result["transfer_accuracy"])

@@ -237,7 +237,7 @@ def test_fine_tune_records_dataset_identity(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_fine_tune_with_scnc_trainer() -> None:
-    train_mod = pytest.importorskip("scnc.snn.train", reason="scnc.snn.train not available yet")
+    from scnc.snn import train as train_mod
     from scnc.data import load_dataset
 
     ds = load_dataset("digits", classes="0-4", shots=50, seed=0)

@@ -33,6 +33,7 @@ __all__ = [
     "WRAPPERS",
     "TOOL_FLAVOURS",
     "BOARDS",
+    "HEAD_INITS",
 ]
 
 
@@ -98,3 +99,4 @@ TARGETS = Vocabulary("scnc.fpga.devices", "DEVICES")
 WRAPPERS = Vocabulary("scnc.fpga.wrappers", "WRAPPERS")
 TOOL_FLAVOURS = Vocabulary("scnc.fpga.tools", "TOOL_FLAVOURS")
 BOARDS = Vocabulary("scnc.fpga.bitstream", "BOARDS")
+HEAD_INITS = Vocabulary("scnc.transfer.prototype", "HEAD_INITS")

@@ -11,26 +11,34 @@ from ..errors import ConfigError
 from ._args import checkpoint_output, integer, number
 from ._common import Out, add_data_options, add_output_options, check_min_accuracy, fmt_pct, load_data, require_classes
 from ._limits import check_memory, training_bytes
+from ._vocab import HEAD_INITS
 
 
 def register(sub) -> None:
     p = sub.add_parser(
         "finetune", help="fine-tune a checkpoint (freeze layers, replace the head, gradual unfreezing)",
-        description="Load a checkpoint, replace the output layer when the classes change, freeze layers "
-                    "and fine-tune on (few) examples. Frozen layers stay bit-identical.")
+        description="Load a checkpoint, replace the output layer when the classes change and fine-tune on "
+                    "(few) examples. By default every layer is fine-tuned from the pretrained weights (measured "
+                    "to beat training from scratch, docs/transfer.md); --freeze-until freezes layers, which "
+                    "then stay bit-identical.")
     p.add_argument("checkpoint", type=Path, help="pretrained checkpoint (.npz with its .json sidecar)")
     p.add_argument("-o", "--output", type=checkpoint_output, required=True, help="fine-tuned checkpoint path")
-    p.add_argument("--freeze-until", default="0",
-                   help="freeze layers 0..N (index or layer name); -1 freezes nothing (default: 0)")
+    p.add_argument("--freeze-until", default="-1",
+                   help="freeze layers 0..N (index or layer name); -1 freezes nothing (default: -1, the measured "
+                        "default: fine-tune every layer; 0 is the tutorial's frozen hidden layer)")
     p.add_argument("--lr-head", type=number(0), default=3e-3, help="learning rate of the output layer (default: 3e-3)")
-    p.add_argument("--lr-frozen", type=number(0), default=0.0,
-                   help="learning rate of the non-head layers that are not frozen (default: 0)")
-    p.add_argument("--epochs", type=integer(1), default=60, help="epochs of the single phase (default: 60)")
+    p.add_argument("--lr-frozen", type=number(0), default=3e-3,
+                   help="learning rate of the non-head layers that are not frozen (default: 3e-3; 0 keeps them "
+                        "still without flagging them frozen)")
+    p.add_argument("--epochs", type=integer(1), default=100, help="epochs of the single phase (default: 100)")
     p.add_argument("--phases", default=None,
                    help="gradual unfreezing: comma-separated phases FREEZE_UNTIL:EPOCHS[:LR_HEAD[:LR_FROZEN]], "
-                        "e.g. '0:20,-1:20:1e-3:1e-4' (overrides --freeze-until/--epochs)")
-    p.add_argument("--batch-size", type=integer(1), default=16,
-                   help="mini-batch size (default: 16, suited to few-shot sets of ~100 examples)")
+                        "e.g. '0:60,-1:40:3e-3:3e-4' (overrides --freeze-until/--epochs)")
+    p.add_argument("--head-init", choices=HEAD_INITS, metavar="INIT", default="random",
+                   help="new head's weights when the classes change: %(choices)s -- random, or class prototypes of the hidden "
+                        "spike rates on the fine-tuning examples (default: random)")
+    p.add_argument("--batch-size", type=integer(1), default=10,
+                   help="mini-batch size (default: 10, suited to few-shot sets of 10-100 examples)")
     p.add_argument("--seed", type=integer(0), default=0, help="seed of the new head, the few-shot sample and training")
     p.add_argument("--min-accuracy", type=number(), default=None,
                    help="exit 1 if the test-split accuracy is below this fraction")
@@ -75,7 +83,7 @@ def run(args: argparse.Namespace, out: Out) -> int:
     import dataclasses
 
     from ..snn import TrainConfig, accuracy
-    from ..transfer import TransferConfig, fine_tune, load_checkpoint, replace_head, save_checkpoint
+    from ..transfer import TransferConfig, fine_tune, load_checkpoint, prototype_head, replace_head, save_checkpoint
 
     ckpt = load_checkpoint(args.checkpoint)
     dataset = args.dataset or ckpt.provenance.get("dataset", {}).get("name") or "digits"
@@ -85,8 +93,13 @@ def run(args: argparse.Namespace, out: Out) -> int:
     require_classes(labels, "scnc finetune")
     if list(ckpt.class_labels or []) != labels:
         out.say(f"replacing the head: {ckpt.layer_sizes[-1][1]} outputs {list(ckpt.class_labels or [])} "
-                f"-> {len(labels)} outputs {labels}")
+                f"-> {len(labels)} outputs {labels} ({args.head_init} init)")
         ckpt = replace_head(ckpt, len(labels), seed=args.seed, class_labels=labels)
+        if args.head_init == "prototype":
+            ckpt = prototype_head(ckpt, train_ds.x, train_ds.y)
+    elif args.head_init == "prototype":
+        raise ConfigError("--head-init prototype needs new classes (a replaced head); the checkpoint already has "
+                          f"the classes {labels}")
     if args.phases:
         phases = parse_phases(args.phases, lr_head=args.lr_head, lr_frozen=args.lr_frozen)
     else:
@@ -117,7 +130,7 @@ def run(args: argparse.Namespace, out: Out) -> int:
     out.say(f"test accuracy {fmt_pct(test_acc)} on {len(test_ds.y)} samples, {seconds:.1f} s; wrote {path}")
     out.result({"command": "finetune", "checkpoint": str(path), "accuracy": test_acc,
                 "train_samples": int(len(train_ds.y)), "test_samples": int(len(test_ds.y)),
-                "phases": len(phases), "classes": labels,
+                "phases": len(phases), "classes": labels, "head_init": args.head_init,
                 "seconds": round(seconds, 3)})
     check_min_accuracy(out, test_acc, args.min_accuracy)
     return 0

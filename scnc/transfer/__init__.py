@@ -2,6 +2,13 @@
 
 Typical use (see ``docs/transfer.md``)::
 
+    from scnc.transfer import load_checkpoint, transfer
+
+    ckpt = load_checkpoint("digits_pretrained")
+    ckpt, history = transfer(ckpt, x, y, class_labels=[5, 6, 7, 8, 9], seed=1)   # the measured default
+
+or step by step::
+
     from scnc.transfer import load_checkpoint, replace_head, TransferConfig, fine_tune
 
     ckpt = load_checkpoint("digits_pretrained")               # .npz + .json, fully validated
@@ -24,6 +31,8 @@ from .checkpoint import (
 )
 from .fine_tune import TransferConfig, apply_transfer_config, fine_tune, replace_head, resolve_freeze_until
 from .records import RECORD_TYPES, DenseLIFRecord, FieldError, LayerRecord
+from .prototype import class_prototypes, hidden_rates, prototype_head
+from .recipe import DEFAULT_PHASES, transfer
 
 __all__ = [
     "SNNCheckpoint",
@@ -39,6 +48,11 @@ __all__ = [
     "resolve_freeze_until",
     "replace_head",
     "fine_tune",
+    "hidden_rates",
+    "class_prototypes",
+    "prototype_head",
+    "DEFAULT_PHASES",
+    "transfer",
     "FORMAT",
     "FORMAT_VERSION",
     "READ_VERSIONS",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 import types
 from dataclasses import dataclass, field
@@ -237,7 +238,7 @@ def test_fine_tune_records_dataset_identity(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_fine_tune_with_scnc_trainer() -> None:
-    from scnc.snn import train as train_mod
+    train_mod = importlib.import_module("scnc.snn.train")  # the module (scnc.snn.train is also a function name)
     from scnc.data import load_dataset
 
     ds = load_dataset("digits", classes="0-4", shots=50, seed=0)

@@ -467,8 +467,10 @@ def _neuron_layer(
     bias64 = np.zeros(n)
     if syn.bias is not None:
         bias64 = bias64 + (syn.bias if gain_is_one else syn.bias * gain)
-    bias64 = bias64 + (1.0 - beta) * v_leak
-    has_bias = bool(np.any(bias64 != 0))
+    leak_current = (1.0 - beta) * v_leak
+    bias64 = bias64 + leak_current
+    # An Affine node means the layer has a bias (even an all-zero one, as scnc's own export writes it).
+    has_bias = syn.bias is not None or bool(np.any(leak_current != 0))
     name = _layer_name(cn, index, used, notes)
     try:
         rec = DenseLIFRecord(

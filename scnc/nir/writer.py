@@ -93,7 +93,7 @@ def to_nir_graph(source: Any) -> Any:
     for i, l in enumerate(layers):
         fc, lif = f"fc_{i}", f"lif_{i}"
         w = np.ascontiguousarray(l.weight.T)  # NIR: y = W x, W is (n_out, n_in)
-        if l.bias is not None and np.any(l.bias != 0):
+        if l.bias is not None:
             nodes[fc] = nir.Affine(weight=w, bias=np.ascontiguousarray(l.bias))
         else:
             nodes[fc] = nir.Linear(weight=w)

@@ -274,3 +274,24 @@ def test_to_nir_graph_refuses_other_objects():
 
     with pytest.raises(ConfigError, match="expected an SNNCheckpoint"):
         to_nir_graph(object())
+
+
+def test_readme_nir_block_runs_as_written(tmp_path, monkeypatch, capsys):
+    """The README's NIR command block, run from a folder laid out like the repository."""
+    import re
+    import shlex
+    import shutil
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    blocks = re.findall(r"```bash\n(.*?)```", (repo / "README.md").read_text(), flags=re.S)
+    (block,) = [b for b in blocks if "scnc import" in b]
+    fixture = tmp_path / "tests" / "fixtures" / "nir"
+    fixture.mkdir(parents=True)
+    shutil.copy(repo / "tests" / "fixtures" / "nir" / "optdigits_snntorch.nir", fixture)
+    monkeypatch.chdir(tmp_path)
+    for line in block.strip().splitlines():
+        argv = shlex.split(line)
+        assert argv[0] == "scnc"
+        assert cli_main(argv[1:]) == 0, f"README command failed: {line}\n{capsys.readouterr().err}"
+    assert (tmp_path / "snn.npz").exists() and (tmp_path / "snn-back.nir").exists()

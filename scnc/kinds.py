@@ -20,6 +20,8 @@ __all__ = [
     "InputCoding",
     "ResetMode",
     "Calibration",
+    "Producer",
+    "Discretization",
     "choices",
     "parse",
 ]
@@ -86,6 +88,25 @@ class Calibration(StrEnum):
 
     MAX = "max"
     MSE = "mse"
+
+
+class Producer(StrEnum):
+    """Who wrote a NIR file: selects the import preset of :mod:`scnc.nir` (``auto`` guesses)."""
+
+    AUTO = "auto"
+    SNNTORCH = "snntorch"
+    NORSE = "norse"
+    SINABS = "sinabs"
+    ROCKPOOL = "rockpool"
+    SCNC = "scnc"
+    NIR = "nir"
+
+
+class Discretization(StrEnum):
+    """How one time step ``dt`` of NIR's continuous LIF equation is taken (``docs/nir.md``)."""
+
+    EULER = "euler"
+    EXACT = "exact"
 
 
 def choices(enum: type[StrEnum]) -> tuple[str, ...]:

@@ -21,7 +21,8 @@ __all__ = ["main", "build_parser"]
 
 # Sub-command modules, in the order `scnc --help` lists them. Each has register(subparsers) and
 # run(args, out) -> int.
-_COMMANDS = ("demo", "pretrain", "train", "finetune", "evaluate", "info", "quantize", "ir", "compile", "verify", "hil", "synth", "bitstream")
+_COMMANDS = ("demo", "pretrain", "train", "finetune", "evaluate", "info", "quantize", "ir", "compile", "verify", "hil",
+             "synth", "bitstream", "nir")
 
 
 def _modules():

@@ -15,6 +15,7 @@ __all__ = [
     "number",
     "hidden_sizes",
     "checkpoint_output",
+    "file_output",
     "folder_output",
     "verilog_identifier",
 ]
@@ -130,6 +131,15 @@ def checkpoint_output(text: str) -> Path:
         if file.is_dir():
             raise _Error(f"{_shown_path(file)} is a folder; a checkpoint is written as two files "
                          "(<name>.npz + <name>.json), give a file name")
+    return path
+
+
+def file_output(text: str) -> Path:
+    """``-o`` of a single file (e.g. a ``.nir`` graph): a path a file can be written to, not a folder."""
+    path = _nonempty_path(text)
+    _check_creatable(path)
+    if path.is_dir():
+        raise _Error(f"{_shown_path(path)} is a folder; give a file name")
     return path
 
 

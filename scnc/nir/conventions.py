@@ -1,0 +1,156 @@
+"""How a continuous-time NIR neuron becomes scnc's discrete-time LIF: discretisations and producer presets.
+
+NIR's LIF is continuous (``docs/nir.md``)::
+
+    tau * dv/dt = (v_leak - v) + r * I          spike when v > v_threshold, then v = v_reset
+
+scnc's layer is discrete (:mod:`scnc.snn.network`): ``v_pre = beta * v + I @ W + b``, fire when
+``v_pre >= threshold``, then subtract the threshold or reset to zero. One time step of length
+``dt`` of the NIR equation, with the input held over the step, is
+
+===============  =========================  ============================  =====================
+discretisation   beta                       input gain g                  constant current
+===============  =========================  ============================  =====================
+``euler``        ``1 - dt / tau``           ``r * dt / tau``              ``(1 - beta) * v_leak``
+``exact``        ``exp(-dt / tau)``         ``r * (1 - beta)``            ``(1 - beta) * v_leak``
+===============  =========================  ============================  =====================
+
+and the layer's weights and bias are the synapse's multiplied by ``g`` (the threshold is kept).
+``IF`` (``dv/dt = r * I``) has ``beta = 1`` and ``g = r * dt`` in both.
+
+NIR stores neither ``dt``, nor the discretisation, nor whether a reset subtracts the threshold,
+nor ``>`` against ``>=``: each framework has its own answer (``docs/nir.md`` lists them with the
+lines of their exporters). A :class:`Preset` is one framework's answer; :data:`PRESETS` holds them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import kinds
+from ..kinds import ResetMode
+
+__all__ = [
+    "Producer",
+    "Discretization",
+    "Preset",
+    "PRESETS",
+    "SNNTORCH_DT",
+    "discretize",
+    "snntorch_gain_is_one",
+]
+
+
+# The vocabularies live in scnc.kinds (a leaf the CLI imports while building its parser).
+Producer = kinds.Producer
+Discretization = kinds.Discretization
+
+
+#: The ``dt`` snnTorch's exporter hard-codes (``snntorch/export_nir.py``): ``tau = dt / (1 - beta)``,
+#: ``r = tau / dt``.
+SNNTORCH_DT = 1e-4
+
+
+@dataclass(frozen=True)
+class Preset:
+    """One producer's conventions: what its exporter means by the numbers it writes.
+
+    Parameters
+    ----------
+    producer:
+        The producer.
+    dt:
+        Its time step in the file's time unit, or ``None`` when it must be given (``--dt``).
+    discretization:
+        How its simulator steps the equation.
+    reset:
+        What its neurons do after a spike (its default), or ``None`` for NIR's own rule (reset to
+        ``v_reset``, which must be 0: scnc's ``zero``).
+    reset_from_file:
+        Whether the file says which reset was used. When not, importing warns.
+    gain_one:
+        The exporter writes ``r`` so that the per-step input gain is exactly 1 (snnTorch's
+        ``r = tau / dt``); the importer then uses 1 rather than the rounded ``r * dt / tau``.
+    compare:
+        The producer's firing comparison (``">"`` or ``">="``); scnc fires on ``>=``.
+    note:
+        What the preset assumes, in one sentence, for the import report.
+    """
+
+    producer: Producer
+    dt: float | None
+    discretization: Discretization
+    reset: ResetMode | None
+    reset_from_file: bool
+    gain_one: bool
+    compare: str
+    note: str
+
+
+PRESETS: dict[Producer, Preset] = {
+    Producer.SNNTORCH: Preset(
+        Producer.SNNTORCH, SNNTORCH_DT, Discretization.EULER, ResetMode.SUBTRACT, False, True, ">",
+        "snnTorch export: dt = 1e-4, beta = 1 - dt/tau, r = tau/dt (input gain 1); v_reset is always "
+        "written as 0, whatever the module's reset_mechanism (default 'subtract')",
+    ),
+    Producer.SINABS: Preset(
+        Producer.SINABS, 1.0, Discretization.EXACT, ResetMode.SUBTRACT, False, False, ">=",
+        "Sinabs export: tau in time steps (dt = 1), alpha = exp(-1/tau), r = 1 (gain 1 - alpha, "
+        "norm_input), reset by subtraction (MembraneSubtract), fires at v >= threshold",
+    ),
+    Producer.NORSE: Preset(
+        Producer.NORSE, 1e-3, Discretization.EULER, None, True, False, ">",
+        "Norse export: tau = 1/tau_mem_inv in seconds, Norse's default dt = 1e-3, forward Euler, r = 1, "
+        "reset to v_reset",
+    ),
+    Producer.ROCKPOOL: Preset(
+        Producer.ROCKPOOL, None, Discretization.EXACT, ResetMode.SUBTRACT, False, False, ">=",
+        "Rockpool export: exact exponential decay, dt folded into r = tau*exp(-dt/tau)/dt",
+    ),
+    Producer.SCNC: Preset(
+        Producer.SCNC, SNNTORCH_DT, Discretization.EULER, None, True, True, ">=",
+        "scnc export: snnTorch's conventions (dt = 1e-4, r = tau/dt); the reset mode of each layer "
+        "is in the node's metadata",
+    ),
+    Producer.NIR: Preset(
+        Producer.NIR, None, Discretization.EXACT, None, True, False, ">",
+        "NIR's own semantics: the continuous equation stepped exactly with the given dt, reset to v_reset",
+    ),
+}
+
+
+def discretize(
+    tau: np.ndarray, r: np.ndarray, dt: float, how: Discretization
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(beta, gain)`` per neuron, float64, for ``tau * dv/dt = -v + r * I`` stepped by ``dt``.
+
+    ``tau`` must be finite and > 0 (the caller checks and names the node); ``beta`` may come out
+    negative (Euler with ``dt > tau``), which the caller refuses.
+    """
+    tau = np.asarray(tau, np.float64)
+    r = np.asarray(r, np.float64)
+    if Discretization(how) is Discretization.EULER:
+        beta = 1.0 - dt / tau
+        gain = r * dt / tau
+    else:
+        beta = np.exp(-dt / tau)
+        gain = r * (1.0 - beta)
+    return beta, gain
+
+
+def snntorch_gain_is_one(tau: np.ndarray, r: np.ndarray, dt: float = SNNTORCH_DT, rtol: float = 1e-5) -> bool:
+    """Whether ``r == tau / dt`` (snnTorch's convention) for every neuron, to ``rtol``.
+
+    ``tau = r = inf`` (snnTorch's export of ``beta = 1``) counts as following the convention.
+    """
+    tau = np.asarray(tau, np.float64)
+    r = np.asarray(r, np.float64)
+    inf = np.isinf(tau) & np.isinf(r) & (tau > 0) & (r > 0)
+    fin = np.isfinite(tau) & np.isfinite(r) & (tau > 0)
+    if not np.all(inf | fin):
+        return False
+    ratio = r[fin] * dt / tau[fin]
+    return bool(np.all(np.abs(ratio - 1.0) <= rtol))
+

@@ -318,3 +318,10 @@ def test_schema_1_hash_is_checked(tmp_path):
     (tmp_path / "ir" / "ir.json").write_text(json.dumps(doc))
     with pytest.raises(IRError, match="ir_hash"):
         load_ir(tmp_path / "ir")
+
+
+def test_ir_arrays_are_read_with_the_size_limit(saved, monkeypatch):
+    """ir.npz goes through the one bounded reader: sizes are checked before anything is inflated."""
+    monkeypatch.setenv("SCNC_MAX_ARRAY_BYTES", "64")
+    with pytest.raises(IRError, match="ir.npz"):
+        load_ir(saved)

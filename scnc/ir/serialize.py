@@ -33,14 +33,23 @@ from __future__ import annotations
 
 import math
 import os
-import zipfile
 from functools import singledispatch
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .._io import JSONLimitError, atomic_write_bytes, atomic_write_text, canonical_json, hash_arrays, npz_bytes, read_json
+from .._io import (
+    JSONLimitError,
+    NPZError,
+    atomic_write_bytes,
+    atomic_write_text,
+    canonical_json,
+    hash_arrays,
+    npz_bytes,
+    read_json,
+    read_npz,
+)
 from ..errors import ConfigError, IRError
 from .graph import (
     SCHEMA_VERSION,
@@ -502,16 +511,15 @@ def save_ir(graph: Graph, path: str | os.PathLike) -> None:
 
 
 def _read_npz(npz_path: Path) -> dict[str, np.ndarray]:
+    """The IR's arrays, through the one bounded .npz reader (sizes checked before inflating)."""
     if not npz_path.is_file():
         raise IRError(npz_path, None, "file missing")
-    out: dict[str, np.ndarray] = {}
     try:
-        with np.load(npz_path, allow_pickle=False) as z:
-            for key in z.files:
-                out[key] = z[key]
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
-        raise IRError(npz_path, None, f"not a readable .npz without pickles: {e}") from None
-    return out
+        return read_npz(npz_path)
+    except NPZError as e:
+        raise IRError(npz_path, getattr(e, "member", None), str(e)) from None
+    except OSError as e:
+        raise IRError(npz_path, None, f"cannot be read: {e.strerror or e}") from None
 
 
 def load_ir(path: str | os.PathLike) -> Graph:

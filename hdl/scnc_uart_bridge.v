@@ -401,7 +401,7 @@ module scnc_uart_bridge #(
             case (resp_kind)
                 K_IDENT: tbyte = ident_byte(pay_i[4:0]);
                 K_NAK:   tbyte = (pay_i == 17'd0) ? resp_code : resp_about;
-                K_RESULT: tbyte = (tk == 16'd0) ? o_rdata[7:0] : tbeat[7:0];
+                K_RESULT: tbyte = (tk == 16'd0) ? o_rdata_ext[7:0] : tbeat[7:0];
                 default: tbyte = 8'h00;
             endcase
         end else if (tpos == pay_end) tbyte = tcrc[15:8];

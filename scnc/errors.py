@@ -9,6 +9,12 @@ from __future__ import annotations
 __all__ = ["ScncError", "CheckpointError", "DataError", "IRError", "ConfigError", "ToolError", "BuildError"]
 
 
+def located(where: str, field: str | None, message: str) -> str:
+    """``"<where>: field '<field>': <message>"`` (no field part when ``field`` is None): the one
+    message format of errors that name a file (or node) and a field."""
+    return f"{where}" + (f": field '{field}'" if field else "") + f": {message}"
+
+
 class ScncError(Exception):
     """Base class of every error caused by bad input or environment (CLI exit code 2)."""
 
@@ -37,8 +43,7 @@ class CheckpointError(ScncError):
     def __init__(self, path: object, field: str | None, message: str) -> None:
         self.path = str(path)
         self.field = field
-        where = f"{self.path}" + (f": field '{field}'" if field else "")
-        super().__init__(f"{where}: {message}")
+        super().__init__(located(self.path, field, message))
 
 
 class IRError(ScncError):
@@ -47,8 +52,7 @@ class IRError(ScncError):
     def __init__(self, where: object, field: str | None, message: str) -> None:
         self.where = str(where)
         self.field = field
-        loc = self.where + (f": field '{field}'" if field else "")
-        super().__init__(f"{loc}: {message}")
+        super().__init__(located(self.where, field, message))
 
 
 class ToolError(ScncError):
@@ -74,5 +78,4 @@ class BuildError(ConfigError):
     def __init__(self, path: object, field: str | None, message: str) -> None:
         self.path = str(path)
         self.field = field
-        where = f"{self.path}" + (f": field '{field}'" if field else "")
-        super().__init__(f"{where}: {message}")
+        super().__init__(located(self.path, field, message))

@@ -37,6 +37,7 @@ from .bptt import SURROGATES, LayerGrads
 from .losses import ce_count_loss
 from .network import Network
 from .optim import Adam
+from .train import check_optimisation_fields
 
 __all__ = [
     "ANN_BACKWARDS",
@@ -109,26 +110,11 @@ class PretrainConfig:
     lr_schedule: str = "cosine"
 
     def __post_init__(self) -> None:
-        for name in ("epochs", "batch_size"):
-            v = getattr(self, name)
-            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
-                raise ConfigError(f"PretrainConfig.{name} must be an int >= 1, got {v!r}")
-        if not isinstance(self.seed, (int, np.integer)) or isinstance(self.seed, bool) or self.seed < 0:
-            raise ConfigError(f"PretrainConfig.seed must be an int >= 0, got {self.seed!r}")
-        if not (_is_real(self.lr) and math.isfinite(self.lr) and self.lr >= 0):
-            raise ConfigError(f"PretrainConfig.lr must be a finite number >= 0, got {self.lr!r}")
-        if self.surrogate not in SURROGATES:
-            raise ConfigError(f"PretrainConfig.surrogate must be one of {SURROGATES}, got {self.surrogate!r}")
-        if not (_is_real(self.slope) and math.isfinite(self.slope) and self.slope > 0):
-            raise ConfigError(f"PretrainConfig.slope must be a finite number > 0, got {self.slope!r}")
+        check_optimisation_fields(self, "PretrainConfig")
         if self.backward not in ANN_BACKWARDS:
             raise ConfigError(f"PretrainConfig.backward must be one of {ANN_BACKWARDS}, got {self.backward!r}")
         if not (_is_real(self.final_width) and 0 < self.final_width <= 1):
             raise ConfigError(f"PretrainConfig.final_width must lie in (0, 1], got {self.final_width!r}")
-        if not (_is_real(self.weight_decay) and math.isfinite(self.weight_decay) and self.weight_decay >= 0):
-            raise ConfigError(f"PretrainConfig.weight_decay must be a finite number >= 0, got {self.weight_decay!r}")
-        if self.lr_schedule not in ("constant", "cosine"):
-            raise ConfigError(f"PretrainConfig.lr_schedule must be 'constant' or 'cosine', got {self.lr_schedule!r}")
 
 
 @dataclass

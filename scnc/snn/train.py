@@ -82,26 +82,32 @@ class TrainConfig:
     lr_schedule: str = "cosine"
 
     def __post_init__(self) -> None:
-        for name in ("epochs", "batch_size"):
-            v = getattr(self, name)
-            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
-                raise ConfigError(f"TrainConfig.{name} must be an int >= 1, got {v!r}")
-        if not isinstance(self.seed, (int, np.integer)) or isinstance(self.seed, bool) or self.seed < 0:
-            raise ConfigError(f"TrainConfig.seed must be an int >= 0, got {self.seed!r}")
-        if not (_is_real(self.lr) and math.isfinite(self.lr) and self.lr >= 0):
-            raise ConfigError(f"TrainConfig.lr must be a finite number >= 0, got {self.lr!r}")
+        check_optimisation_fields(self, "TrainConfig")
         if self.loss not in LOSS_NAMES:
             raise ConfigError(f"TrainConfig.loss must be one of {LOSS_NAMES}, got {self.loss!r}")
-        if self.surrogate not in SURROGATES:
-            raise ConfigError(f"TrainConfig.surrogate must be one of {SURROGATES}, got {self.surrogate!r}")
-        if not (_is_real(self.slope) and math.isfinite(self.slope) and self.slope > 0):
-            raise ConfigError(f"TrainConfig.slope must be a finite number > 0, got {self.slope!r}")
-        if not (_is_real(self.weight_decay) and math.isfinite(self.weight_decay) and self.weight_decay >= 0):
-            raise ConfigError(f"TrainConfig.weight_decay must be a finite number >= 0, got {self.weight_decay!r}")
-        if self.lr_schedule not in LR_SCHEDULES:
-            raise ConfigError(f"TrainConfig.lr_schedule must be one of {LR_SCHEDULES}, got {self.lr_schedule!r}")
         if not isinstance(self.shuffle, bool):
             raise ConfigError(f"TrainConfig.shuffle must be a bool, got {self.shuffle!r}")
+
+
+def check_optimisation_fields(cfg, owner: str) -> None:
+    """Check the fields every training configuration shares (``epochs``, ``batch_size``, ``seed``,
+    ``lr``, ``surrogate``, ``slope``, ``weight_decay``, ``lr_schedule``); ConfigError naming ``owner``."""
+    for name in ("epochs", "batch_size"):
+        v = getattr(cfg, name)
+        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
+            raise ConfigError(f"{owner}.{name} must be an int >= 1, got {v!r}")
+    if not isinstance(cfg.seed, (int, np.integer)) or isinstance(cfg.seed, bool) or cfg.seed < 0:
+        raise ConfigError(f"{owner}.seed must be an int >= 0, got {cfg.seed!r}")
+    if not (_is_real(cfg.lr) and math.isfinite(cfg.lr) and cfg.lr >= 0):
+        raise ConfigError(f"{owner}.lr must be a finite number >= 0, got {cfg.lr!r}")
+    if cfg.surrogate not in SURROGATES:
+        raise ConfigError(f"{owner}.surrogate must be one of {SURROGATES}, got {cfg.surrogate!r}")
+    if not (_is_real(cfg.slope) and math.isfinite(cfg.slope) and cfg.slope > 0):
+        raise ConfigError(f"{owner}.slope must be a finite number > 0, got {cfg.slope!r}")
+    if not (_is_real(cfg.weight_decay) and math.isfinite(cfg.weight_decay) and cfg.weight_decay >= 0):
+        raise ConfigError(f"{owner}.weight_decay must be a finite number >= 0, got {cfg.weight_decay!r}")
+    if cfg.lr_schedule not in LR_SCHEDULES:
+        raise ConfigError(f"{owner}.lr_schedule must be one of {LR_SCHEDULES}, got {cfg.lr_schedule!r}")
 
 
 @dataclass

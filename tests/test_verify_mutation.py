@@ -91,11 +91,13 @@ def test_wrong_threshold_is_caught_and_cli_exits_1(tmp_path, capsys) -> None:
 
 
 def _flip_first_weight_lsb(text: str) -> str:
-    """Flip bit 0 (|q| LSB of entry 0) of word 0 of the first weight ROM initialiser."""
-    m = re.search(r"weights\[0\] = (\d+)'h([0-9a-f]+);", text)
+    """Flip bit 0 (|q| LSB of entry 0) of word 0 of layer 0's weight ROM initialiser (the ``rom``
+    memory of the module ``<top>.layer0.weights``, scnc.rtl.engine.WeightROM)."""
+    start = text.index(".layer0.weights ")  # the module declaration of layer 0's WeightROM
+    m = re.compile(r"rom\[0\] = (\d+)'h([0-9a-f]+);").search(text, start)
     assert m, "no weight ROM initialiser found"
     width, value = int(m.group(1)), int(m.group(2), 16) ^ 1
-    new = f"weights[0] = {width}'h{value:0{(width + 3) // 4}x};"
+    new = f"rom[0] = {width}'h{value:0{(width + 3) // 4}x};"
     return text[: m.start()] + new + text[m.end():]
 
 

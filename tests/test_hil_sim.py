@@ -118,6 +118,27 @@ def test_spike_coded_core_over_the_simulated_uart(tmp_path) -> None:
     assert sim.stats["bytes_to_board"] == 7 + 3 * (2 * 7 + 5 * 8)  # IDENT, then RUN (5 beats x 8 bytes) + READ
 
 
+@needs_verilator
+def test_output_beats_narrower_than_a_byte(tmp_path) -> None:
+    """A core whose o_data beat is under 8 bits (3 outputs, T = 3: 7 bits) builds and answers with
+    CRC-valid results (the bridge read bits past the beat's width; Verilator refused it)."""
+    from scnc.rtl import compile_graph
+
+    g = quantize(from_network(Network.dense([64, 5, 3], seed=0, timesteps=3)), QuantOptions(stream_length=8))
+    d = tmp_path / "narrow"
+    compile_graph(g, d, trace=False)
+    man, graph = load_build(d)
+    assert man.stream("o_data").payload.width < 8
+    x, _, _ = board_inputs(graph, samples=2, seed=1)
+    sim = SimBoard(d, sim="verilator", cycles_per_bit=8)
+    with sim as tr:
+        board = Board(tr, man)
+        board.identify()
+        rep = stream_samples(board, graph, x)
+    assert rep.ok, rep.summary()
+    assert sim.stats["framing_errors"] == 0
+
+
 @needs_icarus
 def test_trace_build_runs_on_the_simulated_board(tmp_path) -> None:
     """`scnc compile` makes trace builds by default; the simulated board ties the trace off (it used to

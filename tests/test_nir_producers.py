@@ -75,3 +75,99 @@ def test_imported_snntorch_network_verifies_bit_exact_in_verilator(tmp_path):
     rep = verify_build(tmp_path / "build", sim="verilator", inputs={"spikes": spikes}, flow="always",
                        build_root=REPO / ".scnc-cache" / "verify-builds")
     assert rep.ok and rep.mismatches == 0 and rep.values_compared > 0, rep.first_divergence
+
+
+# ------------------------------------------------------------------------------------------------
+# Rockpool 3.1.0 (torch modules, exported with rockpool.nn.modules.torch.nir.to_nir; nirtorch 2.6,
+# torch 2.13.0 on the CPU, nir 1.0.8). dt = 1 ms, layer 1 per-neuron tau (5..40 ms) and threshold.
+
+
+def _compare(name: str, res, data, atol: float) -> list[int]:
+    """Spikes must be equal and membranes (after the reset, as both report them) close; returns
+    the differing spike counts per layer, for the messages."""
+    spikes, mems = run_forward(res.network(), data["input"])
+    diffs = []
+    for k, (s, m) in enumerate(zip(spikes, mems)):
+        ref = data[f"spikes_{k}"]
+        assert ref.sum() > 0, f"{name}: a fixture layer that never spikes tests nothing"
+        diffs.append(int((s != ref).sum()))
+        assert np.array_equal(s, ref), f"{name} layer {k}: {diffs[-1]} of {ref.size} spikes differ from the producer's"
+        np.testing.assert_allclose(m, data[f"mem_{k}"], rtol=0, atol=atol, err_msg=f"{name} layer {k} membranes")
+    return diffs
+
+
+# CubaLIF's membranes: Rockpool sums x @ (W / a) in float32 with W / a ~ 5e8 and then multiplies by
+# a = exp(-20); scnc folds a into the weights first. Same spikes, membranes equal to float32 rounding
+# of the large intermediate (measured 2.5e-5), so its bound is 1e-4.
+@pytest.mark.parametrize("name, atol", [("rockpool_lif", 1e-5), ("rockpool_cubalif", 1e-4)])
+def test_rockpool_spike_for_spike(name, atol):
+    """Rockpool LIFNeuronTorch (NIR LIF) and LIFTorch (NIR CubaLIF, tau_syn = dt/20) with
+    max_spikes_per_dt=1: exact decay, gain 1, dt recovered from r, subtract reset, v >= threshold."""
+    data, res = _load(name, producer="rockpool")
+    assert str(res.producer) == "rockpool"
+    assert res.dt == pytest.approx(1e-3, rel=1e-6)  # recovered from r = tau exp(-dt/tau)/dt, no --dt given
+    assert any("max_spikes_per_dt" in w for w in res.warnings)  # the multi-spike caveat is always stated
+    assert not any("do not record the reset" in w for w in res.warnings)  # Rockpool only subtracts
+    net = res.network()
+    assert net.layers[0].beta.shape == (10,) and net.layers[0].threshold.shape == (10,)
+    np.testing.assert_allclose(res.layers[0].gain, 1.0 if name == "rockpool_lif" else np.exp(-20.0), rtol=1e-6)
+    _compare(name, res, data, atol)
+
+
+@pytest.mark.parametrize("name, wrong", [
+    ("rockpool_lif", {"reset": "zero"}),
+    ("rockpool_lif", {"discretization": "euler"}),  # same spikes on this fixture, membranes differ
+    ("rockpool_lif", {"dt": 2e-3}),
+    ("rockpool_cubalif", {"producer": "nir", "dt": 1e-3}),  # NIR's own synapse gain 1 - exp(-dt/tau_syn)
+])
+def test_rockpool_wrong_option_fails_the_comparison(name, wrong):
+    """A deliberately wrong convention makes the comparison above fail (the test can fail)."""
+    data, res = _load(name, **({"producer": "rockpool"} | wrong))
+    with pytest.raises(AssertionError):
+        _compare(name, res, data, 1e-4)
+
+
+def test_rockpool_default_multispike_is_warned_and_differs():
+    """Rockpool's default max_spikes_per_dt = 2**16 emits floor(v/thr) events per step; scnc one:
+    the import warns, and on this fixture (gain 3) the measured disagreement is pinned."""
+    data, res = _load("rockpool_lif_multispike", producer="rockpool")
+    assert any("max_spikes_per_dt" in w for w in res.warnings)
+    assert data["spikes_1"].max() > 1  # Rockpool did emit several events in one step
+    spikes, _ = run_forward(res.network(), data["input"])
+    diffs = [int((s != data[f"spikes_{k}"]).sum()) for k, s in enumerate(spikes)]
+    assert diffs == [195, 161], diffs  # of 1,600 and 640 values (docs/nir.md)
+
+
+def test_rockpool_li_readout_is_refused_naming_the_node():
+    """Rockpool's ExpSynTorch read-out exports as NIR LI, which does not spike: refused, named."""
+    from scnc.nir.errors import NIRError
+
+    with pytest.raises(NIRError) as exc:
+        read_nir(FIXTURES / "rockpool_li_readout.nir", producer="rockpool")
+    msg = str(exc.value)
+    assert "rockpool_li_readout.nir" in msg and "3_ExpSynTorch" in msg and "LI" in msg and "does not spike" in msg
+
+
+def test_rockpool_dt_that_disagrees_is_warned():
+    data, res = _load("rockpool_lif", producer="rockpool", dt=2e-3)
+    assert any("implies dt = 0.001" in w for w in res.warnings)
+
+
+def test_rockpool_r_that_implies_no_single_dt_is_refused_naming_the_node():
+    """dt is recovered from r; neurons that imply different time steps are not Rockpool's export."""
+    import nir
+
+    from scnc.nir import import_graph
+    from scnc.nir.conventions import rockpool_dt
+    from scnc.nir.errors import NIRError
+
+    # nir 1.0.8's type check refuses Rockpool's file (nirtorch traced a (1, 12) input into a Linear
+    # of 12): read it as scnc does, without nir's type check.
+    graph = nir.read(FIXTURES / "rockpool_lif.nir", type_check=False)
+    node = graph.nodes["3_LIFNeuronTorch"]
+    np.testing.assert_allclose(rockpool_dt(node.tau, node.r), 1e-3, rtol=1e-6)
+    node.r = np.asarray(node.r) * np.linspace(1.0, 1.5, node.r.size).astype(np.float32)
+    with pytest.raises(NIRError) as exc:
+        import_graph(graph, source="model.nir", producer="rockpool")
+    msg = str(exc.value)
+    assert "model.nir" in msg and "3_LIFNeuronTorch" in msg and "not one time step" in msg and "--dt" in msg, msg

@@ -40,6 +40,9 @@ __all__ = [
     "SNNTORCH_DT",
     "discretize",
     "snntorch_gain_is_one",
+    "rockpool_dt",
+    "rockpool_gain_is_one",
+    "unit_gain",
 ]
 
 
@@ -77,6 +80,17 @@ class Preset:
         The producer's firing comparison (``">"`` or ``">="``); scnc fires on ``>=``.
     note:
         What the preset assumes, in one sentence, for the import report.
+    dt_from_r:
+        When no ``dt`` is given, recover it from each neuron's ``tau`` and ``r`` (Rockpool writes
+        ``r = tau exp(-dt/tau) / dt``, :func:`rockpool_dt`).
+    syn_input_decays:
+        A CubaLIF's synaptic current adds the input and decays *before* the membrane reads it
+        (Rockpool's ``LIFTorch``: ``I = a (I + x)``, ``v = b v + I``), so the synapse's per-step gain
+        is ``w_in * exp(-dt/tau_syn)``, not NIR's ``w_in * (1 - exp(-dt/tau_syn))``.
+    reset_fixed:
+        The framework has no other reset than :attr:`reset`: nothing to warn about.
+    caveats:
+        Warnings every import with this preset gives: behaviour the file cannot show.
     """
 
     producer: Producer
@@ -87,6 +101,10 @@ class Preset:
     gain_one: bool
     compare: str
     note: str
+    dt_from_r: bool = False
+    syn_input_decays: bool = False
+    reset_fixed: bool = False
+    caveats: tuple[str, ...] = ()
 
 
 PRESETS: dict[Producer, Preset] = {
@@ -106,8 +124,15 @@ PRESETS: dict[Producer, Preset] = {
         "reset to v_reset",
     ),
     Producer.ROCKPOOL: Preset(
-        Producer.ROCKPOOL, None, Discretization.EXACT, ResetMode.SUBTRACT, False, False, ">=",
-        "Rockpool export: exact exponential decay, dt folded into r = tau*exp(-dt/tau)/dt",
+        Producer.ROCKPOOL, None, Discretization.EXACT, ResetMode.SUBTRACT, False, True, ">=",
+        "Rockpool export: exact decay beta = exp(-dt/tau), dt folded into r = tau*exp(-dt/tau)/dt (input gain 1, "
+        "dt recovered from r), reset by subtracting the threshold, fires at v >= threshold; a CubaLIF "
+        "(LIFTorch) synapse passes exp(-dt/tau_syn) of its input in the step it arrives",
+        dt_from_r=True, syn_input_decays=True, reset_fixed=True,
+        caveats=("Rockpool neurons emit floor(v / threshold) events in one step (up to max_spikes_per_dt, default "
+                 "2**16, which the file does not record) and subtract that many thresholds; scnc emits at most one "
+                 "spike per step: equal only for networks built with max_spikes_per_dt=1 or whose membranes stay "
+                 "below twice the threshold",),
     ),
     Producer.SCNC: Preset(
         Producer.SCNC, SNNTORCH_DT, Discretization.EULER, None, True, True, ">=",
@@ -154,3 +179,47 @@ def snntorch_gain_is_one(tau: np.ndarray, r: np.ndarray, dt: float = SNNTORCH_DT
     ratio = r[fin] * dt / tau[fin]
     return bool(np.all(np.abs(ratio - 1.0) <= rtol))
 
+
+
+def rockpool_dt(tau: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Per-neuron ``dt`` such that ``r = tau * exp(-dt/tau) / dt`` (Rockpool's export), float64.
+
+    With ``x = dt / tau`` this is ``x * exp(x) = 1 / r``, whose root ``x = W(1/r)`` (Lambert W,
+    principal branch) exists and is unique for every ``r > 0``. Newton's method on
+    ``log(x) + x = -log(r)`` (monotone and concave in ``x``) converges from ``x = 1`` in a few steps.
+    Neurons with ``tau`` or ``r`` not finite and > 0 give NaN.
+    """
+    tau = np.asarray(tau, np.float64)
+    r = np.asarray(r, np.float64)
+    ok = np.isfinite(tau) & np.isfinite(r) & (tau > 0) & (r > 0)
+    target = -np.log(np.where(ok, r, 1.0))
+    x = np.where(target > 1.0, target, np.exp(np.minimum(target, 1.0)) / np.e)  # x ~ t for large t, e^(t-1) for small
+    for _ in range(60):
+        step = (np.log(x) + x - target) / (1.0 / x + 1.0)
+        x = np.maximum(x - step, x * 1e-3)  # stay > 0
+        if np.all(np.abs(step) <= 1e-15 * x):
+            break
+    return np.where(ok, x * tau, np.nan)
+
+
+def rockpool_gain_is_one(tau: np.ndarray, r: np.ndarray, dt: float, rtol: float = 1e-5) -> bool:
+    """Whether ``r == tau * exp(-dt/tau) / dt`` (Rockpool's export, input gain 1) for every neuron, to ``rtol``."""
+    tau = np.asarray(tau, np.float64)
+    r = np.asarray(r, np.float64)
+    if not (np.all(np.isfinite(tau)) and np.all(np.isfinite(r)) and np.all(tau > 0)):
+        return False
+    expected = tau * np.exp(-dt / tau) / dt
+    return bool(np.all(np.abs(r / expected - 1.0) <= rtol))
+
+
+def unit_gain(producer: Producer, tau: np.ndarray, r: np.ndarray, dt: float, rtol: float = 1e-5) -> bool:
+    """Whether ``r`` is what ``producer``'s exporter writes for a per-step input gain of exactly 1.
+
+    snnTorch (and scnc) write ``r = tau / dt``, Rockpool ``r = tau exp(-dt/tau) / dt``; the other
+    producers have no such convention (``False``).
+    """
+    if producer in (Producer.SNNTORCH, Producer.SCNC):
+        return snntorch_gain_is_one(tau, r, dt, rtol=rtol)
+    if producer is Producer.ROCKPOOL:
+        return rockpool_gain_is_one(tau, r, dt, rtol=rtol)
+    return False

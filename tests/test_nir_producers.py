@@ -171,3 +171,47 @@ def test_rockpool_r_that_implies_no_single_dt_is_refused_naming_the_node():
         import_graph(graph, source="model.nir", producer="rockpool")
     msg = str(exc.value)
     assert "model.nir" in msg and "3_LIFNeuronTorch" in msg and "not one time step" in msg and "--dt" in msg, msg
+
+
+# ------------------------------------------------------------------------------------------------
+# Sinabs 3.1.3 (sinabs.nir.to_nir; nirtorch 2.6, torch 2.13.0 on the CPU, nir 1.0.8): tau in time
+# steps, LIF input scaled by 1 - alpha (norm_input), subtract reset, v >= threshold, SingleSpike.
+
+
+@pytest.mark.parametrize("name", ["sinabs_lif", "sinabs_iaf"])
+def test_sinabs_spike_for_spike(name):
+    """Sinabs LIF (per-neuron tau_mem and threshold in layer 1) and IAF behind nn.Linear."""
+    data, res = _load(name, producer="sinabs")
+    assert str(res.producer) == "sinabs" and res.dt == 1.0
+    assert any("MultiSpike" in w for w in res.warnings) and any("norm_input" in w for w in res.warnings)
+    net = res.network()
+    assert net.layers[0].threshold.shape == (10,)
+    if name == "sinabs_lif":
+        assert net.layers[0].beta.shape == (10,)
+        np.testing.assert_allclose(res.layers[0].beta, np.exp(-1.0 / np.linspace(2.0, 20.0, 10)), rtol=1e-6)
+        np.testing.assert_allclose(res.layers[0].gain, 1.0 - res.layers[0].beta, rtol=1e-6)  # norm_input
+    else:
+        assert np.all(net.layers[0].beta == 1.0) and np.all(res.layers[0].gain == 1.0)  # IF: r * dt = 1
+    _compare(name, res, data, 1e-5)
+
+
+@pytest.mark.parametrize("name, wrong", [
+    ("sinabs_lif", {"discretization": "euler"}),
+    ("sinabs_lif", {"producer": "norse"}),  # dt = 1e-3 s on a tau counted in steps
+    ("sinabs_iaf", {"reset": "zero"}),
+    ("sinabs_iaf", {"dt": 0.5}),
+])
+def test_sinabs_wrong_option_fails_the_comparison(name, wrong):
+    data, res = _load(name, **({"producer": "sinabs"} | wrong))
+    with pytest.raises(AssertionError):
+        _compare(name, res, data, 1e-5)
+
+
+def test_sinabs_default_multispike_is_warned_and_differs():
+    """Sinabs's default MultiSpike emits trunc(v/thr) events per step; scnc one: pinned disagreement."""
+    data, res = _load("sinabs_lif_multispike", producer="sinabs")
+    assert any("MultiSpike" in w for w in res.warnings)
+    assert data["spikes_0"].max() > 1
+    spikes, _ = run_forward(res.network(), data["input"])
+    diffs = [int((s != data[f"spikes_{k}"]).sum()) for k, s in enumerate(spikes)]
+    assert diffs == [90, 128], diffs  # of 1,600 and 640 values (docs/nir.md)

@@ -117,6 +117,11 @@ PRESETS: dict[Producer, Preset] = {
         Producer.SINABS, 1.0, Discretization.EXACT, ResetMode.SUBTRACT, False, False, ">=",
         "Sinabs export: tau in time steps (dt = 1), alpha = exp(-1/tau), r = 1 (gain 1 - alpha, "
         "norm_input), reset by subtraction (MembraneSubtract), fires at v >= threshold",
+        caveats=("Sinabs layers emit trunc(v / threshold) events in one step with their default spike_fn=MultiSpike "
+                 "and subtract that many thresholds; scnc emits at most one spike per step: equal only for networks "
+                 "built with spike_fn=SingleSpike or whose membranes stay below twice the threshold",
+                 "Sinabs's export does not record norm_input (default True: a LIF's input is scaled by 1 - alpha, "
+                 "assumed here) nor min_v_mem (default None: no lower bound, assumed here)"),
     ),
     Producer.NORSE: Preset(
         Producer.NORSE, 1e-3, Discretization.EULER, None, True, False, ">",

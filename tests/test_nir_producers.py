@@ -215,3 +215,45 @@ def test_sinabs_default_multispike_is_warned_and_differs():
     spikes, _ = run_forward(res.network(), data["input"])
     diffs = [int((s != data[f"spikes_{k}"]).sum()) for k, s in enumerate(spikes)]
     assert diffs == [90, 128], diffs  # of 1,600 and 640 values (docs/nir.md)
+
+
+# ------------------------------------------------------------------------------------------------
+# Norse 1.1.0 (norse.torch.utils.export_nir.to_nir, dt = 1e-3; nirtorch 2.6, torch 2.13.0 on the
+# CPU, nir 1.0.8). Norse writes tau = dt / tau_mem_inv and steps v += dt * tau_mem_inv * (...):
+# forward Euler with dt**2 = 1e-6 on the file's tau; IAFCell adds its input unscaled.
+
+
+@pytest.mark.parametrize("name", ["norse_lif", "norse_iaf"])
+def test_norse_spike_for_spike(name):
+    """Norse LIFBoxCell (per-neuron tau_mem_inv and threshold) and IAFCell behind nn.Linear."""
+    data, res = _load(name, producer="norse")
+    assert str(res.producer) == "norse" and res.dt == pytest.approx(1e-6)
+    assert not res.warnings  # reset to v_reset = 0 is in the file; nothing assumed silently
+    if name == "norse_lif":
+        tau_s = np.linspace(5e-3, 40e-3, 10)  # the network's 1 / tau_mem_inv
+        np.testing.assert_allclose(res.layers[0].beta, 1.0 - 1e-3 / tau_s, rtol=1e-6)
+        np.testing.assert_allclose(res.layers[0].gain, 1e-3 / tau_s, rtol=1e-5)
+    else:
+        assert np.all(res.layers[0].gain == 1.0)
+    _compare(name, res, data, 1e-5)
+
+
+@pytest.mark.parametrize("name, wrong", [
+    ("norse_lif", {"dt": 1e-3, "discretization": "exact"}),  # the old preset dt (Euler refuses dt > tau)
+    ("norse_lif", {"reset": "subtract"}),
+    ("norse_lif", {"discretization": "exact"}),
+    ("norse_iaf", {"producer": "nir", "dt": 1e-3}),  # NIR's IF gain r * dt
+])
+def test_norse_wrong_option_fails_the_comparison(name, wrong):
+    data, res = _load(name, **({"producer": "norse"} | wrong))
+    with pytest.raises(AssertionError):
+        _compare(name, res, data, 1e-5)
+
+
+def test_norse_v_leak_start_is_warned_and_differs():
+    """Norse starts a LIFBoxCell at v = v_leak, scnc at 0: warned, and the disagreement is pinned."""
+    data, res = _load("norse_lif_vleak", producer="norse")
+    assert any("starts each neuron at v = v_leak" in w for w in res.warnings)
+    spikes, _ = run_forward(res.network(), data["input"])
+    diffs = [int((s != data[f"spikes_{k}"]).sum()) for k, s in enumerate(spikes)]
+    assert diffs == [13, 7], diffs  # of 1,600 and 640 values (docs/nir.md)

@@ -38,6 +38,7 @@ __all__ = [
     "Preset",
     "PRESETS",
     "SNNTORCH_DT",
+    "NORSE_DT",
     "discretize",
     "snntorch_gain_is_one",
     "rockpool_dt",
@@ -50,6 +51,11 @@ __all__ = [
 Producer = kinds.Producer
 Discretization = kinds.Discretization
 
+
+#: Norse's default ``dt`` (its cells' and ``norse.torch.utils.export_nir.to_nir``'s), seconds. Its
+#: exporter writes ``tau = dt / tau_mem_inv`` and its cells step ``v += dt * tau_mem_inv * (...)``,
+#: so the file's ``tau`` must be stepped with ``dt**2`` (docs/nir.md; norse issue #411).
+NORSE_DT = 1e-3
 
 #: The ``dt`` snnTorch's exporter hard-codes (``snntorch/export_nir.py``): ``tau = dt / (1 - beta)``,
 #: ``r = tau / dt``.
@@ -91,6 +97,12 @@ class Preset:
         The framework has no other reset than :attr:`reset`: nothing to warn about.
     caveats:
         Warnings every import with this preset gives: behaviour the file cannot show.
+    if_dt:
+        The step an ``IF`` node integrates over (gain ``r * if_dt``) when it differs from
+        :attr:`dt`: Norse's ``IAFCell`` adds its input unscaled whatever ``dt``.
+    starts_at_v_leak:
+        The framework starts each neuron at ``v = v_leak`` (Norse), scnc at 0: a layer with
+        ``v_leak != 0`` then differs in its first steps, and the import warns.
     """
 
     producer: Producer
@@ -105,6 +117,8 @@ class Preset:
     syn_input_decays: bool = False
     reset_fixed: bool = False
     caveats: tuple[str, ...] = ()
+    if_dt: float | None = None
+    starts_at_v_leak: bool = False
 
 
 PRESETS: dict[Producer, Preset] = {
@@ -124,9 +138,12 @@ PRESETS: dict[Producer, Preset] = {
                  "assumed here) nor min_v_mem (default None: no lower bound, assumed here)"),
     ),
     Producer.NORSE: Preset(
-        Producer.NORSE, 1e-3, Discretization.EULER, None, True, False, ">",
-        "Norse export: tau = 1/tau_mem_inv in seconds, Norse's default dt = 1e-3, forward Euler, r = 1, "
-        "reset to v_reset",
+        Producer.NORSE, NORSE_DT**2, Discretization.EULER, None, True, False, ">",
+        "Norse export: tau = dt/tau_mem_inv with to_nir's dt = 1e-3 (Norse's time constant times dt, not "
+        "1/tau_mem_inv), r = 1; Norse steps v += dt*tau_mem_inv*(v_leak - v + I) with dt = 1e-3, so beta = "
+        "1 - dt^2/tau and gain dt^2/tau: forward Euler with dt = 1e-6; IAFCell adds its input unscaled (IF gain r); "
+        "reset to v_reset, fires at v > threshold",
+        if_dt=1.0, starts_at_v_leak=True,
     ),
     Producer.ROCKPOOL: Preset(
         Producer.ROCKPOOL, None, Discretization.EXACT, ResetMode.SUBTRACT, False, True, ">=",

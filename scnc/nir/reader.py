@@ -408,10 +408,12 @@ def _neuron_layer(
     snn_gain = preset.gain_one
     if kind == "IF":
         r = ctx.per_neuron(cn, "r", n)
+        if_dt = dt if preset.if_dt is None else preset.if_dt
         beta = np.ones(n)
-        gain = r * dt
+        gain = r * if_dt
         v_leak = np.zeros(n)
-        notes.append(f"IF: beta = 1, input gain r*dt = r*{dt:g}")
+        notes.append(f"IF: beta = 1, input gain r*dt = r*{if_dt:g}"
+                     + (f" ({prod}'s IF adds its input unscaled)" if preset.if_dt is not None else ""))
         if preset.gain_one and np.allclose(gain, 1.0, rtol=GAIN_RTOL, atol=0):
             gain = np.ones(n)
     else:
@@ -466,6 +468,10 @@ def _neuron_layer(
                             "the synaptic current before the membrane reads it)" if preset.syn_input_decays else "w_in"))
         if np.any(v_leak != 0):
             notes.append("v_leak != 0 becomes a constant input current (1 - beta) * v_leak per step")
+            if preset.starts_at_v_leak:
+                warns.append(f"layer from node '{cn.name}': {prod} starts each neuron at v = v_leak (here up to "
+                             f"{float(np.max(np.abs(v_leak))):g}), scnc at v = 0: the membranes differ by "
+                             "beta^(t+1) * v_leak until the first reset, and spikes of the first steps may differ")
     beta = np.clip(beta, 0.0, 1.0)
     # Reset mode.
     meta_reset = _meta(cn.node, "scnc_reset") if prod is Producer.SCNC else None

@@ -1,7 +1,8 @@
 """NIR files written by the real frameworks: scnc's import must spike exactly as the producer did.
 
 The fixtures in tests/fixtures/nir/ were made by tests/fixtures/nir/make_fixtures.py with the
-frameworks installed (snnTorch 1.0.0, nirtorch 2.6, torch 2.14.1 run on the CPU, nir 1.0.8); each ``.npz`` holds the input
+frameworks installed (snnTorch 1.0.0, nirtorch 2.6, torch 2.14.1 run on the CPU, nir 1.0.8; Rockpool 3.1.0,
+Sinabs 3.1.3 and Norse 1.1.0 with torch 2.13.0 on the CPU, nirtorch 2.6, nir 1.0.8); each ``.npz`` holds the input
 spikes and the producer's own simulated spikes and membranes. These tests need only ``nir``.
 """
 

@@ -26,7 +26,8 @@ from ..snn.network import EncoderConfig
 from ..transfer import SNNCheckpoint
 from ..transfer.records import DenseLIFRecord, FieldError
 from ._hdf5 import read_graph
-from .conventions import PRESETS, Discretization, Preset, Producer, discretize, snntorch_gain_is_one
+from .conventions import (PRESETS, Discretization, Preset, Producer, discretize, rockpool_dt, snntorch_gain_is_one,
+                          unit_gain)
 from .errors import NIRError
 from .topology import ChainNode, chain
 
@@ -234,16 +235,21 @@ def import_graph(
     prod, recognised = _resolve_producer(graph, cns, prod, ctx)
     preset = PRESETS[prod]
     notes = [preset.note] + ([recognised] if recognised else [])
-    warns: list[str] = []
-    if dt is None:
+    warns: list[str] = list(preset.caveats)
+    implied_dt = _dt_from_r(ctx, cns, prod) if preset.dt_from_r else None
+    if dt is None and implied_dt is not None:
+        dt_used = implied_dt
+        notes.append(f"dt = {dt_used:.9g} recovered from every LIF's r = tau*exp(-dt/tau)/dt ({prod}'s export)")
+    elif dt is None:
         if preset.dt is None:
             raise ConfigError(f"{source}: producer {prod} does not fix the time step: give --dt (the step, in the "
                               "file's time unit, that one scnc time step stands for)")
         dt_used = float(preset.dt)
     else:
         dt_used = float(dt)
-        if preset.dt is not None and not math.isclose(dt_used, preset.dt, rel_tol=1e-12):
-            warns.append(f"dt = {dt_used:g} given, while {prod}'s exporter implies dt = {preset.dt:g}: the imported "
+        implied = preset.dt if implied_dt is None else implied_dt
+        if implied is not None and not math.isclose(dt_used, implied, rel_tol=1e-5 if preset.dt_from_r else 1e-12):
+            warns.append(f"dt = {dt_used:g} given, while {prod}'s exporter implies dt = {implied:.9g}: the imported "
                          "leak and gain differ from what the network was trained with")
     disc = disc_opt or preset.discretization
     if disc_opt is not None and disc_opt is not preset.discretization:
@@ -330,6 +336,35 @@ def import_graph(
                         tuple(notes))
 
 
+def _dt_from_r(ctx: _Ctx, cns: list[ChainNode], prod: Producer) -> float | None:
+    """The one ``dt`` that every LIF/CubaLIF's ``r = tau exp(-dt/tau) / dt`` implies (Rockpool), or ``None``.
+
+    ``None`` when the graph has no LIF/CubaLIF; an error naming the node when ``r`` is not > 0 or
+    the neurons disagree (then the file does not follow the convention and ``--dt`` must be given).
+    """
+    first: tuple[ChainNode, float] | None = None
+    for cn in cns:
+        if cn.kind not in ("LIF", "CubaLIF"):
+            continue
+        tau_name = "tau" if cn.kind == "LIF" else "tau_mem"
+        tau, r = ctx.array(cn, tau_name), ctx.array(cn, "r")
+        assert tau is not None and r is not None
+        tau, r = np.broadcast_arrays(tau, r)
+        dts = rockpool_dt(tau, r)
+        if not np.all(np.isfinite(dts)):
+            raise ctx.err(cn, f"{tau_name} and r must be finite and > 0 for {prod}'s convention r = "
+                          "tau*exp(-dt/tau)/dt (from which the time step is recovered); or give --dt", "r")
+        lo, hi = float(np.min(dts)), float(np.max(dts))
+        ref = first[1] if first else lo
+        if hi - lo > GAIN_RTOL * hi or abs(lo - ref) > GAIN_RTOL * ref:
+            where = f"node '{first[0].name}' implies {ref:.9g}, " if first else ""
+            raise ctx.err(cn, f"r and {tau_name} imply dt = {lo:.9g}..{hi:.9g} ({where}not one time step): this is not "
+                          f"{prod}'s convention r = tau*exp(-dt/tau)/dt; give --dt", "r")
+        if first is None:
+            first = (cn, float(np.median(dts)))
+    return None if first is None else first[1]
+
+
 def _why_not(kind: str) -> str:
     reasons = {
         "LI": "A leaky integrator does not spike; scnc's read-out counts the spikes of the last layer.",
@@ -373,10 +408,12 @@ def _neuron_layer(
     snn_gain = preset.gain_one
     if kind == "IF":
         r = ctx.per_neuron(cn, "r", n)
+        if_dt = dt if preset.if_dt is None else preset.if_dt
         beta = np.ones(n)
-        gain = r * dt
+        gain = r * if_dt
         v_leak = np.zeros(n)
-        notes.append(f"IF: beta = 1, input gain r*dt = r*{dt:g}")
+        notes.append(f"IF: beta = 1, input gain r*dt = r*{if_dt:g}"
+                     + (f" ({prod}'s IF adds its input unscaled)" if preset.if_dt is not None else ""))
         if preset.gain_one and np.allclose(gain, 1.0, rtol=GAIN_RTOL, atol=0):
             gain = np.ones(n)
     else:
@@ -388,7 +425,8 @@ def _neuron_layer(
             raise ctx.err(cn, f"must be > 0 (a time constant), got minimum {tau.min()}"
                           + ("; snnTorch clamps a learned beta to [0, 1] in its forward pass but exports the raw "
                              "value: clamp beta before export_to_nir" if prod is Producer.SNNTORCH else ""), tau_name)
-        snn_conv = snn_gain and snntorch_gain_is_one(tau, r, dt, rtol=GAIN_RTOL)
+        snn_conv = snn_gain and unit_gain(prod, tau, r, dt, rtol=GAIN_RTOL)
+        convention = "r = tau*exp(-dt/tau)/dt, Rockpool's" if prod is Producer.ROCKPOOL else "r = tau/dt, snnTorch's"
         if np.any(np.isinf(tau)) and not snn_conv:
             raise ctx.err(cn, "is infinite; only an snnTorch-convention file (r = tau/dt, both infinite for beta = 1) "
                           "can say 'no leak' this way", tau_name)
@@ -399,10 +437,10 @@ def _neuron_layer(
         beta = np.where(np.isinf(tau), 1.0, beta)
         if snn_conv:
             gain = np.ones(n)
-            notes.append("input gain 1 (r = tau/dt, snnTorch's convention)")
+            notes.append(f"input gain 1 ({convention} convention)")
         elif snn_gain:
-            warns.append(f"layer from node '{cn.name}': r != tau/dt, so this is not snnTorch's usual export; the input "
-                         "gain r*dt/tau is folded into the weights")
+            warns.append(f"layer from node '{cn.name}': r does not follow {convention} export convention (input gain 1); "
+                         f"the input gain of the {disc} discretisation is folded into the weights")
         if np.any(beta < 0):
             raise ctx.err(cn, f"dt = {dt:g} exceeds tau (minimum {tau.min():g}): forward Euler gives beta = 1 - dt/tau "
                           "< 0; use --discretization exact or a smaller --dt", tau_name)
@@ -413,16 +451,27 @@ def _neuron_layer(
                 raise ctx.err(cn, f"must be > 0, got minimum {tau_syn.min()}", "tau_syn")
             w_in = ctx.per_neuron(cn, "w_in", n, default=1.0)
             alpha, syn_gain = discretize(tau_syn, w_in, dt, disc)
+            if preset.syn_input_decays:
+                syn_gain = w_in * alpha  # I = alpha (I + x): the input decays before the membrane reads it
             if np.any(np.abs(alpha) > _ALPHA_ZERO):
                 raise ctx.err(cn, f"the synaptic current decays with alpha = {float(np.max(np.abs(alpha))):.6g} per "
                               f"step (dt = {dt:g}): a second state per neuron, which scnc's LIF does not have; only a "
                               "CubaLIF whose synaptic current has no memory (alpha = 0, e.g. snnTorch's Synaptic with "
-                              "alpha = 0) is imported", "tau_syn")
+                              "alpha = 0) is imported"
+                              + ("; Rockpool's LIFTorch scales its input by that same alpha, so only tau_syn << dt "
+                                 "(with weights scaled up by 1/alpha) has no synaptic memory"
+                                 if preset.syn_input_decays else ""), "tau_syn")
             if not (snn_conv and np.allclose(syn_gain, 1.0, rtol=GAIN_RTOL, atol=0)):
                 gain = gain * syn_gain
-            notes.append("CubaLIF with synaptic decay 0: a LIF whose input gain includes the synapse's w_in")
+            notes.append("CubaLIF with synaptic decay 0: a LIF whose input gain includes the synapse's "
+                         + (f"w_in * exp(-dt/tau_syn) (at most {float(np.max(np.abs(syn_gain))):.3g}: {prod} decays "
+                            "the synaptic current before the membrane reads it)" if preset.syn_input_decays else "w_in"))
         if np.any(v_leak != 0):
             notes.append("v_leak != 0 becomes a constant input current (1 - beta) * v_leak per step")
+            if preset.starts_at_v_leak:
+                warns.append(f"layer from node '{cn.name}': {prod} starts each neuron at v = v_leak (here up to "
+                             f"{float(np.max(np.abs(v_leak))):g}), scnc at v = 0: the membranes differ by "
+                             "beta^(t+1) * v_leak until the first reset, and spikes of the first steps may differ")
     beta = np.clip(beta, 0.0, 1.0)
     # Reset mode.
     meta_reset = _meta(cn.node, "scnc_reset") if prod is Producer.SCNC else None
@@ -435,6 +484,9 @@ def _neuron_layer(
         except ValueError:
             raise ctx.err(cn, f"metadata scnc_reset must be one of subtract/zero, got {meta_reset!r}", "metadata") from None
         notes.append(f"reset '{reset}' (from the node's scnc metadata)")
+    elif preset.reset is not None and preset.reset_fixed:
+        reset = preset.reset
+        notes.append(f"reset '{reset}' ({prod}'s neurons have no other reset)")
     elif preset.reset is not None:
         reset = preset.reset
         notes.append(f"reset '{reset}' ({prod}'s default; the file cannot tell)")

@@ -7,6 +7,7 @@ real frameworks are tested in tests/test_nir_producers.py.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -296,3 +297,15 @@ def test_readme_nir_block_runs_as_written(tmp_path, monkeypatch, capsys):
         assert argv[0] == "scnc"
         assert cli_main(argv[1:]) == 0, f"README command failed: {line}\n{capsys.readouterr().err}"
     assert (tmp_path / "snn.npz").exists() and (tmp_path / "snn-back.nir").exists()
+
+
+def test_compile_evaluate_quantize_take_a_nir_file(tmp_path, capsys):
+    """A .nir file goes straight to scnc evaluate / quantize / compile (snnTorch's file is recognised)."""
+    src = Path(__file__).resolve().parent / "fixtures" / "nir" / "optdigits_snntorch.nir"
+    assert cli_main(["evaluate", str(src), "--limit", "20"]) == 0
+    assert cli_main(["quantize", str(src), "-o", str(tmp_path / "ir"), "--stream-length", "16"]) == 0
+    assert (tmp_path / "ir" / "ir.json").is_file()
+    assert cli_main(["compile", str(src), "-o", str(tmp_path / "build"), "--stream-length", "16"]) == 0
+    assert (tmp_path / "build" / "manifest.json").is_file()
+    err = capsys.readouterr().err
+    assert "Traceback" not in err

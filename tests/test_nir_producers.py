@@ -65,11 +65,18 @@ def test_snntorch_export_wrong_reset_is_caught_by_the_fixture():
 
 
 @pytest.mark.sim
-def test_imported_snntorch_network_verifies_bit_exact_in_verilator(tmp_path):
+@pytest.mark.parametrize("name, opts", [
+    ("snntorch_zero", {"reset": "zero"}),
+    ("rockpool_lif", {"producer": "rockpool"}),
+    ("sinabs_lif", {"producer": "sinabs"}),
+    ("norse_lif", {"producer": "norse"}),
+])
+def test_imported_network_verifies_bit_exact_in_verilator(tmp_path, name, opts):
+    """Each framework's imported network compiles, and the core is bit-exact with scnc.ref."""
     from scnc.rtl import compile_graph
     from scnc.verify import verify_build
 
-    data, res = _load("snntorch_zero", reset="zero")
+    data, res = _load(name, **opts)
     graph = quantize(from_checkpoint(res.checkpoint), QuantOptions(stream_length=16, input_coding="spikes"))
     compile_graph(graph, tmp_path / "build")
     spikes = np.ascontiguousarray(data["input"][:, :3].transpose(1, 0, 2)).astype(np.int64)  # (B, T, n_in)

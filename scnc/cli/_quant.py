@@ -64,13 +64,31 @@ def parse_parallel(text: str) -> dict:
     return out
 
 
-def load_quantized(path: Path, args: argparse.Namespace):
-    """A quantized graph from an IR folder (used as is) or a checkpoint (quantized with the options)."""
-    from ..ir import from_checkpoint, load_ir, quantize
+def load_network(path: Path, out=None):
+    """The checkpoint at ``path``, or a ``.nir`` file read with its producer's conventions recognised
+    (``scnc import`` gives every import option; its per-layer report is printed there). Warnings the
+    NIR import raises are said on ``out`` when given."""
     from ..transfer import load_checkpoint
+
+    path = Path(path)
+    if path.suffix.lower() == ".nir":
+        from ..nir import read_nir
+
+        result = read_nir(path)
+        if out is not None:
+            for w in result.warnings:
+                out.say(f"warning: {path.name}: {w}")
+        return result.checkpoint
+    return load_checkpoint(path)
+
+
+def load_quantized(path: Path, args: argparse.Namespace, out=None):
+    """A quantized graph from an IR folder (used as is), or a checkpoint or ``.nir`` file (quantized
+    with the options)."""
+    from ..ir import from_checkpoint, load_ir, quantize
 
     path = Path(path)
     if path.is_dir() or path.name in ("ir.json", "ir.npz"):
         return load_ir(path if path.is_dir() else path.parent), None
-    ckpt = load_checkpoint(path)
+    ckpt = load_network(path, out)
     return quantize(from_checkpoint(ckpt), quant_options(args)), ckpt

@@ -24,7 +24,8 @@ def register(sub) -> None:
                                    "the Verilog network core: <top>.v, manifest.json (ports, widths, layouts, "
                                    "cycles, IR hash, versions), the quantized IR and a README for integrators. "
                                    "Identical inputs give byte-identical files.")
-    p.add_argument("source", type=Path, help="checkpoint .npz, or a quantized IR folder (ir.json + ir.npz)")
+    p.add_argument("source", type=Path,
+                   help="checkpoint .npz, a .nir file, or a quantized IR folder (ir.json + ir.npz)")
     p.add_argument("-o", "--output", type=_output_path, required=True,
                    help="output folder: a new or empty folder, or a previous scnc build (replaced atomically); "
                         "any other existing folder is refused and left untouched")
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace, out: Out) -> int:
     # checked before the (slow) quantization: a bad -o or --top fails at once, and nothing is touched
     check_top_name(args.top, where="--top")
     check_out_dir(args.output)
-    graph, _ = load_quantized(args.source, args)
+    graph, _ = load_quantized(args.source, args, out)
     manifest = compile_graph(graph, args.output, top_name=args.top, trace=args.trace)
     seconds = time.perf_counter() - t0
     cycles = manifest.cycles

@@ -10,7 +10,7 @@ from pathlib import Path
 from ._args import integer, number
 from ._common import Out, add_data_options, add_output_options, check_min_accuracy, fmt_pct, load_data
 from ._limits import check_memory, float_inference_bytes, hardware_inference_bytes
-from ._quant import add_quant_options, quant_options
+from ._quant import add_quant_options, load_network, quant_options
 
 
 def register(sub) -> None:
@@ -18,7 +18,7 @@ def register(sub) -> None:
                        description="Report the accuracy of a checkpoint on a data split. With --hw the "
                                    "checkpoint is quantized and run through scnc.ref, the bit-exact model "
                                    "of the generated hardware, and both accuracies are reported.")
-    p.add_argument("checkpoint", type=Path, help="checkpoint (.npz with its .json sidecar)")
+    p.add_argument("checkpoint", type=Path, help="checkpoint (.npz with its .json sidecar) or a .nir file")
     p.add_argument("--hw", action="store_true", help="also evaluate the quantized hardware (scnc.ref)")
     p.add_argument("--limit", type=integer(1), default=None, help="evaluate only the first N samples (N >= 1)")
     p.add_argument("--min-accuracy", type=number(), default=None,
@@ -32,9 +32,8 @@ def register(sub) -> None:
 
 def run(args: argparse.Namespace, out: Out) -> int:
     from ..snn import accuracy
-    from ..transfer import load_checkpoint
 
-    ckpt = load_checkpoint(args.checkpoint)
+    ckpt = load_network(args.checkpoint, out)
     dataset = args.dataset or ckpt.provenance.get("dataset", {}).get("name") or "digits"
     classes = None if args.classes else (list(ckpt.class_labels) if ckpt.class_labels else None)
     ds = load_data(args, dataset=dataset, classes=classes)

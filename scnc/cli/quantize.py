@@ -7,14 +7,14 @@ from pathlib import Path
 
 from ._args import folder_output
 from ._common import Out
-from ._quant import add_quant_options, quant_options
+from ._quant import add_quant_options, load_network, quant_options
 
 
 def register(sub) -> None:
     p = sub.add_parser("quantize", help="lower a checkpoint to the quantized IR",
                        description="Lower a checkpoint through the IR passes and write the quantized "
                                    "graph (ir.json + ir.npz) into a folder.")
-    p.add_argument("checkpoint", type=Path, help="checkpoint (.npz with its .json sidecar)")
+    p.add_argument("checkpoint", type=Path, help="checkpoint (.npz with its .json sidecar) or a .nir file")
     p.add_argument("-o", "--output", type=folder_output, required=True,
                    help="output folder for ir.json + ir.npz (created if needed; not an existing file)")
     add_quant_options(p)
@@ -24,9 +24,8 @@ def register(sub) -> None:
 
 def run(args: argparse.Namespace, out: Out) -> int:
     from ..ir import from_checkpoint, ir_hash, quantize, save_ir, summary
-    from ..transfer import load_checkpoint
 
-    graph = quantize(from_checkpoint(load_checkpoint(args.checkpoint)), quant_options(args))
+    graph = quantize(from_checkpoint(load_network(args.checkpoint, out)), quant_options(args))
     save_ir(graph, args.output)
     out.say(summary(graph))
     out.say(f"wrote {args.output}/ir.json and ir.npz")

@@ -37,7 +37,7 @@ from .bptt import SURROGATES, LayerGrads
 from .losses import ce_count_loss
 from .network import Network
 from .optim import Adam
-from .train import check_optimisation_fields
+from .train import _is_real, check_optimisation_fields
 
 __all__ = [
     "ANN_BACKWARDS",
@@ -63,10 +63,6 @@ ANN_STAGE = "ann"
 FINAL_WIDTH = 0.02
 """Width of the last epoch's window, as a fraction of the threshold: the seed ends at
 ``[0.49, 0.50]`` around its threshold 0.5."""
-
-
-def _is_real(v: object) -> bool:
-    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
 
 
 @dataclass(frozen=True)

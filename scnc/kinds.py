@@ -77,10 +77,22 @@ class InputCoding(StrEnum):
 
 
 class ResetMode(StrEnum):
-    """What a neuron does after it fires: subtract the threshold (snnTorch's default) or reset to 0."""
+    """What a neuron does after it fires.
+
+    In scnc's integer terms (``docs/hardware.md``), with ``v_old`` the stored membrane and
+    ``leak(v_old) + I + bias`` saturated to the membrane range:
+
+    * ``SUBTRACT``: fire ``v_pre >= threshold``, store ``v_pre - threshold`` if it fired, else ``v_pre``.
+    * ``ZERO``: fire ``v_pre >= threshold``, store ``0`` if it fired, else ``v_pre``.
+    * ``SUBTRACT_DELAYED`` (snnTorch's default ``Leaky``: ``reset_mechanism="subtract"``,
+      ``reset_delay=True``): ``v_pre = leak(v_old) + I + bias - (threshold if v_old >= threshold
+      else 0)``, saturated; fire ``v_pre >= threshold``; store ``v_pre`` (no reset). The reset of a
+      spike is applied one step later, from the stored, un-reset membrane, so no extra state is kept.
+    """
 
     SUBTRACT = "subtract"
     ZERO = "zero"
+    SUBTRACT_DELAYED = "subtract_delayed"
 
 
 class Calibration(StrEnum):

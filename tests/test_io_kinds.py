@@ -47,7 +47,7 @@ def test_enums_serialise_as_their_values():
     assert f"{kinds.SNGKind.LFSR}" == "lfsr"
     assert kinds.choices(kinds.LeakKind) == ("sc", "shift")
     assert kinds.parse(kinds.ResetMode, "zero", "reset") is kinds.ResetMode.ZERO
-    with pytest.raises(ValueError, match=r"reset must be one of \('subtract', 'zero'\), got 'one'"):
+    with pytest.raises(ValueError, match=r"reset must be one of \('subtract', 'zero', 'subtract_delayed'\), got 'one'"):
         kinds.parse(kinds.ResetMode, "one", "reset")
 
 

@@ -365,7 +365,7 @@ def nets_and_options(draw):
     )
     network = Network.dense(
         sizes, seed=draw(st.integers(0, 1000)), beta=draw(st.floats(0, 1)), threshold=draw(st.floats(0.05, 3)),
-        reset=draw(st.sampled_from(["subtract", "zero"])), bias=draw(st.booleans()),
+        reset=draw(st.sampled_from(["subtract", "zero", "subtract_delayed"])), bias=draw(st.booleans()),
         timesteps=draw(st.integers(1, 6)),
     )
     if network.layers[0].bias is not None:

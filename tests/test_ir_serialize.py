@@ -70,9 +70,11 @@ def assert_same_graph(a, b):
     coding=st.sampled_from(["rate", "spikes"]),
     bias=st.booleans(),
     quantized=st.booleans(),
+    reset=st.sampled_from(["subtract", "zero", "subtract_delayed"]),
 )
-def test_round_trip_exact(tmp_path_factory, sizes, seed, L, sng, input_sng, leak, encoding, coding, bias, quantized):
-    net = Network.dense(sizes, seed=seed, bias=bias, reset="zero" if seed % 2 else "subtract", timesteps=1 + seed % 5)
+def test_round_trip_exact(tmp_path_factory, sizes, seed, L, sng, input_sng, leak, encoding, coding, bias, quantized,
+                          reset):
+    net = Network.dense(sizes, seed=seed, bias=bias, reset=reset, timesteps=1 + seed % 5)
     g = from_network(net, class_labels=[f"c{i}" for i in range(sizes[-1])] if seed % 3 == 0 else None)
     if quantized:
         opts = QuantOptions(stream_length=L, sng=sng, input_sng=input_sng, leak=leak, encoding=encoding,
@@ -277,6 +279,10 @@ def test_summary_quantized():
 def test_summary_float():
     text = summary(from_network(Network.dense([4, 3], seed=0, beta=0.5)))
     assert "level=float" in text and "4x3" in text and "0.5" in text
+    for g in (from_network(Network.dense([4, 3], seed=0, reset="subtract_delayed")),
+              qgraph((4, 3), reset="subtract_delayed")):
+        row = [ln for ln in summary(g).splitlines() if ln.startswith("output")][0]
+        assert " subtract_delayed" in row, row
 
 
 # ---- schema 1 (scnc 0.1) files ---------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from support.hw_naive import sng_values
 from support.ir_strategies import random_spec
 from scnc.kinds import ResetMode
 from scnc.ref import _kernels
+from scnc.ref.model import _RESET_CODES
 from scnc.ref.scalar import (
     fixed_block_current,
     lane_window_current,
@@ -33,6 +34,14 @@ def test_scalar_functions_on_hand_values() -> None:
     assert (s.membrane, s.spike, s.saturated) == (1, 1, True)
     s = lif_update(-8, -1, 0, 6, 4, ResetMode.ZERO)
     assert (s.membrane, s.spike, s.saturated) == (-8, 0, True)
+    # delayed subtract: the old membrane 7 >= 6 fired last step, so 6 comes off before the clamp
+    s = lif_update(5, 3, 0, 6, 4, ResetMode.SUBTRACT_DELAYED, old=7)
+    assert (s.membrane, s.spike, s.saturated) == (2, 0, False)
+    # ... and a spike is stored un-reset
+    s = lif_update(5, 3, 0, 6, 4, ResetMode.SUBTRACT_DELAYED, old=5)
+    assert (s.membrane, s.spike, s.saturated) == (7, 1, True)
+    with pytest.raises(ValueError, match="old membrane"):
+        lif_update(5, 3, 0, 6, 4, ResetMode.SUBTRACT_DELAYED)
 
 
 @settings(max_examples=40, deadline=None)
@@ -55,11 +64,11 @@ def test_lif_kernel_is_the_scalar_update(data, M: int, n: int, sc: bool, reset: 
         in_spikes=np.ones((1, 1, 1), np.uint8), wsteps=np.array(cur, np.int32).reshape(1, 1, N), t0=0, t1=1,
         bias=np.array(bias, np.int64), threshold=np.array(thr, np.int64), leak_sc=sc,
         leak_c=np.array(c, np.int64).reshape(1, N), leak_d=np.array([d], np.int64), leak_shift=np.array(k, np.int64),
-        n_bits=n, vmin=vmin, vmax=vmax, reset_zero=reset is ResetMode.ZERO,
+        n_bits=n, vmin=vmin, vmax=vmax, reset=_RESET_CODES[reset],
         v_state=np.array(v0, np.int64).reshape(1, N), out_spikes=np.zeros((1, 1, N), np.uint8),
         membranes=np.zeros((1, 1, N), np.int64), trace=True, saturations=np.zeros(1, np.int64))
     _kernels.lif_layer(*args.values())
-    want = [lif_update(sc_leak(v, ci, d, n) if sc else shift_leak(v, ki), x, b, th, M, reset)
+    want = [lif_update(sc_leak(v, ci, d, n) if sc else shift_leak(v, ki), x, b, th, M, reset, old=v)
             for v, ci, ki, x, b, th in zip(v0, c, k, cur, bias, thr)]
     assert args["membranes"][0, 0].tolist() == [w.membrane for w in want]
     assert args["v_state"][0].tolist() == [w.membrane for w in want]

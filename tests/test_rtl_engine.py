@@ -333,30 +333,37 @@ def test_leak_unit_refuses_a_beta_stream_of_another_kind() -> None:
 # ---- LIF update -------------------------------------------------------------------------------------
 def _lif_sweep(M: int, cb: int, bb: int, tb: int, reset: ResetMode, cases) -> list:
     dut = LIFUpdate(membrane_bits=M, current_bits=cb, bias_shape=signed(bb), threshold_shape=tb, reset=reset)
+    # only the delayed subtract reads the stored membrane: the other modes' gateware is unchanged
+    assert ("old" in dut.signature.members) == (reset is ResetMode.SUBTRACT_DELAYED) == dut.reads_old
     got = []
 
     async def bench(ctx):
-        for lv, cur, bias, thr in cases:
+        for lv, cur, bias, thr, old in cases:
             ctx.set(dut.leaked, lv)
             ctx.set(dut.current, cur)
             ctx.set(dut.bias, bias)
             ctx.set(dut.threshold, thr)
+            if dut.reads_old:
+                ctx.set(dut.old, old)
             got.append((ctx.get(dut.v_new), ctx.get(dut.spike), ctx.get(dut.saturated)))
 
     run(dut, bench)
     return got
 
 
-@pytest.mark.parametrize("reset", [ResetMode.SUBTRACT, ResetMode.ZERO])
+@pytest.mark.parametrize("reset", list(ResetMode))
 def test_lif_update_exhaustive_small(reset: ResetMode) -> None:
-    """M = 4: every leaked membrane, current, 3-bit bias and 3-bit threshold."""
-    M, cb, bb, tb = 4, 4, 3, 3
-    cases = [(lv, cur, bias, thr) for lv in signed_range(M) for cur in signed_range(cb)
-             for bias in signed_range(bb) for thr in range(1, 1 << tb)]
+    """M = 4: every leaked membrane, current, 3-bit bias and 3-bit threshold (and, for the delayed
+    subtract, every stored membrane at M = 3 so the sweep stays small)."""
+    M, cb, bb, tb = (3, 3, 2, 2) if reset is ResetMode.SUBTRACT_DELAYED else (4, 4, 3, 3)
+    olds = signed_range(M) if reset is ResetMode.SUBTRACT_DELAYED else [0]
+    cases = [(lv, cur, bias, thr, old) for lv in signed_range(M) for cur in signed_range(cb)
+             for bias in signed_range(bb) for thr in range(1, 1 << tb) for old in olds]
     got = _lif_sweep(M, cb, bb, tb, reset, cases)
-    for (lv, cur, bias, thr), (v, s, sat) in zip(cases, got):
-        want = lif_update(lv, cur, bias, thr, M, reset)
-        assert (v, s, bool(sat)) == (want.membrane, want.spike, want.saturated), (lv, cur, bias, thr)
+    for (lv, cur, bias, thr, old), (v, s, sat) in zip(cases, got):
+        want = lif_update(lv, cur, bias, thr, M, reset, old=old)
+        assert (v, s, bool(sat)) == (want.membrane, want.spike, want.saturated), (lv, cur, bias, thr, old)
+
 
 
 @settings(max_examples=15, deadline=None)
@@ -366,12 +373,12 @@ def test_lif_update_wide(data, M: int, reset: ResetMode) -> None:
     bb = data.draw(st.integers(1, M))
     tb = data.draw(st.integers(1, M - 1))
     sint = lambda b: st.integers(-(1 << (b - 1)), (1 << (b - 1)) - 1)  # noqa: E731
-    case = st.tuples(sint(M), sint(cb), sint(bb), st.integers(1, (1 << tb) - 1))
+    case = st.tuples(sint(M), sint(cb), sint(bb), st.integers(1, (1 << tb) - 1), sint(M))
     cases = data.draw(st.lists(case, min_size=1, max_size=40))
     got = _lif_sweep(M, cb, bb, tb, reset, cases)
-    for (lv, cur, bias, thr), (v, s, sat) in zip(cases, got):
-        want = lif_update(lv, cur, bias, thr, M, reset)
-        assert (v, s, bool(sat)) == (want.membrane, want.spike, want.saturated), (lv, cur, bias, thr)
+    for (lv, cur, bias, thr, old), (v, s, sat) in zip(cases, got):
+        want = lif_update(lv, cur, bias, thr, M, reset, old=old)
+        assert (v, s, bool(sat)) == (want.membrane, want.spike, want.saturated), (lv, cur, bias, thr, old)
 
 
 def test_lif_update_rejects_a_one_bit_membrane() -> None:

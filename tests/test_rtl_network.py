@@ -43,6 +43,9 @@ CASES = {
     "zero-weights": dict(sizes=(4, 3), weight_style="zero", reset="zero"),
     "full-scale-saturating": dict(sizes=(6, 4), weight_style="full", membrane_bits=4, coding="spikes"),
     "tiny-membrane-shift": dict(sizes=(5, 3), membrane_bits=3, leak="shift", weight_style="sparse_full"),
+    "delayed-subtract": dict(sizes=(5, 4, 3), reset="subtract_delayed", sng="lfsr", parallel_inputs=2),
+    "delayed-subtract-saturating": dict(sizes=(6, 4), weight_style="full", membrane_bits=4, coding="spikes",
+                                        reset="subtract_delayed", leak="shift"),
 }
 
 
@@ -50,6 +53,15 @@ CASES = {
 def test_core_matches_ref(name: str) -> None:
     g = build_graph(GraphShape(**CASES[name], seed=7))
     check(g)
+
+
+@pytest.mark.parametrize("name", ["delayed-subtract", "delayed-subtract-saturating"])
+def test_delayed_subtract_cases_exercise_the_delayed_reset(name: str) -> None:
+    """The two cases above are only evidence if a stored membrane >= threshold is followed by a step."""
+    g = build_graph(GraphShape(**CASES[name], seed=7))
+    want = ref.run(g, **random_inputs(g, 2, seed=0), trace=True)
+    assert any(int((m[:, :-1] >= layer.neuron.quant.threshold_q).sum()) > 0
+               for m, layer in zip(want.membranes, g.layers))
 
 
 @pytest.mark.parametrize("p_out", [2, 3])

@@ -192,6 +192,16 @@ def test_other_losses_learn(loss):
     assert accuracy(net, x_te, y_te) > 0.5  # chance is 0.1
 
 
+def test_delayed_subtract_reset_learns():
+    """snnTorch's default reset trains through the same BPTT (reset detached)."""
+    x_tr, x_te, y_tr, y_te = _digits()
+    net = _train_net([64, 64, 10], timesteps=15, reset="subtract_delayed")
+    train(net, x_tr, y_tr, TrainConfig(epochs=5, lr=5e-3))
+    acc = accuracy(net, x_te, y_te)
+    print(f"digits 64-64-10 T=15 subtract_delayed, 5 epochs: test accuracy {acc:.4f}")
+    assert acc > 0.5  # chance is 0.1
+
+
 def test_digits_rate_coded_reaches_90_percent():
     x_tr, x_te, y_tr, y_te = _digits()
     net = _train_net([64, 128, 10], timesteps=25)

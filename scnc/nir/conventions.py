@@ -123,9 +123,10 @@ class Preset:
 
 PRESETS: dict[Producer, Preset] = {
     Producer.SNNTORCH: Preset(
-        Producer.SNNTORCH, SNNTORCH_DT, Discretization.EULER, ResetMode.SUBTRACT, False, True, ">",
+        Producer.SNNTORCH, SNNTORCH_DT, Discretization.EULER, ResetMode.SUBTRACT_DELAYED, False, True, ">",
         "snnTorch export: dt = 1e-4, beta = 1 - dt/tau, r = tau/dt (input gain 1); v_reset is always "
-        "written as 0, whatever the module's reset_mechanism (default 'subtract')",
+        "written as 0, whatever the module's reset_mechanism (default 'subtract' with reset_delay=True: "
+        "scnc's subtract_delayed)",
     ),
     Producer.SINABS: Preset(
         Producer.SINABS, 1.0, Discretization.EXACT, ResetMode.SUBTRACT, False, False, ">=",

@@ -20,7 +20,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import ConfigError
-from ..kinds import ResetMode, parse
+from ..kinds import ResetMode, choices, parse
 from ..names import name_problem
 from ..snn.network import EncoderConfig
 from ..transfer import SNNCheckpoint
@@ -482,7 +482,8 @@ def _neuron_layer(
         try:
             reset = ResetMode(meta_reset)
         except ValueError:
-            raise ctx.err(cn, f"metadata scnc_reset must be one of subtract/zero, got {meta_reset!r}", "metadata") from None
+            raise ctx.err(cn, f"metadata scnc_reset must be one of {'/'.join(choices(ResetMode))}, got {meta_reset!r}",
+                          "metadata") from None
         notes.append(f"reset '{reset}' (from the node's scnc metadata)")
     elif preset.reset is not None and preset.reset_fixed:
         reset = preset.reset
@@ -490,19 +491,23 @@ def _neuron_layer(
     elif preset.reset is not None:
         reset = preset.reset
         notes.append(f"reset '{reset}' ({prod}'s default; the file cannot tell)")
+        others = " or ".join(f"--reset {m}" for m in choices(ResetMode) if m != reset)
         warns.append(f"{prod} files do not record the reset mechanism: assumed '{reset}' ({prod}'s default); pass "
-                     f"--reset zero or --reset subtract if the network was trained otherwise")
+                     f"{others} if the network was trained otherwise")
     else:
         reset = ResetMode.ZERO
         notes.append("reset to v_reset = 0 (NIR's rule): scnc's 'zero'")
     if reset is ResetMode.ZERO and np.any(v_reset != 0):
         raise ctx.err(cn, f"resetting to v_reset != 0 (values {v_reset.min():g}..{v_reset.max():g}) is not representable: "
                       "scnc resets to 0 or subtracts the threshold", "v_reset")
-    if reset is ResetMode.SUBTRACT and np.any(v_reset != 0):
+    if reset is not ResetMode.ZERO and np.any(v_reset != 0):
         notes.append("v_reset ignored: reset by subtracting the threshold")
     if reset is ResetMode.SUBTRACT and prod is Producer.SNNTORCH:
         notes.append("scnc's subtract = snnTorch Leaky with reset_delay=False; snnTorch's default reset_delay=True "
-                     "subtracts an undecayed threshold one step later (docs/nir.md)")
+                     "subtracts an undecayed threshold one step later: scnc's subtract_delayed (docs/nir.md)")
+    if reset is ResetMode.SUBTRACT_DELAYED and prod is Producer.SNNTORCH:
+        notes.append("scnc's subtract_delayed = snnTorch Leaky's default (reset_mechanism='subtract', "
+                     "reset_delay=True); for reset_delay=False pass --reset subtract (docs/nir.md)")
     if preset.compare == ">":
         notes.append(f"fires at v >= threshold ({prod} fires at v > threshold: differs only on exact equality)")
 

@@ -11,7 +11,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["lif_layer", "build_weight_steps"]
+__all__ = ["lif_layer", "build_weight_steps", "RESET_SUBTRACT", "RESET_ZERO", "RESET_SUBTRACT_DELAYED"]
+
+# reset codes of lif_layer (scnc.ref.model maps each ResetMode to one)
+RESET_SUBTRACT = 0
+RESET_ZERO = 1
+RESET_SUBTRACT_DELAYED = 2
 
 
 @njit(cache=True, parallel=True)
@@ -29,7 +34,7 @@ def lif_layer(
     n_bits: int,
     vmin: int,
     vmax: int,
-    reset_zero: bool,
+    reset: int,
     v_state: np.ndarray,
     out_spikes: np.ndarray,
     membranes: np.ndarray,
@@ -60,14 +65,16 @@ def lif_layer(
         n = log2 L (bits).
     vmin, vmax:
         Saturation bounds of the membrane register.
-    reset_zero:
-        True: reset to zero; False: subtract the threshold.
+    reset:
+        :data:`RESET_SUBTRACT` (subtract the threshold on a spike), :data:`RESET_ZERO` (set to 0 on
+        a spike) or :data:`RESET_SUBTRACT_DELAYED` (store ``v_sat`` as it is; the next step subtracts
+        the threshold before saturating when the stored membrane is ``>= threshold``).
     v_state:
         int64 ``(B, n_out)``, membranes after step ``t0 - 1``; updated to those after ``t1 - 1``.
     out_spikes:
         uint8 ``(B, T, n_out)``, written for steps ``t0 .. t1-1``.
     membranes:
-        int64 ``(B, T, n_out)`` membranes after reset, written when ``trace`` (else any shape).
+        int64 ``(B, T, n_out)`` stored membranes (after any reset), written when ``trace`` (else any shape).
     saturations:
         int64 ``(B,)``: incremented once per (step, neuron) whose membrane was clamped.
     """
@@ -99,6 +106,8 @@ def lif_layer(
                 else:
                     lv = v - (v >> leak_shift[i])
                 vp = lv + cur[i] + bias[i]
+                if reset == RESET_SUBTRACT_DELAYED and v >= threshold[i]:
+                    vp -= threshold[i]  # the previous step fired: its reset lands now
                 if vp > vmax:
                     vp = vmax
                     sat += 1
@@ -107,9 +116,9 @@ def lif_layer(
                     sat += 1
                 if vp >= threshold[i]:
                     out_spikes[b, t, i] = 1
-                    if reset_zero:
+                    if reset == RESET_ZERO:
                         vp = 0
-                    else:
+                    elif reset == RESET_SUBTRACT:
                         vp = vp - threshold[i]
                 else:
                     out_spikes[b, t, i] = 0

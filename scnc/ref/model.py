@@ -40,6 +40,13 @@ __all__ = [
     "check_activity",
 ]
 
+# the kernel's integer code of each reset mode (a table, so a new mode is one entry here)
+_RESET_CODES: dict[ResetMode, int] = {
+    ResetMode.SUBTRACT: _kernels.RESET_SUBTRACT,
+    ResetMode.ZERO: _kernels.RESET_ZERO,
+    ResetMode.SUBTRACT_DELAYED: _kernels.RESET_SUBTRACT_DELAYED,
+}
+
 #: Widest membrane register the int64 kernels handle exactly: ``v * C`` with ``C <= 2^16`` must fit.
 MAX_MEMBRANE_BITS = 46
 #: Entries (int32) of a step-dependent weight table kept in a graph's cached plan (32 MiB).
@@ -78,7 +85,7 @@ class _LayerPlan:
     leak_shift: np.ndarray  # int64 (n_out,)
     vmin: int
     vmax: int
-    reset_zero: bool
+    reset: int  # the kernel's reset code (_RESET_CODES)
 
 
 @dataclass(frozen=True)
@@ -178,7 +185,7 @@ def _plan_layer(layer: Layer, T: int, hw) -> _LayerPlan:
         name=layer.name, n_in=n_in, n_out=n_out, sign=np.ascontiguousarray(sign), m=np.ascontiguousarray(m),
         stream=stream, tables=tables, wsteps=wsteps, bias=nq.bias_q.astype(np.int64),
         threshold=nq.threshold_q.astype(np.int64), leak_sc=leak_sc, leak_c=leak_c, leak_d=leak_d,
-        leak_shift=leak_shift, vmin=nq.membrane_min, vmax=nq.membrane_max, reset_zero=nq.reset is ResetMode.ZERO,
+        leak_shift=leak_shift, vmin=nq.membrane_min, vmax=nq.membrane_max, reset=_RESET_CODES[nq.reset],
     )
 
 
@@ -292,7 +299,7 @@ def _run_layer(lp: _Plan, layer: _LayerPlan, s_in: np.ndarray, trace: bool):
     sat = np.zeros(B, np.int64)
     v = np.zeros((B, layer.n_out), np.int64)
     common = (layer.bias, layer.threshold, layer.leak_sc, layer.leak_c, layer.leak_d, layer.leak_shift,
-              lp.n_bits, layer.vmin, layer.vmax, layer.reset_zero, v, out, mem, trace, sat)
+              lp.n_bits, layer.vmin, layer.vmax, layer.reset, v, out, mem, trace, sat)
     if B == 0:
         pass
     elif layer.wsteps is not None:

@@ -99,18 +99,33 @@ class LIFStep:
 
 
 def lif_update(
-    leaked: int, current: int, bias: int, threshold: int, membrane_bits: int, reset: ResetMode
+    leaked: int, current: int, bias: int, threshold: int, membrane_bits: int, reset: ResetMode,
+    old: int | None = None,
 ) -> LIFStep:
     """Integrate, saturate, fire and reset one neuron (``docs/hardware.md`` §3).
 
     ``v_pre = leaked + current + bias``, clamped to the signed ``membrane_bits`` range; fire when
     ``v_sat >= threshold``; ``reset`` subtracts the threshold or sets the membrane to zero on a spike.
+    With ``ResetMode.SUBTRACT_DELAYED`` the threshold is subtracted from ``v_pre`` *before* the clamp
+    when the stored membrane ``old`` (the one ``leaked`` came from) is ``>= threshold``, and
+    ``v_sat`` is stored without a reset.
+
+    Raises
+    ------
+    ValueError
+        ``SUBTRACT_DELAYED`` without ``old``.
     """
+    mode = ResetMode(reset)
     vmin, vmax = -(1 << (membrane_bits - 1)), (1 << (membrane_bits - 1)) - 1
     v = leaked + current + bias
+    if mode is ResetMode.SUBTRACT_DELAYED:
+        if old is None:
+            raise ValueError("lif_update: the delayed subtract reset needs the old membrane (old=)")
+        if old >= threshold:
+            v -= threshold
     saturated = not vmin <= v <= vmax
     v = min(max(v, vmin), vmax)
     spike = int(v >= threshold)
-    if spike:
-        v = 0 if ResetMode(reset) is ResetMode.ZERO else v - threshold
+    if spike and mode is not ResetMode.SUBTRACT_DELAYED:
+        v = 0 if mode is ResetMode.ZERO else v - threshold
     return LIFStep(membrane=v, spike=spike, saturated=saturated)

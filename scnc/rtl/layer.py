@@ -192,8 +192,11 @@ class LayerEngine(wiring.Component):
         # ---- the update of neuron i (lane u) ----------------------------------------------------
         m.submodules.update = upd = LIFUpdate(membrane_bits=M, current_bits=q.current_bits,
                                               bias_shape=bias.shape, threshold_shape=thr.shape, reset=nq.reset)
+        v_old = Mux(self.first, 0, mrd.data)  # the stored membrane (0 at a sample's first step)
+        if upd.reads_old:  # the delayed subtract compares the stored membrane with the threshold
+            m.d.comb += upd.old.eq(v_old)
         m.d.comb += [
-            leak.v.eq(Mux(self.first, 0, mrd.data)),
+            leak.v.eq(v_old),
             upd.leaked.eq(leak.leaked),
             upd.current.eq(Array(lanes.currents[nl] for nl in range(Pn))[u]),
             upd.bias.eq(bias.data),

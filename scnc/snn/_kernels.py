@@ -10,7 +10,8 @@ Layer ``l`` maps ``sizes[l]`` inputs to ``sizes[l+1]`` neurons.
   at ``w_off[l]``, element ``(i, j)`` is ``w[w_off[l] + i * n_out + j]``.
 * ``bias``, ``beta``, ``theta``: per neuron, every layer back to back; layer ``l``'s neurons start
   at ``n_off[l]`` (a layer without bias passes zeros; per-layer beta/threshold are broadcast).
-* ``reset_zero[l]``: 1 for ``reset == "zero"``, 0 for ``"subtract"``.
+* ``reset_code[l]`` (int8): :data:`RESET_SUBTRACT`, :data:`RESET_ZERO` or
+  :data:`RESET_SUBTRACT_DELAYED` (:mod:`scnc.snn.bptt` maps :class:`~scnc.kinds.ResetMode` to them).
 
 Dynamics (float32 arithmetic, see :mod:`scnc.snn.network`)::
 
@@ -18,6 +19,11 @@ Dynamics (float32 arithmetic, see :mod:`scnc.snn.network`)::
     v_pre  = beta * v_prev + I
     s      = v_pre >= theta
     v      = v_pre - theta * s     (subtract)      or      v_pre * (1 - s)     (zero)
+
+    subtract_delayed (snnTorch's default Leaky; the reset of step t-1's spike lands at step t):
+    v_pre  = (beta * v_prev + I) - theta * (v_prev >= theta)
+    s      = v_pre >= theta
+    v      = v_pre
 
 Input currents are a gather-add over the non-zero inputs only: for binary inputs (spikes) the
 multiply is skipped (``binary=True``); the direct encoder's real-valued currents take the
@@ -35,7 +41,12 @@ The reset's spike is treated as a constant (detached), so per neuron and step, g
     dv      = beta * dv_pre[t+1] + dL/dv[t]        (dL/dv[t]: membrane loss, output layer only)
     dv_pre  = dv * (1 - s[t] if zero-reset else 1) + dL/ds[t] * sg(u[t])
     dW[i,:] += s_in[t, i] * dv_pre,  dbias += dv_pre,  dbeta += dv_pre * v[t-1]
-    dtheta  += -dL/ds[t] * sg(u[t]) - (dv * s[t] if subtract-reset else 0)
+    dtheta  += -dL/ds[t] * sg(u[t]) - (dv * s[t]          if subtract
+                                        dv_pre[t+1] * s[t] if subtract_delayed
+                                        0                  if zero)
+
+(With the delayed reset, ``theta * s[t]`` is subtracted inside ``v_pre[t+1]``, hence its
+threshold term takes ``dv_pre[t+1]``; the detached reset adds nothing else.)
     dL/ds_in[t, i] = sum_j w[i, j] * dv_pre[j]      (the previous layer's dL/ds at step t)
 
 Determinism
@@ -59,6 +70,10 @@ from numba import njit, prange
 
 SURROGATE_FAST_SIGMOID = 0
 SURROGATE_ARCTAN = 1
+
+RESET_SUBTRACT = 0
+RESET_ZERO = 1
+RESET_SUBTRACT_DELAYED = 2
 
 _HALF_PI = np.float32(np.pi / 2.0)
 
@@ -126,18 +141,28 @@ def _add_rows(w, wo, nout, idx, val, nnz, weighted, cur):  # pragma: no cover - 
 
 
 @njit(cache=True, inline="always")
-def _lif_step(cur, bias_r, beta_r, theta_r, vprev_r, rz, nout, vpre_r, spk_r, vpost_r):  # pragma: no cover
-    """One membrane update of ``nout`` neurons: ``v_pre``, spike and ``v`` (the dynamics above)."""
+def _lif_step(cur, bias_r, beta_r, theta_r, vprev_r, rc, nout, vpre_r, spk_r, vpost_r):  # pragma: no cover
+    """One membrane update of ``nout`` neurons: ``v_pre``, spike and ``v`` (the dynamics above).
+
+    ``vprev_r`` and ``vpost_r`` may be the same array (inference updates in place): each element
+    is read before it is written.
+    """
     for j in range(nout):
-        vp = beta_r[j] * vprev_r[j] + (cur[j] + bias_r[j])
+        vo = vprev_r[j]
+        vp = beta_r[j] * vo + (cur[j] + bias_r[j])
         th = theta_r[j]
+        if rc == RESET_SUBTRACT_DELAYED and vo >= th:
+            # the previous step fired (same comparison, same stored value): its reset lands now
+            vp = vp - th
         s = vp >= th
         vpre_r[j] = vp
         spk_r[j] = s
-        if rz:
+        if rc == RESET_ZERO:
             vpost_r[j] = np.float32(0.0) if s else vp
-        else:
+        elif rc == RESET_SUBTRACT:
             vpost_r[j] = vp - th if s else vp
+        else:
+            vpost_r[j] = vp
 
 
 @njit(cache=True, inline="always")
@@ -155,7 +180,7 @@ def _max_size(sizes):  # pragma: no cover - compiled
 
 
 @njit(cache=True, parallel=True)
-def forward_train(x, binary, sizes, w_off, n_off, w, bias, beta, theta, reset_zero, n_chunks,
+def forward_train(x, binary, sizes, w_off, n_off, w, bias, beta, theta, reset_code, n_chunks,
                   spikes, vpre, vpost):  # pragma: no cover - compiled
     """Forward pass storing what the backward pass needs.
 
@@ -193,12 +218,12 @@ def forward_train(x, binary, sizes, w_off, n_off, w, bias, beta, theta, reset_ze
                         _add_rows(w, wo, nout, idx, val, nnz, False, cur)
                     vprev_r = vpost[b, t - 1, no:no + nout] if t > 0 else zero[:nout]
                     _lif_step(cur, bias[no:no + nout], beta[no:no + nout], theta[no:no + nout], vprev_r,
-                              reset_zero[l], nout, vpre[b, t, no:no + nout], spikes[b, t, no:no + nout],
+                              reset_code[l], nout, vpre[b, t, no:no + nout], spikes[b, t, no:no + nout],
                               vpost[b, t, no:no + nout])
 
 
 @njit(cache=True, parallel=True)
-def backward(x, binary, sizes, w_off, n_off, w, beta, theta, reset_zero, surrogate, slope,
+def backward(x, binary, sizes, w_off, n_off, w, beta, theta, reset_code, surrogate, slope,
              spikes, vpre, vpost, g_spk, g_mem, n_chunks,
              dvp_all, gth_all, gw, gbias, gbeta, gtheta):  # pragma: no cover - compiled
     """Backward pass through time; writes the batch-summed gradients.
@@ -252,7 +277,7 @@ def backward(x, binary, sizes, w_off, n_off, w, beta, theta, reset_zero, surroga
                 nout = sizes[l + 1]
                 wo = w_off[l]
                 no = n_off[l]
-                rz = reset_zero[l]
+                rc = reset_code[l]
                 last = l == L - 1
                 beta_r = beta[no:no + nout]
                 theta_r = theta[no:no + nout]
@@ -266,21 +291,25 @@ def backward(x, binary, sizes, w_off, n_off, w, beta, theta, reset_zero, surroga
                     dvp = dvp_all[b, t, no:no + nout]
                     gth_r = gth_all[b, t, no:no + nout]
                     for j in range(nout):
-                        dv = beta_r[j] * dvn[j]
+                        dnext = dvn[j]      # dL/dv_pre at step t+1
+                        dv = beta_r[j] * dnext
                         if last:
                             dv += gm[j]
                         sg = _surrogate(vpre_r[j] - theta_r[j], surrogate, slope)
                         s = spk_r[j]
                         dss = ds_r[j]
-                        if rz and s:
+                        if rc == RESET_ZERO and s:
                             d = dss * sg
                         else:
                             d = dv + dss * sg
                         dvn[j] = d
                         dvp[j] = d
                         gth = -(dss * sg)
-                        if s and not rz:
-                            gth -= dv
+                        if s:
+                            if rc == RESET_SUBTRACT:
+                                gth -= dv
+                            elif rc == RESET_SUBTRACT_DELAYED:
+                                gth -= dnext
                         gth_r[j] = gth
                     if l > 0:
                         # dL/ds of the layer below at this step: j outer, i inner (vectorised)
@@ -385,7 +414,7 @@ def backward(x, binary, sizes, w_off, n_off, w, beta, theta, reset_zero, surroga
 
 
 @njit(cache=True, parallel=True)
-def infer_counts(x, binary, sizes, w_off, n_off, w, bias, beta, theta, reset_zero,
+def infer_counts(x, binary, sizes, w_off, n_off, w, bias, beta, theta, reset_code,
                  counts):  # pragma: no cover - compiled
     """Inference only: output spike counts ``counts[b, k]`` (int32), no traces kept.
 
@@ -424,7 +453,7 @@ def infer_counts(x, binary, sizes, w_off, n_off, w, bias, beta, theta, reset_zer
                     _add_rows(w, wo, nout, idx, val, nnz, False, cur)
                 vr = v[no:no + nout]
                 _lif_step(cur, bias[no:no + nout], beta[no:no + nout], theta[no:no + nout], vr,
-                          reset_zero[l], nout, vp_scratch[no:no + nout], s[no:no + nout], vr)
+                          reset_code[l], nout, vp_scratch[no:no + nout], s[no:no + nout], vr)
             so = s[olast:olast + nlast]
             for k in range(nlast):
                 cnt[k] += so[k]

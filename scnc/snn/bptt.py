@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ConfigError
+from ..kinds import ResetMode
 from . import _kernels
 from .losses import get_loss
 from .network import Network
@@ -29,6 +30,13 @@ __all__ = [
 
 SURROGATES = ("fast_sigmoid", "arctan")
 """Surrogate names: ``fast_sigmoid`` -> ``1/(1+slope*|u|)**2``, ``arctan`` -> ``1/(1+(pi*slope*u/2)**2)``."""
+
+# the kernels' integer code of each reset mode (a table, so a new mode is one entry here)
+_RESET_CODES: dict[ResetMode, int] = {
+    ResetMode.SUBTRACT: _kernels.RESET_SUBTRACT,
+    ResetMode.ZERO: _kernels.RESET_ZERO,
+    ResetMode.SUBTRACT_DELAYED: _kernels.RESET_SUBTRACT_DELAYED,
+}
 
 N_CHUNKS = 16
 """Fixed number of sample chunks whose partial gradient sums are added in chunk order (independent
@@ -69,7 +77,7 @@ class _Packed:
     bias: np.ndarray
     beta: np.ndarray
     theta: np.ndarray
-    reset_zero: np.ndarray
+    reset_code: np.ndarray
 
     @classmethod
     def of(cls, net: Network) -> "_Packed":
@@ -83,8 +91,8 @@ class _Packed:
         ).astype(np.float32)
         beta = np.concatenate([layer.beta_per_neuron() for layer in net.layers]).astype(np.float32)
         theta = np.concatenate([layer.threshold_per_neuron() for layer in net.layers]).astype(np.float32)
-        reset_zero = np.array([layer.reset == "zero" for layer in net.layers], np.bool_)
-        return cls(sizes, w_off, n_off, w, bias, beta, theta, reset_zero)
+        reset_code = np.array([_RESET_CODES[ResetMode(layer.reset)] for layer in net.layers], np.int8)
+        return cls(sizes, w_off, n_off, w, bias, beta, theta, reset_code)
 
     @property
     def n_neurons(self) -> int:
@@ -125,7 +133,7 @@ def _forward_buffers(
     else:
         spikes, vpre, vpost = out
     _kernels.forward_train(
-        inputs, binary, p.sizes, p.w_off, p.n_off, p.w, p.bias, p.beta, p.theta, p.reset_zero,
+        inputs, binary, p.sizes, p.w_off, p.n_off, p.w, p.bias, p.beta, p.theta, p.reset_code,
         min(N_CHUNKS, B), spikes, vpre, vpost,
     )
     return spikes, vpre, vpost
@@ -172,7 +180,7 @@ def output_counts(net: Network, inputs: np.ndarray, *, binary: bool | None = Non
     p = _Packed.of(net)
     counts = np.zeros((inputs.shape[1], net.n_outputs), np.int32)
     _kernels.infer_counts(
-        inputs, binary, p.sizes, p.w_off, p.n_off, p.w, p.bias, p.beta, p.theta, p.reset_zero, counts
+        inputs, binary, p.sizes, p.w_off, p.n_off, p.w, p.bias, p.beta, p.theta, p.reset_code, counts
     )
     return counts
 
@@ -266,7 +274,7 @@ def value_and_grad(
     gbeta = np.empty_like(p.beta)
     gtheta = np.empty_like(p.theta)
     _kernels.backward(
-        inputs, binary, p.sizes, p.w_off, p.n_off, p.w, p.beta, p.theta, p.reset_zero,
+        inputs, binary, p.sizes, p.w_off, p.n_off, p.w, p.beta, p.theta, p.reset_code,
         sg_kind, np.float32(slope), spikes, vpre, vpost,
         np.ascontiguousarray(g_spk, np.float32), np.ascontiguousarray(g_mem, np.float32), n_chunks,
         dvp_all, gth_all, gw, gbias, gbeta, gtheta,

@@ -13,6 +13,13 @@ see ``docs/hardware.md``)::
     v[t]   = v_pre - threshold * s[t]           # reset == "subtract" (default)
            = v_pre * (1 - s[t])                 # reset == "zero"
 
+``reset == "subtract_delayed"`` is snnTorch's default ``Leaky`` (subtract, ``reset_delay=True``):
+the reset of a spike is applied at the next step, from the stored, un-reset membrane::
+
+    v_pre  = (beta * v[t-1] + I[t]) - threshold * (v[t-1] >= threshold)
+    s[t]   = v_pre >= threshold
+    v[t]   = v_pre                              # stored without a reset
+
 ``v[-1] = 0``. Layers run in order within a time step: layer ``l`` sees layer ``l-1``'s spikes of
 the same step. The network's prediction is the arg-max of the output layer's spike counts over
 ``timesteps`` steps (ties go to the lowest class index).
@@ -26,10 +33,11 @@ from typing import Literal
 import numpy as np
 
 from ..errors import ConfigError
+from ..kinds import ResetMode, choices
 
 __all__ = ["LIFLayer", "EncoderConfig", "Network", "RESET_MODES", "ENCODER_KINDS"]
 
-RESET_MODES = ("subtract", "zero")
+RESET_MODES = choices(ResetMode)  # ("subtract", "zero", "subtract_delayed")
 ENCODER_KINDS = ("rate", "latency", "direct")
 INIT_GAIN = 0.5  # std of initial weights is INIT_GAIN / sqrt(n_in); see Network.dense
 
@@ -52,7 +60,8 @@ class LIFLayer:
     threshold:
         Firing threshold, float32 ``(1,)`` or ``(n_out,)``, every value > 0.
     reset:
-        ``"subtract"`` (default, snnTorch's) or ``"zero"``.
+        ``"subtract"`` (default), ``"zero"`` or ``"subtract_delayed"`` (snnTorch's default
+        ``Leaky``): a :class:`~scnc.kinds.ResetMode` value.
     learn_beta:
         Whether training updates beta (clipped back into [0, 1] after every step).
     learn_threshold:
@@ -64,7 +73,7 @@ class LIFLayer:
     bias: np.ndarray | None = None
     beta: np.ndarray = field(default_factory=lambda: np.array([0.9], dtype=np.float32))
     threshold: np.ndarray = field(default_factory=lambda: np.array([1.0], dtype=np.float32))
-    reset: Literal["subtract", "zero"] = "subtract"
+    reset: Literal["subtract", "zero", "subtract_delayed"] = "subtract"
     learn_beta: bool = True
     learn_threshold: bool = False
 

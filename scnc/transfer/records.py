@@ -268,7 +268,7 @@ class DenseLIFRecord:
     threshold:
         Firing threshold, ``(1,)`` or ``(n_out,)``, > 0.
     reset:
-        ``"subtract"`` or ``"zero"`` (:class:`scnc.kinds.ResetMode`).
+        ``"subtract"``, ``"zero"`` or ``"subtract_delayed"`` (:class:`scnc.kinds.ResetMode`).
     frozen:
         Transfer learning froze the layer (a training flag: not part of the content hash).
     learn_beta, learn_threshold:
@@ -369,7 +369,7 @@ DenseLIFRecord.FIELDS = (
     Field("name", "json", str, "layer name, unique (rule: scnc.names)", rule=name_problem),
     Field("n_in", "json", int, "inputs (rows of weight)", rule=_WIDTH, dim=True),
     Field("n_out", "json", int, "neurons (columns of weight)", rule=_WIDTH, dim=True),
-    Field("reset", "json", str, "after a spike: subtract the threshold, or reset to zero", rule=_reset_rule),
+    Field("reset", "json", str, "after a spike: subtract the threshold, reset to zero, or subtract it one step later (subtract_delayed)", rule=_reset_rule),
     Field("weight", "npz", np.float32, "synaptic weights, I = s_in @ weight", rule=_finite,
           shapes=lambda d: ((d["n_in"], d["n_out"]),)),
     Field("bias", "npz", np.float32, "bias current per neuron", rule=_finite, shapes=_by_out, optional=True,

@@ -163,14 +163,18 @@ def run_naive(graph, intensities=None, spikes=None, layer_input=None) -> dict:
                     k = int(nq.leak.shift[i])
                     lv = vi - _floor_shift(vi, k)
                 vpre = lv + current + int(nq.bias_q[i])
+                if nq.reset == "subtract_delayed" and vi >= int(nq.threshold_q[i]):
+                    vpre -= int(nq.threshold_q[i])  # last step's spike (stored un-reset) resets now
                 vsat = min(max(vpre, lo), hi)
                 if vsat != vpre:
                     sats[li] += 1
                 s = 1 if vsat >= int(nq.threshold_q[i]) else 0
                 if nq.reset == "subtract":
                     vnew = vsat - int(nq.threshold_q[i]) * s
-                else:
+                elif nq.reset == "zero":
                     vnew = vsat * (1 - s)
+                else:  # subtract_delayed: stored un-reset
+                    vnew = vsat
                 s_now.append(s)
                 v_now.append(vnew)
                 i_now.append(current)

@@ -3,7 +3,7 @@
 :func:`build_graph` makes a quantized :class:`~scnc.ir.graph.Graph` directly from QuantInput /
 QuantLIF (no quantization pass involved) from a numpy ``Generator`` and a :class:`GraphShape`;
 :func:`graph_shapes` is the hypothesis strategy over shapes covering every hardware option: L, weight
-bits, every SNG kind for every stream, both encodings, both leaks, both resets, tiny saturating
+bits, every SNG kind for every stream, both encodings, both leaks, every reset mode, tiny saturating
 membranes, zero and full-scale weights, biases, rate and spike input.
 """
 
@@ -173,7 +173,7 @@ def graph_shapes(draw, max_layers: int = 3, max_size: int = 12, lengths=(2, 4, 8
         input_bits=draw(st.integers(1, 6)),
         weight_bits=draw(st.integers(1, n)),
         leak=draw(st.sampled_from(("sc", "shift"))),
-        reset=draw(st.sampled_from(("subtract", "zero"))),
+        reset=draw(st.sampled_from(("subtract", "zero", "subtract_delayed"))),
         membrane_bits=draw(st.sampled_from((2, 3, 4, 6, 10, 16))),
         parallel_inputs=draw(st.integers(1, 4)),
         weight_style=draw(st.sampled_from(WEIGHT_STYLES)),

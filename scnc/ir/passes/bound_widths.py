@@ -20,7 +20,10 @@ every window count of the beta stream in the sample) and the dither ``d`` in ``[
 (the dither SNG's ``T`` values and ``L/2``), the leak ``floor((v*C + d) / L)`` is monotone in ``v``,
 ``d`` and (by the sign of ``v``) ``C``, and ``v - (v >> k)`` is monotone in ``v``, so the box corners
 bound ``lv``; then ``v_pre`` in ``[lv_lo + I_lo + b, lv_hi + I_hi + b]``, and the reset maps the
-part below ``theta`` and the part at or above it separately. Every step's interval contains every
+part below ``theta`` and the part at or above it separately. With the delayed subtract
+(``ResetMode.SUBTRACT_DELAYED``) the stored value is ``v_pre`` itself and the reset is part of the
+next step's update: the stored interval is split at ``theta``, each part leaked, ``theta`` taken
+off the part at or above it, and ``v_pre`` bounded by the union. Every step's interval contains every
 reachable value, so the union over the ``T`` steps bounds the whole sample. Inputs of a layer can
 spike only if the previous layer's neuron can fire (some step's ``v_pre`` upper bound, after
 saturation, reaches ``threshold_q``); the network input can always spike.
@@ -64,6 +67,21 @@ def _leak_params(leak: SCLeak, L: int, T: int) -> tuple[np.ndarray, np.ndarray, 
         d = sequence(leak.dither_sng, T).astype(np.int64)
         d_lo, d_hi = min(d_lo, int(d.min())), max(d_hi, int(d.max()))
     return c_lo, c_hi, d_lo, d_hi
+
+
+def _stored_interval(reset: ResetMode, lo: np.ndarray, hi: np.ndarray, thr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The interval of the stored membrane after this step's reset, ``v_pre`` in ``[lo, hi]``."""
+    if reset is ResetMode.SUBTRACT_DELAYED:
+        return lo, hi  # stored as it is: the reset lands next step
+    fires, stays = hi >= thr, lo < thr
+    if reset is ResetMode.SUBTRACT:
+        f_lo, f_hi = np.maximum(lo, thr) - thr, hi - thr
+    else:
+        f_lo = f_hi = np.zeros_like(lo)
+    s_lo, s_hi = lo, np.minimum(hi, thr - 1)
+    new_a = np.where(stays & fires, np.minimum(s_lo, f_lo), np.where(stays, s_lo, f_lo))
+    new_b = np.where(stays & fires, np.maximum(s_hi, f_hi), np.where(stays, s_hi, f_hi))
+    return new_a, new_b
 
 
 def membrane_range(
@@ -111,26 +129,34 @@ def membrane_range(
     hi_all = np.zeros(n_out, np.int64)
     fire = np.zeros(n_out, bool)
     lo_clip, hi_clip = (-_BIG, _BIG) if clamp is None else clamp
-    for _step in range(T):
+
+    def leak_hi(x: np.ndarray) -> np.ndarray:
+        """An upper bound of the leaked value of every ``v <= x`` (monotone leak, box corners)."""
         if sc_leak:
-            lv_hi = (b * np.where(b >= 0, c_hi, c_lo) + d_hi) // L
-            lv_lo = (a * np.where(a < 0, c_hi, c_lo) + d_lo) // L
+            return (x * np.where(x >= 0, c_hi, c_lo) + d_hi) // L
+        return np.where(k == 0, 0, x - (x >> k))
+
+    def leak_lo(x: np.ndarray) -> np.ndarray:
+        """A lower bound of the leaked value of every ``v >= x``."""
+        if sc_leak:
+            return (x * np.where(x < 0, c_hi, c_lo) + d_lo) // L
+        return np.where(k == 0, 0, x - (x >> k))
+
+    delayed = q.reset is ResetMode.SUBTRACT_DELAYED
+    for _step in range(T):
+        if delayed:
+            # the stored v is un-reset; this step subtracts theta from the part of [a, b] at or
+            # above theta (that part fired last step), so the two parts are leaked separately
+            below, above = a < thr, b >= thr
+            lv_lo = np.minimum(np.where(below, leak_lo(a), _BIG), np.where(above, leak_lo(np.maximum(a, thr)) - thr, _BIG))
+            lv_hi = np.maximum(np.where(below, leak_hi(np.minimum(b, thr - 1)), -_BIG), np.where(above, leak_hi(b) - thr, -_BIG))
         else:
-            lv_hi = np.where(k == 0, 0, b - (b >> k))
-            lv_lo = np.where(k == 0, 0, a - (a >> k))
+            lv_lo, lv_hi = leak_lo(a), leak_hi(b)
         lo = np.clip(lv_lo + i_lo + bias, lo_clip, hi_clip)
         hi = np.clip(lv_hi + i_hi + bias, lo_clip, hi_clip)
         lo_all, hi_all = np.minimum(lo_all, lo), np.maximum(hi_all, hi)
-        fires = hi >= thr
-        stays = lo < thr
-        fire |= fires
-        if q.reset is ResetMode.SUBTRACT:
-            f_lo, f_hi = np.maximum(lo, thr) - thr, hi - thr
-        else:
-            f_lo = f_hi = np.zeros(n_out, np.int64)
-        s_lo, s_hi = lo, np.minimum(hi, thr - 1)
-        new_a = np.where(stays & fires, np.minimum(s_lo, f_lo), np.where(stays, s_lo, f_lo))
-        new_b = np.where(stays & fires, np.maximum(s_hi, f_hi), np.where(stays, s_hi, f_hi))
+        fire |= hi >= thr
+        new_a, new_b = _stored_interval(q.reset, lo, hi, thr)
         if np.array_equal(new_a, a) and np.array_equal(new_b, b):
             break  # fixed point: later steps repeat this interval
         a, b = new_a, new_b

@@ -3,10 +3,13 @@
 ::
 
     v_pre     = leaked + current + bias                       exact (widths grow)
+              - threshold * [old >= threshold]  (reset "subtract_delayed" only; ``old`` is the
+                                                 stored membrane ``leaked`` came from)
     v_sat     = clamp(v_pre, -2^(M-1), 2^(M-1) - 1)           saturated = [v_pre was clamped]
     spike     = [v_sat >= threshold]
     v_new     = v_sat - threshold * spike     (reset "subtract")
               = v_sat * (1 - spike)           (reset "zero")
+              = v_sat                         (reset "subtract_delayed": stored un-reset)
 
 This is :func:`scnc.ref.scalar.lif_update` (docs/hardware.md §3); ``v_new`` is what the engine
 writes back and reports in the trace beat.
@@ -33,8 +36,18 @@ def _reset_zero(v_sat: Value, spike: Value, threshold: Value) -> Value:
     return Mux(spike, 0, v_sat)
 
 
+def _reset_none(v_sat: Value, spike: Value, threshold: Value) -> Value:
+    return v_sat
+
+
 # The membrane after a reset, by reset mode.
-_RESETS = {ResetMode.SUBTRACT: _reset_subtract, ResetMode.ZERO: _reset_zero}
+_RESETS = {ResetMode.SUBTRACT: _reset_subtract, ResetMode.ZERO: _reset_zero, ResetMode.SUBTRACT_DELAYED: _reset_none}
+
+# The modes whose update also reads the stored (pre-leak) membrane ``old``: the delayed subtract
+# takes the previous step's reset off ``v_pre`` when ``old >= threshold`` (``old`` is the stored,
+# un-reset membrane, so the comparison is the previous step's spike and no extra state is kept).
+# Only these modes get the ``old`` port, so the others' gateware is unchanged.
+_NEEDS_OLD = frozenset({ResetMode.SUBTRACT_DELAYED})
 
 
 class LIFUpdate(wiring.Component):
@@ -59,12 +72,19 @@ class LIFUpdate(wiring.Component):
         The step's synaptic current.
     bias: In(bias_shape)
     threshold: In(threshold_shape)
+    old: In(signed(M))
+        Only for ``ResetMode.SUBTRACT_DELAYED``: the stored membrane before the leak.
     v_new: Out(signed(M))
         The membrane after saturation and reset (written back, and reported in the trace beat).
     spike: Out(1)
     saturated: Out(1)
         ``v_pre`` was outside the membrane range and was clamped.
     """
+
+    @property
+    def reads_old(self) -> bool:
+        """Whether this reset mode reads the stored membrane (the ``old`` port exists)."""
+        return self.reset in _NEEDS_OLD
 
     @silence_on_error
     def __init__(self, *, membrane_bits: int, current_bits: int, bias_shape: ShapeCastable,
@@ -73,23 +93,26 @@ class LIFUpdate(wiring.Component):
             raise ValueError(f"membrane_bits must be an int >= 2, not {membrane_bits!r}")
         self.membrane_bits = membrane_bits
         self.reset = ResetMode(reset)
-        super().__init__(
-            {
-                "leaked": In(signed(membrane_bits)),
-                "current": In(signed(current_bits)),
-                "bias": In(Shape.cast(bias_shape)),
-                "threshold": In(Shape.cast(threshold_shape)),
-                "v_new": Out(signed(membrane_bits)),
-                "spike": Out(1),
-                "saturated": Out(1),
-            }
-        )
+        members = {
+            "leaked": In(signed(membrane_bits)),
+            "current": In(signed(current_bits)),
+            "bias": In(Shape.cast(bias_shape)),
+            "threshold": In(Shape.cast(threshold_shape)),
+            "v_new": Out(signed(membrane_bits)),
+            "spike": Out(1),
+            "saturated": Out(1),
+        }
+        if self.reads_old:
+            members["old"] = In(signed(membrane_bits))
+        super().__init__(members)
 
     def elaborate(self, platform) -> Module:
         m = Module()
         M = self.membrane_bits
         vmin, vmax = -(1 << (M - 1)), (1 << (M - 1)) - 1
         v_pre_e = self.leaked + self.current + self.bias
+        if self.reads_old:
+            v_pre_e = v_pre_e - Mux(self.old >= self.threshold, self.threshold, 0)
         v_pre = Signal(v_pre_e.shape())
         m.d.comb += v_pre.eq(v_pre_e)
         over = v_pre > vmax

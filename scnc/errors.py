@@ -27,7 +27,16 @@ class DataError(ScncError):
     """A data set file is missing or malformed."""
 
 
-class CheckpointError(ScncError):
+class _FileFieldError(ScncError):
+    """An error found in a file, at a field: ``path``, ``field`` and the message (:func:`located`)."""
+
+    def __init__(self, path: object, field: str | None, message: str) -> None:
+        self.path = str(path)
+        self.field = field
+        super().__init__(located(self.path, field, message))
+
+
+class CheckpointError(_FileFieldError):
     """A checkpoint file is missing, malformed, inconsistent or tampered with.
 
     Parameters
@@ -39,11 +48,6 @@ class CheckpointError(ScncError):
     message:
         What is wrong and what was expected.
     """
-
-    def __init__(self, path: object, field: str | None, message: str) -> None:
-        self.path = str(path)
-        self.field = field
-        super().__init__(located(self.path, field, message))
 
 
 class IRError(ScncError):
@@ -59,7 +63,7 @@ class ToolError(ScncError):
     """An external tool (Verilator, Icarus, yosys, nextpnr) is missing, too old, or failed."""
 
 
-class BuildError(ConfigError):
+class BuildError(_FileFieldError, ConfigError):
     """A build folder (written by ``scnc compile``) is missing, malformed, inconsistent or tampered with.
 
     A :class:`ConfigError` (so callers that caught a bad build folder as one keep working).
@@ -74,8 +78,3 @@ class BuildError(ConfigError):
     message:
         What is wrong and what was expected.
     """
-
-    def __init__(self, path: object, field: str | None, message: str) -> None:
-        self.path = str(path)
-        self.field = field
-        super().__init__(located(self.path, field, message))

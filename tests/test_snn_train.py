@@ -235,3 +235,16 @@ def test_optdigits_float_accuracy_at_least_96_percent():
     acc = accuracy(net, x_te, y_te)
     print(f"optdigits 64-256-10 T=25: test accuracy {acc:.4f} in {time.perf_counter() - t0:.1f} s")
     assert acc >= 0.96
+
+
+def test_lif_layer_delays_are_validated_and_copied():
+    from scnc.snn.network import MAX_DELAY, LIFLayer
+
+    layer = LIFLayer("h", np.zeros((3, 2), np.float32), delays=np.array([[0, 1], [2, 3], [4, MAX_DELAY]]))
+    assert layer.delays.dtype == np.int16
+    clone = layer.copy()
+    clone.delays[0, 0] = 7
+    assert layer.delays[0, 0] == 0
+    for bad in (np.ones((2, 2), int), np.full((3, 2), -1), np.full((3, 2), MAX_DELAY + 1), np.full((3, 2), 0.5)):
+        with pytest.raises(ConfigError, match="delays"):
+            LIFLayer("h", np.zeros((3, 2), np.float32), delays=bad)

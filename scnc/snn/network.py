@@ -39,6 +39,8 @@ __all__ = ["LIFLayer", "EncoderConfig", "Network", "RESET_MODES", "ENCODER_KINDS
 
 RESET_MODES = choices(ResetMode)  # ("subtract", "zero", "subtract_delayed")
 ENCODER_KINDS = ("rate", "latency", "direct")
+#: Longest synaptic delay a layer may carry, in time steps (hardware keeps a spike history this deep).
+MAX_DELAY = 1024
 INIT_GAIN = 0.5  # std of initial weights is INIT_GAIN / sqrt(n_in); see Network.dense
 
 
@@ -66,6 +68,10 @@ class LIFLayer:
         Whether training updates beta (clipped back into [0, 1] after every step).
     learn_threshold:
         Whether training updates the threshold (kept > 0).
+    delays:
+        ``None`` (no synaptic delays, the default) or an integer array of shape ``(n_in, n_out)``,
+        every value in ``[0, MAX_DELAY]``: the spike of input ``i`` at time step ``t`` reaches neuron
+        ``j`` at step ``t + delays[i, j]`` (a delay of 0 is today's dense synapse). Stored as int16.
     """
 
     name: str
@@ -76,11 +82,24 @@ class LIFLayer:
     reset: Literal["subtract", "zero", "subtract_delayed"] = "subtract"
     learn_beta: bool = True
     learn_threshold: bool = False
+    delays: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.weight = np.ascontiguousarray(self.weight, dtype=np.float32)
         if self.weight.ndim != 2:
             raise ConfigError(f"layer '{self.name}': weight must be 2-D (n_in, n_out), got shape {self.weight.shape}")
+        if self.delays is not None:
+            d = np.asarray(self.delays)
+            if d.shape != self.weight.shape:
+                raise ConfigError(
+                    f"layer '{self.name}': delays must have the weight's shape {self.weight.shape}, got {d.shape}"
+                )
+            if d.size and (not np.issubdtype(d.dtype, np.integer) or d.min() < 0 or d.max() > MAX_DELAY):
+                raise ConfigError(
+                    f"layer '{self.name}': delays must be integers in [0, {MAX_DELAY}] time steps, "
+                    f"got dtype {d.dtype} with range [{d.min()}, {d.max()}]"
+                )
+            self.delays = np.ascontiguousarray(d, dtype=np.int16)
         n_out = self.weight.shape[1]
         if self.bias is not None:
             self.bias = np.ascontiguousarray(self.bias, dtype=np.float32).reshape(-1)
@@ -124,6 +143,7 @@ class LIFLayer:
             bias=None if self.bias is None else self.bias.copy(),
             beta=self.beta.copy(),
             threshold=self.threshold.copy(),
+            delays=None if self.delays is None else self.delays.copy(),
         )
 
 

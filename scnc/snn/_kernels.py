@@ -479,3 +479,212 @@ def adam_update(p, g, m, v, lr, beta1, beta2, eps, bc1, bc2, weight_decay):  # p
         vf[k] = vk
         pk = np.float64(pf[k])
         pf[k] = pk - lr * ((mk / bc1) / (np.sqrt(vk / bc2) + eps) + weight_decay * pk)
+
+
+# ---------------------------------------------------------------------------------------------
+# Synaptic delays, layer by layer (used by scnc.snn.delayed for networks with any delayed layer)
+#
+# A feed-forward network can be run one layer at a time over all T steps: layer l at step t
+# only reads layer l-1 at steps <= t. Records here are (T, B, n) per layer. A delayed synapse
+# (i, j) with delay d adds input i's step-t value into neuron j's current at step t + d (if
+# t + d < T); a DCLS kernel ``keff`` of K taps adds ``keff[k, i, j] * x[t, i]`` at t + k.
+# Summation order into each current element: source step t increasing, then input i increasing
+# (then tap k): with every delay 0 that is exactly the order of _add_rows, so a layer with zero
+# delays reproduces the fused kernels' currents bit for bit.
+# ---------------------------------------------------------------------------------------------
+
+
+@njit(cache=True, parallel=True)
+def delay_current(x, binary, w, d, cur):  # pragma: no cover - compiled
+    """Input currents of a dense layer with integer per-synapse delays (bias excluded).
+
+    Parameters
+    ----------
+    x:
+        float32 ``(T, B, n_in)`` input (spikes when ``binary``).
+    w, d:
+        float32 weights and int16 delays in time steps, both ``(n_in, n_out)``.
+    cur:
+        Output float32 ``(T, B, n_out)``: ``cur[t, b, j] = sum_i x[t - d[i, j], b, i] * w[i, j]``
+        (terms with ``t - d < 0`` are 0).
+    """
+    T = x.shape[0]
+    B = x.shape[1]
+    nin = w.shape[0]
+    nout = w.shape[1]
+    for b in prange(B):
+        for t in range(T):
+            for j in range(nout):
+                cur[t, b, j] = np.float32(0.0)
+        for t in range(T):
+            xr = x[t, b]
+            for i in range(nin):
+                xv = xr[i]
+                if xv == np.float32(0.0):
+                    continue
+                wr = w[i]
+                dr = d[i]
+                for j in range(nout):
+                    tt = t + dr[j]
+                    if tt < T:
+                        if binary:
+                            cur[tt, b, j] += wr[j]
+                        else:
+                            cur[tt, b, j] += xv * wr[j]
+
+
+@njit(cache=True, parallel=True)
+def delay_backward(x, w, d, dvp, need_ds, gw, ds_in):  # pragma: no cover - compiled
+    """Gradients through a delayed dense synapse layer, given ``dvp = dL/dcur`` ``(T, B, n_out)``.
+
+    ``gw[i, j] = sum_{b, t} x[t, b, i] * dvp[t + d[i, j], b, j]`` and, when ``need_ds``,
+    ``ds_in[t, b, i] = sum_j w[i, j] * dvp[t + d[i, j], b, j]`` (terms with ``t + d >= T`` are 0).
+    Parallel over input rows ``i``; each row is owned by one thread and summed in the fixed order
+    (samples, then steps, increasing), so results do not depend on the thread count.
+    """
+    T = x.shape[0]
+    B = x.shape[1]
+    nin = w.shape[0]
+    nout = w.shape[1]
+    for i in prange(nin):
+        gr = gw[i]
+        wr = w[i]
+        dr = d[i]
+        for j in range(nout):
+            gr[j] = np.float32(0.0)
+        for b in range(B):
+            for t in range(T):
+                xv = x[t, b, i]
+                acc = np.float32(0.0)
+                for j in range(nout):
+                    tt = t + dr[j]
+                    if tt < T:
+                        g = dvp[tt, b, j]
+                        acc += wr[j] * g
+                        gr[j] += xv * g
+                if need_ds:
+                    ds_in[t, b, i] = acc
+
+
+@njit(cache=True, parallel=True)
+def conv_current(x, keff, cur):  # pragma: no cover - compiled
+    """Input currents of a dense layer whose synapses are temporal kernels (DCLS), bias excluded.
+
+    ``keff`` is float32 ``(K, n_in, n_out)``; ``cur[t, b, j] = sum_i sum_k keff[k, i, j] *
+    x[t - k, b, i]`` (terms before step 0 are 0). ``x`` float32 ``(T, B, n_in)``.
+    """
+    T = x.shape[0]
+    B = x.shape[1]
+    K = keff.shape[0]
+    nin = keff.shape[1]
+    nout = keff.shape[2]
+    for b in prange(B):
+        for t in range(T):
+            for j in range(nout):
+                cur[t, b, j] = np.float32(0.0)
+        for t in range(T):
+            xr = x[t, b]
+            kmax = min(K, T - t)
+            for i in range(nin):
+                xv = xr[i]
+                if xv == np.float32(0.0):
+                    continue
+                for k in range(kmax):
+                    row = keff[k, i]
+                    cr = cur[t + k, b]
+                    for j in range(nout):
+                        cr[j] += xv * row[j]
+
+
+@njit(cache=True, parallel=True)
+def conv_backward(x, keff, dvp, need_ds, gk, ds_in):  # pragma: no cover - compiled
+    """Gradients through a DCLS kernel layer, given ``dvp = dL/dcur`` ``(T, B, n_out)``.
+
+    ``gk[k, i, j] = sum_{b, t} x[t, b, i] * dvp[t + k, b, j]`` (dL/dkeff) and, when ``need_ds``,
+    ``ds_in[t, b, i] = sum_k sum_j keff[k, i, j] * dvp[t + k, b, j]``. Parallel over input rows,
+    fixed summation order (samples, steps, taps increasing).
+    """
+    T = x.shape[0]
+    B = x.shape[1]
+    K = keff.shape[0]
+    nin = keff.shape[1]
+    nout = keff.shape[2]
+    for i in prange(nin):
+        for k in range(K):
+            for j in range(nout):
+                gk[k, i, j] = np.float32(0.0)
+        for b in range(B):
+            for t in range(T):
+                xv = x[t, b, i]
+                kmax = min(K, T - t)
+                acc = np.float32(0.0)
+                for k in range(kmax):
+                    g = dvp[t + k, b]
+                    row = keff[k, i]
+                    grow = gk[k, i]
+                    if need_ds:
+                        for j in range(nout):
+                            acc += row[j] * g[j]
+                    if xv != np.float32(0.0):
+                        for j in range(nout):
+                            grow[j] += xv * g[j]
+                if need_ds:
+                    ds_in[t, b, i] = acc
+
+
+@njit(cache=True, parallel=True)
+def lif_layer_forward(cur, bias, beta, theta, rc, spikes, vpre, vpost):  # pragma: no cover - compiled
+    """LIF dynamics of one layer over all steps from its input currents ``cur`` ``(T, B, n)``.
+
+    Writes uint8 ``spikes`` and float32 ``vpre``/``vpost``, all ``(T, B, n)``; per-neuron
+    ``bias``, ``beta``, ``theta`` float32 ``(n,)``; ``rc`` the reset code. Same arithmetic as the
+    fused kernels (:func:`_lif_step`).
+    """
+    T = cur.shape[0]
+    B = cur.shape[1]
+    n = cur.shape[2]
+    for b in prange(B):
+        zero = np.zeros(n, np.float32)
+        for t in range(T):
+            vprev = vpost[t - 1, b] if t > 0 else zero
+            _lif_step(cur[t, b], bias, beta, theta, vprev, rc, n, vpre[t, b], spikes[t, b], vpost[t, b])
+
+
+@njit(cache=True, parallel=True)
+def lif_layer_backward(beta, theta, rc, surrogate, slope, spikes, vpre, ds, gm, dvp, gth):  # pragma: no cover
+    """Backward through one layer's LIF dynamics (the recursion of the module docstring).
+
+    ``ds`` and ``gm`` are dL/ds and dL/dv (after the reset) per step, float32 ``(T, B, n)``;
+    writes ``dvp`` (dL/dv_pre, which is dL/dcur) and ``gth`` (the threshold term), ``(T, B, n)``.
+    """
+    T = spikes.shape[0]
+    B = spikes.shape[1]
+    n = spikes.shape[2]
+    for b in prange(B):
+        dvn = np.zeros(n, np.float32)
+        for t in range(T - 1, -1, -1):
+            vpre_r = vpre[t, b]
+            spk_r = spikes[t, b]
+            ds_r = ds[t, b]
+            gm_r = gm[t, b]
+            dvp_r = dvp[t, b]
+            gth_r = gth[t, b]
+            for j in range(n):
+                dnext = dvn[j]
+                dv = beta[j] * dnext + gm_r[j]
+                sg = _surrogate(vpre_r[j] - theta[j], surrogate, slope)
+                s = spk_r[j]
+                dss = ds_r[j]
+                if rc == RESET_ZERO and s:
+                    dd = dss * sg
+                else:
+                    dd = dv + dss * sg
+                dvn[j] = dd
+                dvp_r[j] = dd
+                g = -(dss * sg)
+                if s:
+                    if rc == RESET_SUBTRACT:
+                        g -= dv
+                    elif rc == RESET_SUBTRACT_DELAYED:
+                        g -= dnext
+                gth_r[j] = g

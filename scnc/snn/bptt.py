@@ -99,6 +99,11 @@ class _Packed:
         return int(self.sizes[1:].sum())
 
 
+def _has_delays(net: Network) -> bool:
+    """A network with any delayed layer runs in :mod:`scnc.snn.delayed` (the fused kernels keep no spike history)."""
+    return any(layer.delays is not None for layer in net.layers)
+
+
 def _check_inputs(net: Network, inputs: np.ndarray, binary: bool | None) -> tuple[np.ndarray, bool]:
     inputs = np.asarray(inputs)
     if inputs.ndim != 3 or inputs.shape[2] != net.n_inputs:
@@ -164,6 +169,10 @@ def run_forward(
         Per layer: spikes uint8 ``(T, batch, n_out)`` and membranes ``v`` after the reset,
         float32 ``(T, batch, n_out)``.
     """
+    if _has_delays(net):
+        from .delayed import delayed_run_forward
+
+        return delayed_run_forward(net, inputs, binary=binary)
     inputs, binary = _check_inputs(net, inputs, binary)
     p = _Packed.of(net)
     spikes, _, vpost = _forward_buffers(p, inputs, binary)
@@ -176,6 +185,10 @@ def output_counts(net: Network, inputs: np.ndarray, *, binary: bool | None = Non
 
     Inference kernel: keeps no traces, parallel over samples.
     """
+    if _has_delays(net):
+        from .delayed import delayed_output_counts
+
+        return delayed_output_counts(net, inputs, binary=binary)
     inputs, binary = _check_inputs(net, inputs, binary)
     p = _Packed.of(net)
     counts = np.zeros((inputs.shape[1], net.n_outputs), np.int32)
@@ -241,6 +254,11 @@ def value_and_grad(
     -------
     GradResult
     """
+    if _has_delays(net):
+        # synaptic delays need each input's spike history: the layer-by-layer path
+        from .delayed import delayed_value_and_grad
+
+        return delayed_value_and_grad(net, inputs, y, loss=loss, surrogate=surrogate, slope=slope, binary=binary)[0]
     spec = get_loss(loss)
     sg_kind = _check_surrogate(surrogate, slope)
     inputs, binary = _check_inputs(net, inputs, binary)

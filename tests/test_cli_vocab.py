@@ -17,6 +17,7 @@ from scnc.transfer.prototype import HEAD_INITS
 from scnc.kinds import Discretization, Producer
 from scnc.kinds import Calibration, Encoding, LeakKind, ResetMode, SNGKind, choices
 from scnc.snn import ENCODER_KINDS, LOSS_NAMES, SURROGATES
+from scnc.snn.dcls import DELAY_MODES
 from scnc.verify import FLOWS, SIMULATORS
 
 # Each option that offers choices, and the library vocabulary it stands for. An option with
@@ -32,6 +33,7 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     "--loss": tuple(LOSS_NAMES),
     "--surrogate": tuple(SURROGATES),
     "--encoder": tuple(ENCODER_KINDS),
+    "--delays": tuple(DELAY_MODES),
     "--dataset": tuple(DATASETS),
     "--split": tuple(SPLITS),
     "--sim": tuple(SIMULATORS),

@@ -49,3 +49,19 @@ def test_rows_present_one_row_per_block_of_steps():
 def test_bad_arguments_raise(args, kw):
     with pytest.raises(ConfigError):
         render(*args, **kw)
+
+
+def test_columns_are_the_transpose_of_rows():
+    x = np.zeros((2, 64), np.float32)
+    x[0, 8 * 3 + 5] = 1.0      # row 3, column 5: input 3 during column 5's steps
+    x[1, 8 * 0 + 1] = 0.5      # row 0, column 1
+    c = render(x, "columns", 16)
+    assert c.shape == (16, 2, 8) and c.dtype == np.float32
+    assert np.flatnonzero(c[:, 0, 3]).tolist() == [10, 11]
+    assert c[:, 0].sum() == 2
+    assert np.flatnonzero(c[:, 1, 0]).tolist() == [2, 3] and c[:, 1].sum() == 2
+    xr = _x(5)
+    img = xr.reshape(5, 8, 8).transpose(0, 2, 1).reshape(5, 64)
+    assert render(xr, "columns", 8).tobytes() == render(img, "rows", 8).tobytes()
+    with pytest.raises(ConfigError):
+        render(xr, "columns", 12)

@@ -34,6 +34,7 @@ __all__ = [
     "TOOL_FLAVOURS",
     "BOARDS",
     "HEAD_INITS",
+    "DELAY_MODES",
 ]
 
 
@@ -100,3 +101,4 @@ WRAPPERS = Vocabulary("scnc.fpga.wrappers", "WRAPPERS")
 TOOL_FLAVOURS = Vocabulary("scnc.fpga.tools", "TOOL_FLAVOURS")
 BOARDS = Vocabulary("scnc.fpga.bitstream", "BOARDS")
 HEAD_INITS = Vocabulary("scnc.transfer.prototype", "HEAD_INITS")
+DELAY_MODES = Vocabulary("scnc.snn.dcls", "DELAY_MODES")

@@ -10,7 +10,10 @@ from ..kinds import ResetMode, choices
 from ._args import checkpoint_output, hidden_sizes, integer, number
 from ._common import Out, add_data_options, add_output_options, check_min_accuracy, fmt_pct, load_data, require_classes
 from ._limits import check_memory, training_bytes
-from ._vocab import ENCODERS, LOSSES, SURROGATES
+from ._vocab import DELAY_MODES, ENCODERS, LOSSES, SURROGATES
+
+
+_MAX_DELAY = 1024  # scnc.snn.network.MAX_DELAY (kept literal: building the parser must not import Numba)
 
 
 def register(sub) -> None:
@@ -45,11 +48,62 @@ def register(sub) -> None:
     p.add_argument("--encoder", choices=ENCODERS, metavar="KIND", default=None,
                    help="input encoding: %(choices)s (default: rate)")
     p.add_argument("--seed", type=integer(0), default=0, help="seed of initialisation, shuffling and encoding")
+    p.add_argument("--delays", choices=DELAY_MODES, metavar="MODE", default="none",
+                   help="synaptic delays (docs/delays.md): %(choices)s (default: none; random: fixed, uniform in "
+                        "[0, --max-delay]; learned: DCLS, then rounded, frozen and the weights fine-tuned)")
+    p.add_argument("--max-delay", type=integer(1, _MAX_DELAY), default=None, metavar="D",
+                   help=f"longest synaptic delay in time steps, 1..{_MAX_DELAY} (default: 8; needs --delays)")
+    p.add_argument("--delay-fine-tune-epochs", type=integer(0), default=None, metavar="N",
+                   help="--delays learned: weight-only epochs after the delays are rounded and frozen (default: 2)")
     p.add_argument("--min-accuracy", type=number(), default=None,
                    help="exit 1 if the test-split accuracy is below this fraction (e.g. 0.9)")
     add_data_options(p, split_default="train")
     add_output_options(p)
     p.set_defaults(func=run)
+
+
+def _delay_config(args: argparse.Namespace):
+    """The :class:`~scnc.snn.dcls.DelayConfig` of ``--delays``/``--max-delay``/``--delay-fine-tune-epochs``,
+    or ``None`` for ``--delays none``; refuses what cannot be saved before anything is trained."""
+    from ..errors import ConfigError
+
+    if args.delays == "none":
+        for opt, value in (("--max-delay", args.max_delay), ("--delay-fine-tune-epochs", args.delay_fine_tune_epochs)):
+            if value is not None:
+                raise ConfigError(f"{opt} needs --delays random or --delays learned (got --delays none)")
+        return None
+    if args.delay_fine_tune_epochs is not None and args.delays != "learned":
+        raise ConfigError(f"--delay-fine-tune-epochs needs --delays learned (got --delays {args.delays})")
+    if not _checkpoint_carries_delays():
+        raise ConfigError(
+            f"--delays {args.delays}: the checkpoint format cannot store synaptic delays yet (the layer record "
+            "scnc.transfer.records has no 'delays' field; it arrives with the delay hardware, issue 13). "
+            "Train delay networks from Python meanwhile: scnc.snn.dcls.train_delays (docs/delays.md)")
+    from ..snn.dcls import DelayConfig
+
+    kw = {"mode": args.delays}
+    if args.max_delay is not None:
+        kw["max_delay"] = args.max_delay
+    if args.delay_fine_tune_epochs is not None:
+        kw["fine_tune_epochs"] = args.delay_fine_tune_epochs
+    return DelayConfig(**kw)
+
+
+def _delay_bytes(sizes: list[int], timesteps: int, batch: int, dcfg) -> int:
+    """Upper bound of what delays add to training (bytes): the layer-by-layer records (input as
+    float32, current, v_pre, v, dv_pre, threshold term, spikes: 25 bytes per neuron, sample and step)
+    and, for DCLS, per synapse and tap the kernel (float32), its taps g and dg/dp (float64) and its
+    gradient (float32, float64 copy): 32 bytes."""
+    records = 25 * timesteps * batch * (sizes[0] + sum(sizes[1:]))
+    synapses = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    return records + (32 * dcfg.taps * synapses if dcfg.mode == "learned" else 2 * synapses)
+
+
+def _checkpoint_carries_delays() -> bool:
+    """Whether a layer record of the checkpoint format has a ``delays`` field."""
+    from ..transfer import records
+
+    return any(f.name == "delays" for cls in records.RECORD_TYPES for f in cls.FIELDS)
 
 
 def _train_config(args: argparse.Namespace):
@@ -109,6 +163,7 @@ def run(args: argparse.Namespace, out: Out) -> int:
     from ..transfer import SNNCheckpoint, save_checkpoint
 
     cfg = _train_config(args)
+    dcfg = _delay_config(args)
     classes = None
     if args.init_from is not None:  # defaults: the data and classes the ANN was pretrained on
         from ..transfer import load_checkpoint
@@ -149,6 +204,11 @@ def run(args: argparse.Namespace, out: Out) -> int:
             layer.learn_beta = not args.fixed_beta
             if args.per_neuron_beta:
                 layer.beta = np.full(layer.n_out, layer.beta[0], np.float32)
+    if dcfg is not None:
+        check_memory(f"delays ({dcfg.mode}, max delay {dcfg.max_delay}) on {' -> '.join(map(str, sizes))} with "
+                     f"T={net.timesteps}, batch {batch}",
+                     training_bytes(sizes, net.timesteps, batch) + _delay_bytes(sizes, net.timesteps, batch, dcfg),
+                     args.max_memory, "use a smaller --max-delay, fewer --timesteps or a smaller --batch-size")
     if pretrained is not None:
         out.say(f"starting from the pretrained ANN {args.init_from} (content hash {pretrained.content_hash[:12]}): "
                 f"test accuracy as an SNN before any SNN epoch {fmt_pct(accuracy(net, test_ds.x, test_ds.y))}")
@@ -156,7 +216,12 @@ def run(args: argparse.Namespace, out: Out) -> int:
             f"{train_ds.name}/{train_ds.split} ({len(train_ds.y)} samples, classes {list(train_ds.classes)}), "
             f"T={net.timesteps}, {cfg.epochs} epochs")
     t0 = time.perf_counter()
-    result = train(net, train_ds.x, train_ds.y, cfg, progress=args.progress)
+    if dcfg is None:
+        result = train(net, train_ds.x, train_ds.y, cfg, progress=args.progress)
+    else:
+        from ..snn.dcls import train_delays
+
+        result = train_delays(net, train_ds.x, train_ds.y, cfg, dcfg, progress=args.progress)
     seconds = time.perf_counter() - t0
     net = result.network
     train_acc = accuracy(net, train_ds.x, train_ds.y)
@@ -166,7 +231,8 @@ def run(args: argparse.Namespace, out: Out) -> int:
         class_labels=list(train_ds.classes),
         metadata={"task": train_ds.name, "accuracy": round(test_acc, 6), "timesteps": net.timesteps},
         provenance={"training": {"config": _config_dict(cfg), "seconds": round(seconds, 3),
-                                 "history": result.history},
+                                 "history": result.history,
+                                 **({} if dcfg is None else {"delays": _config_dict(dcfg)})},
                     **({} if pretrained is None else {"pretrain": {
                         "init_from": str(args.init_from), "content_hash": pretrained.content_hash,
                         **pretrained.provenance.get("pretrain", {})}}),

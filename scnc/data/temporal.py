@@ -17,6 +17,12 @@ information sits in *when* spikes arrive. Two renderings, both 0/1 spike tensors
     ``x_j >= 0.5``. Needs ``timesteps`` a multiple of 8. The order of the rows is the information;
     a dense network sees 8 inputs, so a static 64-input network transfers to it only through a
     new input layer.
+``"columns"``
+    Column by column, the transpose of ``"rows"``: 8 inputs, image column ``c`` during steps
+    ``[c * k, (c + 1) * k)``; input ``r`` spikes at those steps when pixel ``(r, c)`` is ``>= 0.5``.
+
+The temporal tasks of ``docs/delays.md`` (synaptic delays) use these renderings: they are scnc's
+own tasks, not a published benchmark.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from ..errors import ConfigError
 
 __all__ = ["TEMPORAL_KINDS", "render"]
 
-TEMPORAL_KINDS = ("latency", "rows")
+TEMPORAL_KINDS = ("latency", "rows", "columns")
 
 
 def render(x: np.ndarray, kind: str = "latency", timesteps: int = 25, *, floor: float = 0.0) -> np.ndarray:
@@ -40,14 +46,14 @@ def render(x: np.ndarray, kind: str = "latency", timesteps: int = 25, *, floor: 
     kind:
         One of :data:`TEMPORAL_KINDS` (module docstring).
     timesteps:
-        Steps per sample (>= 1; a multiple of 8 for ``"rows"``).
+        Steps per sample (>= 1; a multiple of 8 for ``"rows"`` and ``"columns"``).
     floor:
         ``"latency"``: pixels at or below this value stay silent.
 
     Returns
     -------
     numpy.ndarray
-        float32 0/1, ``(timesteps, n, 64)`` for latency, ``(timesteps, n, 8)`` for rows.
+        float32 0/1, ``(timesteps, n, 64)`` for latency, ``(timesteps, n, 8)`` for rows and columns.
     """
     x = np.asarray(x)
     if x.ndim != 2 or x.shape[1] != 64:
@@ -67,10 +73,12 @@ def render(x: np.ndarray, kind: str = "latency", timesteps: int = 25, *, floor: 
         b, j = np.nonzero(x > np.float32(floor))
         out[step[b, j], b, j] = 1.0
         return out
-    if kind == "rows":
+    if kind in ("rows", "columns"):
         if T % 8:
-            raise ConfigError(f"render: 'rows' needs timesteps a multiple of 8, got {T}")
+            raise ConfigError(f"render: {kind!r} needs timesteps a multiple of 8, got {T}")
         k = T // 8
         on = (x >= np.float32(0.5)).reshape(n, 8, 8).astype(np.float32)  # (n, row, col)
-        return np.ascontiguousarray(np.repeat(on.transpose(1, 0, 2), k, axis=0))
+        # time axis first: rows -> (row, n, col); columns -> (col, n, row)
+        order = (1, 0, 2) if kind == "rows" else (2, 0, 1)
+        return np.ascontiguousarray(np.repeat(on.transpose(order), k, axis=0))
     raise ConfigError(f"render: kind must be one of {TEMPORAL_KINDS}, got {kind!r}")

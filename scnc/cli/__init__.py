@@ -21,7 +21,7 @@ __all__ = ["main", "build_parser"]
 
 # Sub-command modules, in the order `scnc --help` lists them. Each has register(subparsers) and
 # run(args, out) -> int.
-_COMMANDS = ("demo", "pretrain", "train", "finetune", "evaluate", "info", "quantize", "ir", "compile", "verify", "hil",
+_COMMANDS = ("demo", "pretrain", "train", "finetune", "evaluate", "info", "spikes", "quantize", "ir", "compile", "verify", "hil",
              "synth", "bitstream", "nir")
 
 

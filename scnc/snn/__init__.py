@@ -2,7 +2,8 @@
 
 The network and its exact dynamics are defined in :mod:`scnc.snn.network`; training is BPTT with
 a surrogate spike derivative, run by Numba kernels (:mod:`scnc.snn.bptt`), with per-layer Adam
-(:mod:`scnc.snn.optim`) and the losses in :mod:`scnc.snn.losses`.
+(:mod:`scnc.snn.optim`) and the losses in :mod:`scnc.snn.losses`. Synaptic delays (fixed, or
+learned by DCLS) are trained by :mod:`scnc.snn.dcls` (``docs/delays.md``).
 
 Example
 -------
@@ -23,6 +24,7 @@ from .network import ENCODER_KINDS, RESET_MODES, EncoderConfig, LIFLayer, Networ
 from .optim import THRESHOLD_FLOOR, Adam
 from .pretrain import PretrainConfig, PretrainResult, ann_accuracy, pretrain
 from .train import ForwardTrace, TrainConfig, TrainResult, accuracy, forward, predict, train
+from .dcls import DELAY_MODES, DelayConfig, DelayTrainResult, train_delays
 
 __all__ = [
     "LIFLayer",
@@ -56,4 +58,8 @@ __all__ = [
     "PretrainResult",
     "pretrain",
     "ann_accuracy",
+    "DELAY_MODES",
+    "DelayConfig",
+    "DelayTrainResult",
+    "train_delays",
 ]

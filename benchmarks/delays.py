@@ -45,7 +45,7 @@ def _run(task: str, mode: str, max_delay: int, seed: int, data, args) -> tuple[f
     return evaluate(net, xte, yte), time.perf_counter() - t0
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data-dir", default="/work/shared/data")
     ap.add_argument("--seeds", type=int, default=3)
@@ -59,7 +59,7 @@ def main() -> None:
     ap.add_argument("--tasks", default=",".join(TASKS))
     ap.add_argument("--png", default="delays.png")
     ap.add_argument("--quick", action="store_true", help="1 seed, 2 epochs, 300 samples (a smoke run)")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     if args.quick:
         args.seeds, args.epochs, args.fine_tune, args.train_samples, args.max_delays = 1, 2, 1, 300, "4"
     max_delays = [int(v) for v in args.max_delays.split(",")]
@@ -108,9 +108,10 @@ def main() -> None:
     if args.png:
         _plot(summary, tasks, max_delays, args.png)
         print(f"wrote {args.png}")
-    print(json.dumps({"benchmark": "delays", "hidden": args.hidden, "epochs": args.epochs,
-                      "fine_tune": args.fine_tune, "train_samples": n, "seeds": args.seeds,
-                      "summary": summary, "verdicts": verdicts}, sort_keys=True))
+    result = {"benchmark": "delays", "hidden": args.hidden, "epochs": args.epochs, "fine_tune": args.fine_tune,
+              "train_samples": n, "seeds": args.seeds, "summary": summary, "verdicts": verdicts}
+    print(json.dumps(result, sort_keys=True))
+    return result
 
 
 def _plot(summary, tasks, max_delays, path) -> None:

@@ -267,3 +267,33 @@ def test_train_delays_refuses_bad_data():
     net.layers[0].delays = np.zeros(net.layers[0].weight.shape, np.int16)
     with pytest.raises(ConfigError, match="already carries delays"):
         train_delays(net, np.zeros((3, net.n_inputs), np.float32), np.zeros(3, np.int64))
+
+
+def test_the_naive_comparison_catches_planted_faults():
+    """The checks above can fail: a position gradient without the normaliser's derivative, and delays
+    off by one step, both disagree with the naive model."""
+    net = _net()
+    inp, y = _inputs(net, n=6, seed=2)
+    D, sigma = 4, 1.5
+    rng = np.random.default_rng(4)
+    positions = [rng.uniform(0, D, layer.weight.shape).astype(np.float32) for layer in net.layers]
+    syns, taps = dcls_kernels(net, positions, sigma, D + 1)
+    _, gks = delayed_value_and_grad(net, inp, y, slope=SLOPE, synapses=syns)
+    kernels = [naive.gauss_kernel(l.weight.astype(np.float64), p.astype(np.float64), sigma, D + 1)
+               for l, p in zip(net.layers, positions)]
+    betas = [float(l.beta[0]) for l in net.layers]
+    thetas = [float(l.threshold[0]) for l in net.layers]
+    recs = naive.forward(kernels, betas, thetas, inp)
+    _, ds, gm = naive.loss_and_seeds(recs, y, "ce_count")
+    ngks, _ = naive.backward(kernels, betas, thetas, recs, ds, gm, SLOPE)
+    layer, p, (g, _), gk = net.layers[1], positions[1], taps[1], gks[1]
+    k = np.arange(D + 1)[:, None, None]
+    wrong = layer.weight * (g * (k - p) / sigma**2 * gk).sum(axis=0)  # d(e/Z)/dp taken as de/dp / Z
+    _, npos = naive.dcls_grads(layer.weight.astype(np.float64), p.astype(np.float64), sigma, D + 1, ngks[1])
+    assert not np.allclose(wrong, npos, rtol=2e-3, atol=2e-6 * np.abs(npos).max())
+    for l in net.layers:
+        l.delays = random_delays(net, 3, seed=5)[net.layers.index(l)]
+    spikes, _ = run_forward(net, inp)
+    shifted = [naive.onehot_kernel(l.weight.astype(np.float64), l.delays + 1, 5) for l in net.layers]
+    nrecs = naive.forward(shifted, betas, thetas, inp)
+    assert any(not np.array_equal(s, r[1]) for s, r in zip(spikes, nrecs))

@@ -19,6 +19,19 @@ RESET_ZERO = 1
 RESET_SUBTRACT_DELAYED = 2
 
 
+@njit(cache=True)
+def _delayed_current(
+    in_spikes: np.ndarray, b: int, t: int, delays: np.ndarray, wsteps: np.ndarray, tw: int, cur: np.ndarray
+) -> None:
+    """``cur[i] += sum_j s_j[t - delays[j, i]] * wsteps[tw, j, i]`` (a step before 0 holds no spike)."""
+    n_in, n_out = delays.shape
+    for j in range(n_in):
+        for i in range(n_out):
+            ts = t - delays[j, i]
+            if ts >= 0 and in_spikes[b, ts, j] != 0:
+                cur[i] += wsteps[tw, j, i]
+
+
 @njit(cache=True, parallel=True)
 def lif_layer(
     in_spikes: np.ndarray,
@@ -40,6 +53,7 @@ def lif_layer(
     membranes: np.ndarray,
     trace: bool,
     saturations: np.ndarray,
+    delays: np.ndarray,
 ) -> None:
     """Advance one dense LIF layer over time steps ``t0 .. t1-1`` for every sample (in place).
 
@@ -77,6 +91,10 @@ def lif_layer(
         int64 ``(B, T, n_out)`` stored membranes (after any reset), written when ``trace`` (else any shape).
     saturations:
         int64 ``(B,)``: incremented once per (step, neuron) whose membrane was clamped.
+    delays:
+        int64 ``(n_in, n_out)`` synaptic delays (time steps): synapse ``(j, i)`` adds its step-``t``
+        contribution when input ``j`` spiked at step ``t - delays[j, i]`` (never before step 0).
+        An empty ``(0, 0)`` array means no delays: the dense path, unchanged.
     """
     n_batch = in_spikes.shape[0]
     n_in = in_spikes.shape[2]
@@ -95,10 +113,13 @@ def lif_layer(
             tw = t - t0 if time_varying else 0
             for i in range(n_out):
                 cur[i] = 0
-            for a in range(n_active):
-                j = active[a]
-                for i in range(n_out):
-                    cur[i] += wsteps[tw, j, i]
+            if delays.shape[0] == 0:
+                for a in range(n_active):
+                    j = active[a]
+                    for i in range(n_out):
+                        cur[i] += wsteps[tw, j, i]
+            else:
+                _delayed_current(in_spikes, b, t, delays, wsteps, tw, cur)
             for i in range(n_out):
                 v = v_state[b, i]
                 if leak_sc:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import DataError, IRError
-from ..ir.graph import Graph, Layer, SCLeak, ShiftLeak
+from ..ir.graph import DelayDenseNode, DenseNode, Graph, Layer, SCLeak, ShiftLeak
 from ..ir.options import QuantizationWarning
 from ..ir.passes.validate import check_graph
 from ..kinds import Encoding, InputCoding, Level, ResetMode
@@ -86,6 +86,7 @@ class _LayerPlan:
     vmin: int
     vmax: int
     reset: int  # the kernel's reset code (_RESET_CODES)
+    delays: np.ndarray  # int64 (n_in, n_out) synaptic delays (time steps), or (0, 0): none
 
 
 @dataclass(frozen=True)
@@ -151,8 +152,24 @@ def _(leak: ShiftLeak, T: int, hw) -> tuple:
     return False, np.zeros((T, n_out), np.int64), np.zeros(T, np.int64), shift
 
 
+@singledispatch
+def _plan_delays(synapse) -> np.ndarray:
+    """The kernel's ``delays`` argument for a synapse kind: int64 ``(n_in, n_out)``, or ``(0, 0)`` (none)."""
+    raise BackendLimitError(synapse.name, "kind", f"scnc.ref has no kernel for a {type(synapse).__name__}")
+
+
+@_plan_delays.register
+def _(synapse: DenseNode) -> np.ndarray:
+    return np.zeros((0, 0), np.int64)
+
+
+@_plan_delays.register
+def _(synapse: DelayDenseNode) -> np.ndarray:
+    return np.ascontiguousarray(synapse.delays, dtype=np.int64)
+
+
 def _plan_layer(layer: Layer, T: int, hw) -> _LayerPlan:
-    """The kernel plan of a DenseNode feeding a LIFNode (the one layer kind the kernel runs)."""
+    """The kernel plan of a synapse node (dense, or dense with delays) feeding a LIFNode."""
     q, nq = layer.synapse.quant, layer.neuron.quant
     if nq.membrane_bits > MAX_MEMBRANE_BITS:
         raise BackendLimitError(layer.neuron.name, "quant.membrane_bits",
@@ -186,6 +203,7 @@ def _plan_layer(layer: Layer, T: int, hw) -> _LayerPlan:
         stream=stream, tables=tables, wsteps=wsteps, bias=nq.bias_q.astype(np.int64),
         threshold=nq.threshold_q.astype(np.int64), leak_sc=leak_sc, leak_c=leak_c, leak_d=leak_d,
         leak_shift=leak_shift, vmin=nq.membrane_min, vmax=nq.membrane_max, reset=_RESET_CODES[nq.reset],
+        delays=_plan_delays(layer.synapse),
     )
 
 
@@ -299,7 +317,7 @@ def _run_layer(lp: _Plan, layer: _LayerPlan, s_in: np.ndarray, trace: bool):
     sat = np.zeros(B, np.int64)
     v = np.zeros((B, layer.n_out), np.int64)
     common = (layer.bias, layer.threshold, layer.leak_sc, layer.leak_c, layer.leak_d, layer.leak_shift,
-              lp.n_bits, layer.vmin, layer.vmax, layer.reset, v, out, mem, trace, sat)
+              lp.n_bits, layer.vmin, layer.vmax, layer.reset, v, out, mem, trace, sat, layer.delays)
     if B == 0:
         pass
     elif layer.wsteps is not None:

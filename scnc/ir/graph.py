@@ -8,7 +8,7 @@
 The exact arithmetic a quantized graph denotes is written in ``docs/hardware.md``.
 
 Nodes are connected by name (``source``) and stored in topological order. As in NIR, synapses and
-neurons are separate nodes: a synapse node (:class:`DenseNode`; ``Conv`` and ``Delay`` later) feeds a
+neurons are separate nodes: a synapse node (:class:`DenseNode`, :class:`DelayDenseNode`; ``Conv`` later) feeds a
 neuron node (:class:`LIFNode`; ``IF``, ``LI``, WTA groups later). Today's graphs are chains
 ``InputNode -> (DenseNode -> LIFNode)+ -> OutputNode``; :attr:`Graph.layers` pairs each neuron node
 with its synapse node, the unit the engines run. New node kinds are new dataclasses with handlers

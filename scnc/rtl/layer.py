@@ -22,6 +22,10 @@ One time step, started by ``go`` (docs/hardware.md §3, docs/rtl.md)::
    each): READ the membrane RAM and the per-neuron constants, then UPDATE: leak, integrate, saturate,
    fire, reset, write back, set the spike bit, emit a trace beat (a stalled trace stream holds it).
 
+What reaches the lanes depends on the synapse node's type (``_SYNAPSE_INPUTS``): a ``DenseNode``'s
+weight block and this step's spikes; a ``DelayDenseNode``'s weight block gated by each synapse's
+delayed spike (:mod:`scnc.rtl.engine.delay_line`), with the same schedule.
+
 Every width and count comes from the IR and the layer's plan (:func:`scnc.ir.schedule.layer_plan`).
 """
 
@@ -63,7 +67,8 @@ class LayerEngine(wiring.Component):
     Parameters
     ----------
     layer:
-        The quantized layer (:class:`~scnc.ir.graph.Layer`: a ``DenseNode`` feeding a ``LIFNode``).
+        The quantized layer (:class:`~scnc.ir.graph.Layer`: a ``DenseNode`` or ``DelayDenseNode``
+        feeding a ``LIFNode``).
     hw:
         The graph's ``HardwareParams``.
     index:

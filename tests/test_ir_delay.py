@@ -272,3 +272,29 @@ def test_ref_chunked_weight_steps_with_delays(monkeypatch) -> None:
         assert np.array_equal(s, t)
     nv = run_naive(build_graph(shape), intensities=[int(v) for v in inputs["intensities"][0]])
     assert got.spikes[1][0].tolist() == nv["spikes"][1]
+
+
+# ---- the random-config campaign ----------------------------------------------------------------
+def test_campaign_draws_delays_only_when_asked() -> None:
+    from scnc.verify.configs import build_config, draw_spec
+
+    plain = [draw_spec(np.random.default_rng(s)) for s in range(30)]
+    assert all(s.max_delay == 0 for s in plain)  # the golden specs stay what they were
+    drawn = [draw_spec(np.random.default_rng(s), delays=True) for s in range(30)]
+    assert [dataclass_fields(a) for a in plain] == [dataclass_fields(b) for b in drawn]
+    depths = {s.max_delay for s in drawn}
+    assert 0 in depths and len(depths) >= 3
+    spec = next(s for s in drawn if s.max_delay > 0)
+    graph, inputs = build_config(spec)
+    for layer in graph.layers:
+        assert isinstance(layer.synapse, DelayDenseNode)
+        assert layer.synapse.line.max_delay == int(layer.synapse.delays.max()) <= spec.max_delay
+    same, _ = build_config(replace(spec, max_delay=0))  # the weights do not depend on the delays
+    for a, b in zip(graph.layers, same.layers):
+        assert np.array_equal(a.synapse.quant.weight_q, b.synapse.quant.weight_q)
+
+
+def dataclass_fields(spec) -> dict:
+    d = spec.to_dict()
+    d.pop("max_delay")
+    return d

@@ -298,3 +298,30 @@ def dataclass_fields(spec) -> dict:
     d = spec.to_dict()
     d.pop("max_delay")
     return d
+
+
+# ---- the command line --------------------------------------------------------------------------
+def test_cli_pipeline_on_a_delay_checkpoint(tmp_path: Path, capsys) -> None:
+    from scnc.cli import main
+
+    save_checkpoint(SNNCheckpoint.from_network(delay_net()), tmp_path / "c")
+    assert main(["quantize", str(tmp_path / "c.npz"), "-o", str(tmp_path / "ir"), "--stream-length", "8"]) == 0
+    capsys.readouterr()
+    assert main(["ir", "show", str(tmp_path / "ir")]) == 0
+    assert "delays 'l0.synapses'" in capsys.readouterr().out
+    assert main(["compile", str(tmp_path / "c.npz"), "-o", str(tmp_path / "build"), "--stream-length", "8"]) == 0
+    assert (tmp_path / "build" / "manifest.json").is_file()
+
+
+def test_cli_refuses_a_checkpoint_with_bad_delays(tmp_path: Path, capsys) -> None:
+    from scnc._io import npz_bytes
+    from scnc.cli import main
+
+    save_checkpoint(SNNCheckpoint.from_network(delay_net()), tmp_path / "c")
+    with np.load(tmp_path / "c.npz") as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays["delays_0"] = np.full_like(arrays["delays_0"], -3)
+    (tmp_path / "c.npz").write_bytes(npz_bytes(arrays))
+    assert main(["quantize", str(tmp_path / "c.npz"), "-o", str(tmp_path / "ir")]) == 2
+    err = capsys.readouterr().err
+    assert "c.npz" in err and "delays" in err and not (tmp_path / "ir").exists()

@@ -414,7 +414,6 @@ DenseLIFRecord.FIELDS = (
 )
 
 
-
 def _delays_rule(a: np.ndarray) -> str | None:
     if a.size and (int(a.min()) < 0 or int(a.max()) > MAX_DELAY):
         return f"delays must be in [0, {MAX_DELAY}] time steps (MAX_DELAY), got {int(a.min())}..{int(a.max())}"

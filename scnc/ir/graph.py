@@ -376,7 +376,7 @@ class Layer:
     ``name`` is the neuron node's name (the layer name traces, manifests and reports use).
     """
 
-    synapse: DenseNode
+    synapse: DenseNode | DelayDenseNode
     neuron: LIFNode
 
     @property

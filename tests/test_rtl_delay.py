@@ -229,3 +229,19 @@ def test_planted_wrong_delay_is_caught_by_verify(tmp_path) -> None:
     f = predicted.first
     assert rep.first_divergence == {"sample": f.sample, "step": f.step, "layer": f.layer, "neuron": f.neuron,
                                     "field": f.field, "expected": f.expected, "actual": f.actual}
+
+
+def test_a_synapse_kind_without_an_engine_is_refused_by_name() -> None:
+    from scnc.errors import IRError
+    from scnc.ir.graph import Layer
+    from scnc.rtl import LayerEngine
+
+    g = build_graph(GraphShape(sizes=(3, 2), seed=1))
+    layer = g.layers[0]
+
+    class OtherSynapse:  # what a new synapse kind looks like to the RTL before it has an engine
+        name = layer.synapse.name
+        quant = layer.synapse.quant
+
+    with pytest.raises(IRError, match="no engine for a OtherSynapse"):
+        LayerEngine(Layer(synapse=OtherSynapse(), neuron=layer.neuron), g.hardware, 0, t_bits=2)

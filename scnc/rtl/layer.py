@@ -37,6 +37,7 @@ from amaranth.lib import stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
+from ..errors import IRError
 from ..ir.graph import DelayDenseNode, DenseNode
 from ..ir.schedule import layer_plan
 from ..kinds import Encoding
@@ -103,6 +104,9 @@ class LayerEngine(wiring.Component):
         self.layer = layer
         self.hw = hw
         self.index = index
+        if type(layer.synapse) not in _SYNAPSE_INPUTS:  # a synapse kind the IR knows but no engine yet
+            raise IRError(layer.synapse.name, "kind", f"scnc.rtl has no engine for a {type(layer.synapse).__name__}; "
+                          f"it builds {', '.join(c.__name__ for c in _SYNAPSE_INPUTS)}")
         self.plan = layer_plan(layer, hw)
         self.trace_layout = trace_layout
         q, nq = layer.synapse.quant, layer.neuron.quant

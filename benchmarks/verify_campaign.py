@@ -38,7 +38,7 @@ def main() -> None:
     while done < args.configs:
         specs, built = [], []
         while len(specs) < min(args.batch, args.configs - done):
-            spec = draw_spec(rng)
+            spec = draw_spec(rng, delays=True)
             graph, inputs = build_config(spec)
             specs.append(spec)
             built.append((graph, inputs))

@@ -459,7 +459,7 @@ def test_pipeline_order_and_provenance():
     g = qgraph(opts=QuantOptions(stream_length=16))
     assert [p["pass"] for p in g.passes] == [name for name, _ in STAGES]
     assert [name for name, _ in STAGES] == ["validate", "fold", "calibrate", "quantize_weights", "quantize_neurons",
-                                           "allocate_streams", "bound_widths", "set_encoding", "validate"]
+                                           "allocate_streams", "bound_widths", "plan_delays", "set_encoding", "validate"]
     assert g.provenance["quant_options"]["stream_length"] == 16
     assert g.level == "quantized"
 

@@ -66,7 +66,8 @@ def test_lif_kernel_is_the_scalar_update(data, M: int, n: int, sc: bool, reset: 
         leak_c=np.array(c, np.int64).reshape(1, N), leak_d=np.array([d], np.int64), leak_shift=np.array(k, np.int64),
         n_bits=n, vmin=vmin, vmax=vmax, reset=_RESET_CODES[reset],
         v_state=np.array(v0, np.int64).reshape(1, N), out_spikes=np.zeros((1, 1, N), np.uint8),
-        membranes=np.zeros((1, 1, N), np.int64), trace=True, saturations=np.zeros(1, np.int64))
+        membranes=np.zeros((1, 1, N), np.int64), trace=True, saturations=np.zeros(1, np.int64),
+        delay_order=np.zeros((0, 0), np.int64), delay_start=np.zeros((0, 0), np.int64))
     _kernels.lif_layer(*args.values())
     want = [lif_update(sc_leak(v, ci, d, n) if sc else shift_leak(v, ki), x, b, th, M, reset, old=v)
             for v, ci, ki, x, b, th in zip(v0, c, k, cur, bias, thr)]

@@ -51,6 +51,7 @@ def config_specs(draw) -> ConfigSpec:
         weight_gain=draw(st.sampled_from((0.5, 1.0, 4.0))),
         samples=2,
         seed=draw(st.integers(0, 2**31 - 1)),
+        max_delay=draw(st.sampled_from((0, 0, 1, 3, 5))),
     )
 
 
@@ -76,7 +77,7 @@ def test_random_configs_verilator(seed, tmp_path_factory) -> None:
     except Exception as exc:  # noqa: BLE001 - any discovery failure means: no usable Verilator here
         pytest.skip(f"no usable Verilator: {exc}")
     rng = np.random.default_rng(seed)
-    specs = [draw_spec(rng) for _ in range(25)]
+    specs = [draw_spec(rng, delays=True) for _ in range(25)]
     _check_batch(specs, tmp_path_factory.mktemp("rand-vl"), "verilator")
 
 

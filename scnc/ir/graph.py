@@ -8,7 +8,7 @@
 The exact arithmetic a quantized graph denotes is written in ``docs/hardware.md``.
 
 Nodes are connected by name (``source``) and stored in topological order. As in NIR, synapses and
-neurons are separate nodes: a synapse node (:class:`DenseNode`; ``Conv`` and ``Delay`` later) feeds a
+neurons are separate nodes: a synapse node (:class:`DenseNode`, :class:`DelayDenseNode`; ``Conv`` later) feeds a
 neuron node (:class:`LIFNode`; ``IF``, ``LI``, WTA groups later). Today's graphs are chains
 ``InputNode -> (DenseNode -> LIFNode)+ -> OutputNode``; :attr:`Graph.layers` pairs each neuron node
 with its synapse node, the unit the engines run. New node kinds are new dataclasses with handlers
@@ -35,6 +35,9 @@ __all__ = [
     "QuantInput",
     "QuantDense",
     "DenseNode",
+    "DelayLine",
+    "DelayDenseNode",
+    "MAX_DELAY",
     "QuantLIF",
     "LIFNode",
     "Layer",
@@ -237,6 +240,66 @@ class DenseNode:
         return int(self.weight.shape[1])
 
 
+#: Largest synaptic delay a graph may hold (time steps); the same bound as the training contract
+#: (:data:`scnc.snn.network.MAX_DELAY`, ``tests/test_ir_delay.py`` checks they agree).
+MAX_DELAY = 1024
+
+
+@dataclass(frozen=True)
+class DelayLine:
+    """Hardware form of the delay line of a :class:`DelayDenseNode` (decided by the ``plan_delays`` pass).
+
+    Members
+    -------
+    max_delay:
+        D, the history depth (time steps): the engine keeps the spikes of steps ``t-1 .. t-D`` of
+        every input. ``D == max(delays)`` (0 when every delay is 0), ``D <= MAX_DELAY``.
+    delay_bits:
+        Width of one stored delay (bits), ``max(1, bit_length(D))``: the delay field beside each
+        weight in the engine's ROM.
+    """
+
+    max_delay: int
+    delay_bits: int
+
+
+@dataclass(frozen=True)
+class DelayDenseNode:
+    """A dense synapse matrix with one integer delay per synapse.
+
+    ``I_i[t] = sum_j s_j[t - delays[j, i]] * W_ji`` (a spike before step 0 is 0): the spike of input
+    ``j`` at step ``t`` reaches neuron ``i`` at step ``t + delays[j, i]``. A per-axon (per-channel,
+    NIR ``Delay``) delay is the special case of equal rows. Not a subclass of :class:`DenseNode`:
+    a stage that does not know delays must refuse this node, not run it as a plain dense matrix.
+
+    Members
+    -------
+    weight:
+        float32 ``(n_in, n_out)``.
+    delays:
+        int16 ``(n_in, n_out)``, every value in ``[0, MAX_DELAY]`` (time steps), at both levels.
+    quant:
+        :class:`QuantDense` (the weights' hardware form, exactly as for a :class:`DenseNode`).
+    line:
+        :class:`DelayLine` (quantized level).
+    """
+
+    name: str
+    source: str
+    weight: np.ndarray
+    delays: np.ndarray
+    quant: QuantDense | None = None
+    line: DelayLine | None = None
+
+    @property
+    def n_in(self) -> int:
+        return int(self.weight.shape[0])
+
+    @property
+    def n_out(self) -> int:
+        return int(self.weight.shape[1])
+
+
 @dataclass(frozen=True)
 class QuantLIF:
     """Hardware form of a group of LIF neurons, in the accumulator units of the synapse node feeding it.
@@ -302,7 +365,7 @@ class LIFNode:
 
 
 #: Synapse node kinds (a neuron node's source); neuron node kinds (stateful: a membrane each).
-SYNAPSE_KINDS = (DenseNode,)
+SYNAPSE_KINDS = (DenseNode, DelayDenseNode)
 NEURON_KINDS = (LIFNode,)
 
 
@@ -313,7 +376,7 @@ class Layer:
     ``name`` is the neuron node's name (the layer name traces, manifests and reports use).
     """
 
-    synapse: DenseNode
+    synapse: DenseNode | DelayDenseNode
     neuron: LIFNode
 
     @property
@@ -344,7 +407,7 @@ class OutputNode:
     count_bits: int = 0
 
 
-Node = Union[InputNode, DenseNode, LIFNode, OutputNode]
+Node = Union[InputNode, DenseNode, DelayDenseNode, LIFNode, OutputNode]
 
 
 @dataclass(frozen=True)

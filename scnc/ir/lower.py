@@ -1,7 +1,8 @@
 """Lowering: a float :class:`~scnc.snn.network.Network` (or a checkpoint) to a float-level IR graph.
 
 The lowered graph is the chain ``input -> (<layer>.synapses -> <layer>)+ -> readout``: each dense LIF
-layer of the network becomes a :class:`~scnc.ir.graph.DenseNode` named ``<layer>`` +
+layer of the network becomes a :class:`~scnc.ir.graph.DenseNode` (a
+:class:`~scnc.ir.graph.DelayDenseNode` when the layer carries ``delays``) named ``<layer>`` +
 :data:`SYNAPSE_SUFFIX` feeding a :class:`~scnc.ir.graph.LIFNode` named ``<layer>``. Every parameter is
 copied into a read-only float32 array with its per-neuron shape: per-layer ``beta`` and ``threshold``
 are broadcast to ``(n_out,)`` and a layer without bias gets zeros, so the graph holds exactly the
@@ -17,7 +18,7 @@ import numpy as np
 
 from ..errors import IRError
 from ..names import RESERVED_NODE_NAMES, RESERVED_SUFFIXES, name_problem
-from .graph import DenseNode, Graph, InputNode, LIFNode, OutputNode
+from .graph import DelayDenseNode, DenseNode, Graph, InputNode, LIFNode, OutputNode
 
 __all__ = ["from_network", "from_checkpoint", "INPUT_NODE", "OUTPUT_NODE", "SYNAPSE_SUFFIX", "frozen_array"]
 
@@ -50,6 +51,16 @@ def _labels(class_labels: Iterable | None, n_out: int) -> tuple:
     if len(labels) != n_out:
         raise IRError("readout", "class_labels", f"need one label per output neuron ({n_out}), got {len(labels)}")
     return tuple(labels)
+
+
+def _synapse_node(layer: Any, name: str, source: str) -> DenseNode | DelayDenseNode:
+    """The synapse node of a layer: a :class:`DelayDenseNode` when the layer carries ``delays``
+    (``LIFLayer.delays``: int16 ``(n_in, n_out)``, time steps), else a :class:`DenseNode`."""
+    weight = frozen_array(layer.weight, np.float32)
+    delays = getattr(layer, "delays", None)
+    if delays is None:
+        return DenseNode(name=name, source=source, weight=weight)
+    return DelayDenseNode(name=name, source=source, weight=weight, delays=frozen_array(delays, np.int16))
 
 
 def from_network(net: Any, *, class_labels: Iterable | None = None, provenance: dict | None = None) -> Graph:
@@ -89,7 +100,7 @@ def from_network(net: Any, *, class_labels: Iterable | None = None, provenance: 
         n_out = layer.n_out
         bias = np.zeros(n_out, np.float32) if layer.bias is None else layer.bias
         synapses = f"{layer.name}{SYNAPSE_SUFFIX}"
-        nodes.append(DenseNode(name=synapses, source=source, weight=frozen_array(layer.weight, np.float32)))
+        nodes.append(_synapse_node(layer, synapses, source))
         nodes.append(
             LIFNode(
                 name=layer.name,

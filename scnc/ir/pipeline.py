@@ -13,6 +13,7 @@ from .passes import (
     bound_widths,
     calibrate,
     fold,
+    plan_delays,
     quantize_neurons,
     quantize_weights,
     set_encoding,
@@ -30,6 +31,7 @@ STAGES: tuple[tuple[str, Callable[[Graph, QuantOptions], Graph]], ...] = (
     ("quantize_neurons", quantize_neurons),
     ("allocate_streams", allocate_streams),
     ("bound_widths", bound_widths),
+    ("plan_delays", plan_delays),
     ("set_encoding", set_encoding),
     ("validate", validate),
 )

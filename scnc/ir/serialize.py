@@ -11,6 +11,10 @@
                          ...,
                          {"kind": "output", "name", "source", "readout", "class_labels", "count_bits"}]}}
 
+A dense synapse node with per-synapse delays is ``{"kind": "delay_dense", ..., "line": null |
+{"max_delay", "delay_bits"}}`` (the dense node's keys plus its delay line) with its int16 delays in
+``n<i>.delays``; a new kind tag in schema 2, so files without delays are unchanged.
+
 ``ir.npz`` holds, for node ``i``: a dense node's ``n<i>.weight`` (float32) and ``n<i>.quant.weight_q``
 (int32); a LIF node's ``n<i>.bias``, ``n<i>.beta``, ``n<i>.threshold`` (float32) and
 ``n<i>.quant.bias_q``, ``.threshold_q`` and the leak's array (``n<i>.quant.leak.beta_q`` or
@@ -53,6 +57,8 @@ from .._io import (
 from ..errors import ConfigError, IRError
 from .graph import (
     SCHEMA_VERSION,
+    DelayDenseNode,
+    DelayLine,
     DenseNode,
     Graph,
     HardwareParams,
@@ -156,6 +162,18 @@ def _(node: DenseNode, i: int, arrays: dict) -> dict:
         qd = {f: _jsonable(getattr(q, f), f"nodes[{i}].quant.{f}") for f in _DENSE_SCALARS}
         qd["synapse_sngs"] = [sp.to_dict() for sp in q.synapse_sngs]
     return {"kind": "dense", "name": node.name, "source": node.source, "n_out": node.n_out, "quant": qd}
+
+
+@_node_to_dict.register
+def _(node: DelayDenseNode, i: int, arrays: dict) -> dict:
+    # a dense node's fields, plus the int16 delays (npz) and the delay line (json); a new kind tag,
+    # so schema 2 stays as it was and files without delays are unchanged
+    out = _node_to_dict.dispatch(DenseNode)(node, i, arrays)
+    arrays[f"n{i}.delays"] = node.delays
+    line = node.line
+    out["kind"] = "delay_dense"
+    out["line"] = None if line is None else {"max_delay": int(line.max_delay), "delay_bits": int(line.delay_bits)}
+    return out
 
 
 @_node_to_dict.register
@@ -372,6 +390,20 @@ def _read_dense(c: _NodeReader, nd: dict, i: int, p: str) -> list:
                       weight=weight, quant=q)]
 
 
+def _read_delay_dense(c: _NodeReader, nd: dict, i: int, p: str) -> list:
+    r = c.r
+    r.obj(nd, p, ("kind", "name", "source", "n_out", "quant", "line"))
+    line = None
+    if nd["line"] is not None:
+        ld = r.obj(nd["line"], f"{p}.line", ("max_delay", "delay_bits"))
+        line = DelayLine(max_delay=r.int_(ld["max_delay"], f"{p}.line.max_delay"),
+                         delay_bits=r.int_(ld["delay_bits"], f"{p}.line.delay_bits"))
+    (dense,) = _read_dense(c, {k: v for k, v in nd.items() if k != "line"}, i, p)
+    delays = c.arr(f"n{i}.delays", dense.weight.shape, f"the weight's {dense.weight.shape}")
+    return [DelayDenseNode(name=dense.name, source=dense.source, weight=dense.weight, delays=delays,
+                           quant=dense.quant, line=line)]
+
+
 def _read_lif(c: _NodeReader, nd: dict, i: int, p: str) -> list:
     r = c.r
     r.obj(nd, p, ("kind", "name", "source", "size", "reset", "quant"))
@@ -444,7 +476,8 @@ def _read_output(c: _NodeReader, nd: dict, i: int, p: str) -> list:
 #: The reader of each node kind tag, per schema version (a file format's tags, read once, here).
 _READERS = {
     1: {"input": _read_input, "dense_lif": _read_v1_dense_lif, "output": _read_output},
-    2: {"input": _read_input, "dense": _read_dense, "lif": _read_lif, "output": _read_output},
+    2: {"input": _read_input, "dense": _read_dense, "lif": _read_lif, "output": _read_output,
+        "delay_dense": _read_delay_dense},
 }
 
 

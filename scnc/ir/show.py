@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import singledispatch
 
 from ..kinds import Encoding, InputCoding
-from .graph import Graph, SCLeak, ShiftLeak
+from .graph import DelayDenseNode, Graph, SCLeak, ShiftLeak
 from .schedule import layer_plan, sample_cycles, step_cycles
 
 __all__ = ["summary"]
@@ -51,6 +51,28 @@ def _leak_streams(leak) -> int:
     return 0
 
 
+@singledispatch
+def _synapse_lines(syn) -> list[str]:
+    """Lines a synapse kind adds below the layer table (dispatch on the node type); none for dense."""
+    return []
+
+
+@_synapse_lines.register
+def _(syn: DelayDenseNode) -> list[str]:
+    d = syn.delays
+    used = int((d > 0).sum())
+    text = f"delays '{syn.name}': {_rng(d) if d.size else '-'} steps, {used}/{d.size} synapses delayed"
+    if syn.line is not None:
+        D = syn.line.max_delay
+        text += (f"; delay line depth D={D} (history {syn.n_in}x{D} = {syn.n_in * D} bits, "
+                 f"{syn.line.delay_bits}-bit delay beside each weight)")
+    return [text]
+
+
+def _delay_lines(graph: Graph) -> list[str]:
+    return [line for l in graph.layers for line in _synapse_lines(l.synapse)]
+
+
 def summary(graph: Graph) -> str:
     """A multi-line, human-readable summary of ``graph``.
 
@@ -75,6 +97,7 @@ def summary(graph: Graph) -> str:
             for l in graph.layers
         ]
         lines += _table(["layer", "shape", "beta", "threshold", "reset"], rows)
+        lines += _delay_lines(graph)
         lines.append(f"output '{out.name}': {len(out.class_labels)} classes")
         return "\n".join(lines) + "\n"
 
@@ -112,6 +135,7 @@ def summary(graph: Graph) -> str:
          "no-ovf", "P_i/P_n", "streams", "|SCC| max/mean", "cycles/step"],
         rows,
     )
+    lines += _delay_lines(graph)
     labels = out.class_labels
     lines.append(f"output '{out.name}': {len(labels)} classes, spike counters of {out.count_bits} bits")
     window = "L" if hw.encoding is Encoding.SC else "1"

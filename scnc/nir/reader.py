@@ -2,7 +2,8 @@
 
 The graph must be one feed-forward chain (:mod:`scnc.nir.topology`). Walking it, synapse nodes
 (``Linear``, ``Affine``, ``Scale``; consecutive ones are composed) accumulate into one weight matrix
-and bias; each neuron node (``LIF``, ``IF``, ``CubaLIF`` whose synaptic current has no memory)
+and bias, and ``Delay`` nodes before the matrix (per input) or after it (per output) into one integer
+delay per synapse (``delay / dt`` rounded to whole steps); each neuron node (``LIF``, ``IF``, ``CubaLIF`` whose synaptic current has no memory)
 closes a layer. ``Flatten`` only reshapes. The neuron's continuous parameters become ``beta``, an
 input gain, a constant current and the threshold through :mod:`scnc.nir.conventions`; the gain is
 folded into the layer's weights and bias. Everything else is refused with a :class:`NIRError`
@@ -24,7 +25,8 @@ from ..kinds import ResetMode, choices, parse
 from ..names import name_problem
 from ..snn.network import EncoderConfig
 from ..transfer import SNNCheckpoint
-from ..transfer.records import DenseLIFRecord, FieldError
+from ..snn.network import MAX_DELAY
+from ..transfer.records import DelayDenseLIFRecord, DenseLIFRecord, FieldError
 from ._hdf5 import read_graph
 from .conventions import (PRESETS, Discretization, Preset, Producer, discretize, rockpool_dt, snntorch_gain_is_one,
                           unit_gain)
@@ -36,10 +38,10 @@ __all__ = ["LayerReport", "ImportResult", "read_nir", "import_graph", "SUPPORTED
 #: Node kinds scnc imports, by role (docs/nir.md).
 SUPPORTED_NODES = {
     "graph": ("Input", "Output", "NIRGraph (flattened)", "Flatten"),
-    "synapse": ("Linear", "Affine", "Scale"),
+    "synapse": ("Linear", "Affine", "Scale", "Delay (before or after the matrix)"),
     "neuron": ("LIF", "IF", "CubaLIF (synaptic decay 0 only)"),
 }
-_SUPPORTED_TEXT = ("scnc imports Input, Output, Linear, Affine, Scale, Flatten, LIF, IF, CubaLIF with no "
+_SUPPORTED_TEXT = ("scnc imports Input, Output, Linear, Affine, Scale, Delay, Flatten, LIF, IF, CubaLIF with no "
                    "synaptic memory, and nested NIRGraphs")
 #: How close ``r * dt / tau`` must be to 1 for the snnTorch preset to use a gain of exactly 1.
 GAIN_RTOL = 1e-5
@@ -175,6 +177,33 @@ class _Synapse:
     composed: bool = False
     weight32: np.ndarray | None = None  # the single Linear/Affine's own float32 weights, when uncomposed
     last: ChainNode | None = None
+    # NIR Delay nodes, in whole time steps: before the matrix (one per input: axonal) and after it
+    # (one per output: dendritic); synapse (j, i) is delayed by pre[j] + post[i]
+    pre_delay: np.ndarray | None = None
+    post_delay: np.ndarray | None = None
+    delay_notes: list[str] = field(default_factory=list)
+
+
+#: How far ``delay / dt`` may be from a whole number of steps before the import warns that it rounded.
+DELAY_RTOL = 1e-6
+
+
+def _delay_steps(ctx: "_Ctx", cn: ChainNode, size: int, dt: float, warns: list[str]) -> np.ndarray:
+    """A NIR ``Delay`` node's ``delay`` (file time unit, one per channel or one for all) in whole time
+    steps of ``dt``, int64 ``(size,)``; rounded as DCLS rounds its learned positions, with a warning
+    when a value was not already a whole number of steps."""
+    d = ctx.per_neuron(cn, "delay", size)
+    if np.any(d < 0):
+        raise ctx.err(cn, f"must be >= 0 (a delay), got minimum {d.min():g}", "delay")
+    steps = d / dt
+    whole = np.rint(steps)
+    if np.any(whole > MAX_DELAY):
+        raise ctx.err(cn, f"delays up to {d.max():g} are {int(whole.max())} steps of dt = {dt:g}; scnc takes at most "
+                      f"{MAX_DELAY} (MAX_DELAY)", "delay")
+    if np.any(np.abs(steps - whole) > DELAY_RTOL * np.maximum(1.0, np.abs(steps))):
+        warns.append(f"node '{cn.name}': delays are not whole multiples of dt = {dt:g} (up to "
+                     f"{float(np.max(np.abs(steps - whole))):.3g} steps off): rounded to whole time steps")
+    return whole.astype(np.int64)
 
 
 def _meta(node: Any, key: str) -> Any:
@@ -274,6 +303,21 @@ def import_graph(
         if kind == "Flatten":
             syn.nodes.append(cn.name)
             continue
+        if kind == "Delay":
+            steps = _delay_steps(ctx, cn, size, dt_used, warns)
+            if syn.weight is None:
+                syn.pre_delay = steps if syn.pre_delay is None else syn.pre_delay + steps
+            else:
+                syn.post_delay = steps if syn.post_delay is None else syn.post_delay + steps
+            syn.delay_notes.append(f"Delay node '{cn.name}': {'per input (axonal)' if syn.weight is None else 'per output'}"
+                                   f" delays of {int(steps.min())}..{int(steps.max())} steps (delay / dt, dt = {dt_used:g})")
+            syn.nodes.append(cn.name)
+            syn.last = cn
+            continue
+        if kind in ("Linear", "Affine") and syn.post_delay is not None:
+            raise ctx.err(cn, "follows a Delay that follows a synapse matrix: a delay per intermediate channel between "
+                          "two matrices is not a per-synapse delay scnc can represent (put the Delay before the first "
+                          "matrix or right before the neuron node)")
         if kind in ("Linear", "Affine"):
             w = ctx.array(cn, "weight")
             assert w is not None
@@ -313,7 +357,8 @@ def import_graph(
                 raise ctx.err(cn, "a neuron node needs a synapse node (Linear, Affine or Scale) before it: scnc's "
                               "layers are a synapse matrix feeding a neuron group")
             rec, rep = _neuron_layer(ctx, cn, syn, size, len(records), names_used, prod, preset, dt_used, disc,
-                                     reset_opt, warns, in_notes if not records else [])
+                                     reset_opt, warns, (in_notes if not records else []) + syn.delay_notes)
+            rec = _with_delays(ctx, cn, syn, rec)
             records.append(rec)
             reports.append(rep)
             syn = _Synapse()
@@ -374,7 +419,6 @@ def _why_not(kind: str) -> str:
         "Conv2d": "Convolutions are not a scnc node kind yet (dense layers only).",
         "SumPool2d": "Pooling is not a scnc node kind yet.",
         "AvgPool2d": "Pooling is not a scnc node kind yet.",
-        "Delay": "Synaptic delays are not a scnc node kind yet.",
         "Threshold": "A stateless threshold is not a scnc neuron (scnc's neurons are LIF groups).",
     }
     return reasons.get(kind, "")
@@ -541,6 +585,24 @@ def _neuron_layer(
                       threshold=np.broadcast_to(rec.threshold, (n,)).copy(), reset=str(reset), has_bias=has_bias,
                       assumptions=tuple(notes))
     return rec, rep
+
+
+def _with_delays(ctx: _Ctx, cn: ChainNode, syn: _Synapse, rec: DenseLIFRecord) -> DenseLIFRecord:
+    """``rec`` as a :class:`DelayDenseLIFRecord` when Delay nodes fed its synapse: delay of synapse
+    ``(j, i)`` = the delay before the matrix on input ``j`` + the delay after it on output ``i``."""
+    if syn.pre_delay is None and syn.post_delay is None:
+        return rec
+    pre = np.zeros(rec.n_in, np.int64) if syn.pre_delay is None else syn.pre_delay
+    post = np.zeros(rec.n_out, np.int64) if syn.post_delay is None else syn.post_delay
+    delays = pre[:, None] + post[None, :]
+    if delays.size and int(delays.max()) > MAX_DELAY:
+        raise ctx.err(syn.last, f"the delays before and after the matrix add up to {int(delays.max())} steps; scnc "
+                      f"takes at most {MAX_DELAY} (MAX_DELAY)", "delay")
+    values = {f.name: getattr(rec, f.name) for f in DenseLIFRecord.FIELDS if not f.dim}
+    try:
+        return DelayDenseLIFRecord(**values, delays=delays.astype(np.int16))
+    except FieldError as exc:
+        raise ctx.err(cn, exc.reason, str(exc.path[-1]) if exc.path else None) from None
 
 
 def _compact(a: np.ndarray) -> np.ndarray:

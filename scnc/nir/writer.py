@@ -1,7 +1,9 @@
 """scnc -> NIR: a checkpoint, a float network or an IR graph written as a NIR graph.
 
 Each layer becomes a ``Linear`` (or ``Affine`` when it has a bias) named ``fc_<i>`` feeding a
-``LIF`` named ``lif_<i>``, between an ``Input`` and an ``Output`` node. The LIF parameters follow
+``LIF`` named ``lif_<i>``, between an ``Input`` and an ``Output`` node. A layer's synaptic delays
+become a ``Delay`` node (``delay = steps * dt``) before ``fc_<i>`` (one delay per input) or after it
+(one per output); delays that differ per synapse otherwise have no NIR form and are refused. The LIF parameters follow
 snnTorch's exporter, so snnTorch's importer (and scnc's, ``--producer auto``) reads them back:
 ``dt = 1e-4``, ``tau = dt / (1 - beta)`` (infinite for ``beta = 1``), ``r = tau / dt`` (input gain
 1 under forward Euler), ``v_leak = 0``, ``v_reset = 0``. What NIR cannot say is written as
@@ -42,6 +44,25 @@ class _Layer:
     beta: np.ndarray  # (n_out,) float32
     threshold: np.ndarray  # (n_out,) float32
     reset: str
+    delays: np.ndarray | None = None  # (n_in, n_out) int time steps, or None
+
+
+def _delay_nodes(nir: Any, name: str, delays: np.ndarray, dt: float) -> tuple[Any | None, Any | None]:
+    """NIR ``Delay`` nodes ``(before the matrix, after it)`` of a layer's per-synapse delays (steps).
+
+    NIR's ``Delay`` delays each channel: a delay per input (every row constant) is one node before
+    the matrix, a delay per output (every column constant) one node after it. A per-synapse delay of
+    neither form has no NIR node, and is refused rather than approximated.
+    """
+    d = np.asarray(delays, np.int64)
+    if not d.any():
+        return None, None
+    if np.all(d == d[:, :1]):
+        return nir.Delay(delay=d[:, 0].astype(np.float64) * dt), None
+    if np.all(d == d[:1, :]):
+        return None, nir.Delay(delay=d[0, :].astype(np.float64) * dt)
+    raise ConfigError(f"layer '{name}': its delays differ per synapse (neither one per input nor one per output): "
+                      "NIR's Delay node delays channels, so it cannot express them")
 
 
 def _layers_of(source: Any) -> tuple[list[_Layer], str]:
@@ -54,7 +75,7 @@ def _layers_of(source: Any) -> tuple[list[_Layer], str]:
         source = source.to_network()
     if isinstance(source, Network):
         out = [_Layer(l.name, l.weight.astype(np.float32), None if l.bias is None else l.bias.astype(np.float32),
-                      l.beta_per_neuron(), l.threshold_per_neuron(), str(l.reset)) for l in source.layers]
+                      l.beta_per_neuron(), l.threshold_per_neuron(), str(l.reset), l.delays) for l in source.layers]
         return out, "float network"
     if isinstance(source, Graph):
         out = []
@@ -63,7 +84,8 @@ def _layers_of(source: Any) -> tuple[list[_Layer], str]:
             syn, neu = layer.synapse, layer.neuron
             if not quantized:
                 out.append(_Layer(neu.name, np.asarray(syn.weight, np.float32), np.asarray(neu.bias, np.float32),
-                                  np.asarray(neu.beta, np.float32), np.asarray(neu.threshold, np.float32), str(neu.reset)))
+                                  np.asarray(neu.beta, np.float32), np.asarray(neu.threshold, np.float32), str(neu.reset),
+                                  getattr(syn, "delays", None)))
                 continue
             qd, ql = syn.quant, neu.quant
             scale = float(qd.scale)
@@ -77,7 +99,7 @@ def _layers_of(source: Any) -> tuple[list[_Layer], str]:
                 raise ConfigError(f"layer '{neu.name}': cannot export leak kind {type(ql.leak).__name__}")
             out.append(_Layer(neu.name, w.astype(np.float32), (np.asarray(ql.bias_q, np.float64) * scale).astype(np.float32),
                               beta.astype(np.float32), (np.asarray(ql.threshold_q, np.float64) * scale).astype(np.float32),
-                              str(ql.reset)))
+                              str(ql.reset), getattr(syn, "delays", None)))
         return out, "quantized IR graph" if quantized else "float IR graph"
     raise ConfigError(f"write_nir: expected an SNNCheckpoint, a Network or an IR Graph, got {type(source).__name__}")
 
@@ -92,6 +114,11 @@ def to_nir_graph(source: Any) -> Any:
     prev = "input"
     for i, l in enumerate(layers):
         fc, lif = f"fc_{i}", f"lif_{i}"
+        pre, post = (None, None) if l.delays is None else _delay_nodes(nir, l.name, l.delays, dt)
+        if pre is not None:  # Delay per input -> fc
+            nodes[f"delay_{i}"] = pre
+            edges.append((prev, f"delay_{i}"))
+            prev = f"delay_{i}"
         w = np.ascontiguousarray(l.weight.T)  # NIR: y = W x, W is (n_out, n_in)
         if l.bias is not None:
             nodes[fc] = nir.Affine(weight=w, bias=np.ascontiguousarray(l.bias))
@@ -106,7 +133,11 @@ def to_nir_graph(source: Any) -> Any:
             v_reset=np.zeros(n, np.float32),
             metadata={"scnc_layer": l.name, "scnc_reset": l.reset},
         )
-        edges += [(prev, fc), (fc, lif)]
+        if post is not None:  # fc -> Delay per output -> lif
+            nodes[f"delay_post_{i}"] = post
+            edges += [(prev, fc), (fc, f"delay_post_{i}"), (f"delay_post_{i}", lif)]
+        else:
+            edges += [(prev, fc), (fc, lif)]
         prev = lif
     nodes["output"] = nir.Output(output_type={"output": np.array([layers[-1].threshold.shape[0]])})
     edges.append((prev, "output"))

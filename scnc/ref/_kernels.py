@@ -19,6 +19,27 @@ RESET_ZERO = 1
 RESET_SUBTRACT_DELAYED = 2
 
 
+@njit(cache=True)
+def _delayed_current(
+    in_spikes: np.ndarray, b: int, t: int, order: np.ndarray, start: np.ndarray, wsteps: np.ndarray, tw: int,
+    cur: np.ndarray,
+) -> None:
+    """``cur[i] += sum_j s_j[t - delays[j, i]] * wsteps[tw, j, i]`` (a step before 0 holds no spike).
+
+    The synapses of input ``j`` come grouped by delay: ``order[j, start[j, d]:start[j, d + 1]]`` are
+    the neurons it reaches with delay ``d``, so each (input, delay) pair is looked up once and only
+    the synapses of a spike that arrives now are visited (the dense path's work, not ``n_in * n_out``).
+    """
+    n_in = order.shape[0]
+    for d in range(min(start.shape[1] - 1, t + 1)):  # delays reaching back to step 0 at most
+        ts = t - d
+        for j in range(n_in):
+            if in_spikes[b, ts, j] != 0:
+                for k in range(start[j, d], start[j, d + 1]):
+                    i = order[j, k]
+                    cur[i] += wsteps[tw, j, i]
+
+
 @njit(cache=True, parallel=True)
 def lif_layer(
     in_spikes: np.ndarray,
@@ -40,6 +61,8 @@ def lif_layer(
     membranes: np.ndarray,
     trace: bool,
     saturations: np.ndarray,
+    delay_order: np.ndarray,
+    delay_start: np.ndarray,
 ) -> None:
     """Advance one dense LIF layer over time steps ``t0 .. t1-1`` for every sample (in place).
 
@@ -77,6 +100,12 @@ def lif_layer(
         int64 ``(B, T, n_out)`` stored membranes (after any reset), written when ``trace`` (else any shape).
     saturations:
         int64 ``(B,)``: incremented once per (step, neuron) whose membrane was clamped.
+    delay_order, delay_start:
+        Synaptic delays (time steps): synapse ``(j, i)`` adds its step-``t`` contribution when input
+        ``j`` spiked at step ``t - delays[j, i]`` (never before step 0). int64 ``(n_in, n_out)``: row
+        ``j`` lists the neurons input ``j`` reaches, by increasing delay; int64 ``(n_in, D + 2)``:
+        ``delay_start[j, d]`` is where delay ``d`` begins in that row. Empty ``(0, 0)`` arrays mean
+        no delays: the dense path, unchanged.
     """
     n_batch = in_spikes.shape[0]
     n_in = in_spikes.shape[2]
@@ -95,10 +124,13 @@ def lif_layer(
             tw = t - t0 if time_varying else 0
             for i in range(n_out):
                 cur[i] = 0
-            for a in range(n_active):
-                j = active[a]
-                for i in range(n_out):
-                    cur[i] += wsteps[tw, j, i]
+            if delay_order.shape[0] == 0:
+                for a in range(n_active):
+                    j = active[a]
+                    for i in range(n_out):
+                        cur[i] += wsteps[tw, j, i]
+            else:
+                _delayed_current(in_spikes, b, t, delay_order, delay_start, wsteps, tw, cur)
             for i in range(n_out):
                 v = v_state[b, i]
                 if leak_sc:

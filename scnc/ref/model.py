@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import DataError, IRError
-from ..ir.graph import Graph, Layer, SCLeak, ShiftLeak
+from ..ir.graph import DelayDenseNode, DenseNode, Graph, Layer, SCLeak, ShiftLeak
 from ..ir.options import QuantizationWarning
 from ..ir.passes.validate import check_graph
 from ..kinds import Encoding, InputCoding, Level, ResetMode
@@ -86,6 +86,8 @@ class _LayerPlan:
     vmin: int
     vmax: int
     reset: int  # the kernel's reset code (_RESET_CODES)
+    delay_order: np.ndarray  # int64 (n_in, n_out): neurons of each input by increasing delay, or (0, 0): none
+    delay_start: np.ndarray  # int64 (n_in, D + 2): where each delay begins in delay_order's row, or (0, 0)
 
 
 @dataclass(frozen=True)
@@ -151,8 +153,31 @@ def _(leak: ShiftLeak, T: int, hw) -> tuple:
     return False, np.zeros((T, n_out), np.int64), np.zeros(T, np.int64), shift
 
 
+@singledispatch
+def _plan_delays(synapse) -> tuple[np.ndarray, np.ndarray]:
+    """The kernel's ``(delay_order, delay_start)`` for a synapse kind; ``(0, 0)`` arrays: no delays."""
+    raise BackendLimitError(synapse.name, "kind", f"scnc.ref has no kernel for a {type(synapse).__name__}")
+
+
+@_plan_delays.register
+def _(synapse: DenseNode) -> tuple[np.ndarray, np.ndarray]:
+    none = np.zeros((0, 0), np.int64)
+    return none, none
+
+
+@_plan_delays.register
+def _(synapse: DelayDenseNode) -> tuple[np.ndarray, np.ndarray]:
+    d = np.asarray(synapse.delays, dtype=np.int64)
+    D = synapse.line.max_delay  # the IR's history depth (validated: max(delays))
+    order = np.argsort(d, axis=1, kind="stable")
+    ranked = np.take_along_axis(d, order, axis=1)
+    start = np.stack([np.searchsorted(row, np.arange(D + 2)) for row in ranked]) if d.shape[0] else \
+        np.zeros((0, D + 2), np.int64)
+    return np.ascontiguousarray(order, dtype=np.int64), np.ascontiguousarray(start, dtype=np.int64)
+
+
 def _plan_layer(layer: Layer, T: int, hw) -> _LayerPlan:
-    """The kernel plan of a DenseNode feeding a LIFNode (the one layer kind the kernel runs)."""
+    """The kernel plan of a synapse node (dense, or dense with delays) feeding a LIFNode."""
     q, nq = layer.synapse.quant, layer.neuron.quant
     if nq.membrane_bits > MAX_MEMBRANE_BITS:
         raise BackendLimitError(layer.neuron.name, "quant.membrane_bits",
@@ -181,11 +206,13 @@ def _plan_layer(layer: Layer, T: int, hw) -> _LayerPlan:
     else:
         wsteps = np.ascontiguousarray((sign * m).astype(np.int32)[None])
     leak_sc, leak_c, leak_d, leak_shift = _plan_leak(nq.leak, T, hw)
+    delay_order, delay_start = _plan_delays(layer.synapse)
     return _LayerPlan(
         name=layer.name, n_in=n_in, n_out=n_out, sign=np.ascontiguousarray(sign), m=np.ascontiguousarray(m),
         stream=stream, tables=tables, wsteps=wsteps, bias=nq.bias_q.astype(np.int64),
         threshold=nq.threshold_q.astype(np.int64), leak_sc=leak_sc, leak_c=leak_c, leak_d=leak_d,
         leak_shift=leak_shift, vmin=nq.membrane_min, vmax=nq.membrane_max, reset=_RESET_CODES[nq.reset],
+        delay_order=delay_order, delay_start=delay_start,
     )
 
 
@@ -299,7 +326,8 @@ def _run_layer(lp: _Plan, layer: _LayerPlan, s_in: np.ndarray, trace: bool):
     sat = np.zeros(B, np.int64)
     v = np.zeros((B, layer.n_out), np.int64)
     common = (layer.bias, layer.threshold, layer.leak_sc, layer.leak_c, layer.leak_d, layer.leak_shift,
-              lp.n_bits, layer.vmin, layer.vmax, layer.reset, v, out, mem, trace, sat)
+              lp.n_bits, layer.vmin, layer.vmax, layer.reset, v, out, mem, trace, sat, layer.delay_order,
+              layer.delay_start)
     if B == 0:
         pass
     elif layer.wsteps is not None:

@@ -22,6 +22,10 @@ One time step, started by ``go`` (docs/hardware.md §3, docs/rtl.md)::
    each): READ the membrane RAM and the per-neuron constants, then UPDATE: leak, integrate, saturate,
    fire, reset, write back, set the spike bit, emit a trace beat (a stalled trace stream holds it).
 
+What reaches the lanes depends on the synapse node's type (``_SYNAPSE_INPUTS``): a ``DenseNode``'s
+weight block and this step's spikes; a ``DelayDenseNode``'s weight block gated by each synapse's
+delayed spike (:mod:`scnc.rtl.engine.delay_line`), with the same schedule.
+
 Every width and count comes from the IR and the layer's plan (:func:`scnc.ir.schedule.layer_plan`).
 """
 
@@ -33,12 +37,18 @@ from amaranth.lib import stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
+from ..errors import IRError
+from ..ir.graph import DelayDenseNode, DenseNode
 from ..ir.schedule import layer_plan
 from ..kinds import Encoding
 from ._build import silence_on_error
 from ._specs import sng_form
 from .engine import (
     ConstTable,
+    DelayROM,
+    DelaySelect,
+    SpikeHistory,
+    group_taps,
     LeakParams,
     LIFUpdate,
     WeightROM,
@@ -58,7 +68,8 @@ class LayerEngine(wiring.Component):
     Parameters
     ----------
     layer:
-        The quantized layer (:class:`~scnc.ir.graph.Layer`: a ``DenseNode`` feeding a ``LIFNode``).
+        The quantized layer (:class:`~scnc.ir.graph.Layer`: a ``DenseNode`` or ``DelayDenseNode``
+        feeding a ``LIFNode``).
     hw:
         The graph's ``HardwareParams``.
     index:
@@ -93,6 +104,9 @@ class LayerEngine(wiring.Component):
         self.layer = layer
         self.hw = hw
         self.index = index
+        if type(layer.synapse) not in _SYNAPSE_INPUTS:  # a synapse kind the IR knows but no engine yet
+            raise IRError(layer.synapse.name, "kind", f"scnc.rtl has no engine for a {type(layer.synapse).__name__}; "
+                          f"it builds {', '.join(c.__name__ for c in _SYNAPSE_INPUTS)}")
         self.plan = layer_plan(layer, hw)
         self.trace_layout = trace_layout
         q, nq = layer.synapse.quant, layer.neuron.quant
@@ -153,8 +167,9 @@ class LayerEngine(wiring.Component):
         m.submodules.lanes = lanes = synapse_lanes(
             hw.encoding, p_in=Pi, p_out=Pn, weight_bits=q.weight_bits, compare_shift=q.compare_shift,
             stream_bits=self.n, current_bits=q.current_bits)
-        spk_pad = Cat(self.spikes_in, Const(0, G * Pi - plan.n_in)) if G * Pi > plan.n_in else self.spikes_in
-        m.d.comb += [lanes.block.eq(rom.block), lanes.spikes.eq(spk_pad.word_select(g, Pi) if G > 1 else spk_pad)]
+        step_done = Signal()
+        # the synapse kind decides what reaches the lanes (a table keyed by the node type)
+        _SYNAPSE_INPUTS[type(layer.synapse)](m, self, rom, lanes, g, step_done)
 
         # ---- cycle-rate streams: one SNG per input lane ---------------------------------------
         sng_advance = Signal()
@@ -168,7 +183,6 @@ class LayerEngine(wiring.Component):
 
         # ---- leak unit (by leak type), with the same stream controls ---------------------------
         m.submodules.leak = leak = self.leak
-        step_done = Signal()
         m.d.comb += [leak.k.eq(k), leak.init.eq(self.init), leak.advance.eq(sng_advance),
                      leak.rewind.eq(sng_rewind), leak.commit.eq(sng_commit), leak.t.eq(self.t),
                      leak.group.eq(h), leak.neuron.eq(i), leak.lane.eq(u), leak.step_done.eq(step_done),
@@ -267,3 +281,35 @@ class LayerEngine(wiring.Component):
                     with m.Else():
                         m.next = "READ"
         return m
+
+
+# ---- what reaches the synapse lanes, per synapse kind ------------------------------------------
+def _dense_inputs(m: Module, engine: LayerEngine, rom: WeightROM, lanes, g: Signal, step_done: Signal) -> None:
+    """A dense matrix: the weight block as read, and this step's spikes of input group ``g``."""
+    plan = engine.plan
+    G, Pi = plan.groups_in, plan.p_in
+    spk = engine.spikes_in
+    spk_pad = Cat(spk, Const(0, G * Pi - plan.n_in)) if G * Pi > plan.n_in else spk
+    m.d.comb += [lanes.block.eq(rom.block), lanes.spikes.eq(spk_pad.word_select(g, Pi) if G > 1 else spk_pad)]
+
+
+def _delay_inputs(m: Module, engine: LayerEngine, rom: WeightROM, lanes, g: Signal, step_done: Signal) -> None:
+    """A dense matrix with per-synapse delays (:mod:`.engine.delay_line`): the spike history of every
+    input, the delay ROM read beside the weight ROM, and the weight block gated by each synapse's
+    delayed spike; the lanes' own spike inputs are held at 1."""
+    plan, syn = engine.plan, engine.layer.synapse
+    line = syn.line
+    m.submodules.history = hist = SpikeHistory(plan.n_in, line.max_delay)
+    m.d.comb += [hist.spikes.eq(engine.spikes_in), hist.shift.eq(step_done), hist.clear.eq(engine.init)]
+    m.submodules.delays = drom = DelayROM(syn.delays, plan, line.delay_bits)
+    m.d.comb += [drom.addr.eq(rom.addr), drom.en.eq(rom.en)]  # the weight ROM's twin: same block, same cycle
+    m.submodules.delay_select = sel = DelaySelect(p_in=plan.p_in, p_out=plan.p_out, weight_bits=syn.quant.weight_bits,
+                                                  depth=line.max_delay, delay_bits=line.delay_bits)
+    taps = group_taps(hist.taps, g, plan.groups_in, plan.p_in, plan.n_in, line.max_delay)
+    m.d.comb += [sel.taps[il].eq(t) for il, t in enumerate(taps)]
+    m.d.comb += [sel.delays.eq(drom.block), sel.weights.eq(rom.block), lanes.block.eq(sel.block),
+                 lanes.spikes.eq((1 << plan.p_in) - 1)]
+
+
+#: The lanes' inputs of each synapse node kind (a kind without an entry cannot be built).
+_SYNAPSE_INPUTS = {DenseNode: _dense_inputs, DelayDenseNode: _delay_inputs}

@@ -60,6 +60,7 @@ from .records import (
     record_arrays,
     record_identity,
     record_json,
+    record_for_layer,
     record_type,
     render_path,
 )
@@ -614,7 +615,7 @@ class SNNCheckpoint:
         recs = []
         for i, (layer, fz) in enumerate(zip(layers, flags)):
             try:
-                recs.append(DenseLIFRecord.from_layer(layer, frozen=fz))
+                recs.append(record_for_layer(layer, frozen=fz))
             except FieldError as exc:
                 raise exc.under("layers", i) from None
         return cls(layers=recs, metadata=metadata, encoder=net.encoder, timesteps=net.timesteps,

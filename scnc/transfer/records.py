@@ -30,10 +30,12 @@ import numpy as np
 from ..errors import ConfigError
 from ..kinds import ResetMode, choices
 from ..names import name_problem
-from ..snn.network import ENCODER_KINDS, LIFLayer
+from ..snn.network import ENCODER_KINDS, MAX_DELAY, LIFLayer
 
 __all__ = [
     "DenseLIFRecord",
+    "DelayDenseLIFRecord",
+    "record_for_layer",
     "LayerRecord",
     "RECORD_TYPES",
     "Field",
@@ -220,6 +222,8 @@ def check_array(f: Field, a: Any, dims: Mapping[str, int], path: Path, *, strict
     ``strict`` (arrays read from a file): the dtype must already be little-endian float32 (no
     silent conversion of a float64 or big-endian file); in memory anything array-like converts.
     """
+    if f.type is not np.float32:
+        return _check_int_array(f, a, dims, path, strict=strict)
     if strict:
         if not isinstance(a, np.ndarray):
             raise FieldError(path, store="npz", reason=f"must be an array, got {type(a).__name__}")
@@ -238,6 +242,32 @@ def check_array(f: Field, a: Any, dims: Mapping[str, int], path: Path, *, strict
         raise FieldError(path, store="npz", reason=f"shape must be {' or '.join(str(s) for s in shapes)}, got {out.shape}")
     if f.rule is not None and (why := f.rule(out)) is not None:
         raise FieldError(path, store="npz", reason=why)
+    out.flags.writeable = False
+    return out
+
+
+def _check_int_array(f: Field, a: Any, dims: Mapping[str, int], path: Path, *, strict: bool) -> np.ndarray:
+    """Integer array field ``f`` (``f.type`` is its numpy integer type): dtype, shape, range.
+
+    ``strict`` (read from a file): the dtype must already be ``f.type``, little-endian. In memory any
+    integer array converts, after its values are checked (no silent wrap-around).
+    """
+    want = np.dtype(f.type).newbyteorder("<")
+    if strict:
+        if not isinstance(a, np.ndarray):
+            raise FieldError(path, store="npz", reason=f"must be an array, got {type(a).__name__}")
+        if a.dtype != want:
+            raise FieldError(path, store="npz", reason=f"dtype must be {want.name} (little-endian '{want.str}'), got {a.dtype.str}")
+    arr = np.asarray(a)
+    if arr.size and not np.issubdtype(arr.dtype, np.integer):
+        raise FieldError(path, store="npz", reason=f"must hold integers, got dtype {arr.dtype.name}")
+    assert f.shapes is not None
+    shapes = f.shapes(dims)
+    if arr.shape not in shapes:
+        raise FieldError(path, store="npz", reason=f"shape must be {' or '.join(str(s) for s in shapes)}, got {arr.shape}")
+    if f.rule is not None and (why := f.rule(arr)) is not None:
+        raise FieldError(path, store="npz", reason=why)
+    out = np.array(arr, dtype=want, copy=True, order="C")
     out.flags.writeable = False
     return out
 
@@ -383,10 +413,55 @@ DenseLIFRecord.FIELDS = (
     Field("learn_threshold", "json", bool, "training updates the threshold (training flag)", identity=False),
 )
 
+
+def _delays_rule(a: np.ndarray) -> str | None:
+    if a.size and (int(a.min()) < 0 or int(a.max()) > MAX_DELAY):
+        return f"delays must be in [0, {MAX_DELAY}] time steps (MAX_DELAY), got {int(a.min())}..{int(a.max())}"
+    return None
+
+
+@dataclass(frozen=True, eq=False)
+class DelayDenseLIFRecord(DenseLIFRecord):
+    """A dense LIF layer with one integer delay per synapse (``LIFLayer.delays``).
+
+    The fields of :class:`DenseLIFRecord` plus ``delays``: int16 ``(n_in, n_out)``, every value in
+    ``[0, MAX_DELAY]`` time steps (the spike of input ``j`` at step ``t`` reaches neuron ``i`` at step
+    ``t + delays[j, i]``). Part of the content hash, with the kind. A layer without delays is a
+    :class:`DenseLIFRecord`, so checkpoints without delays are byte-identical to before.
+    """
+
+    kind: ClassVar[str] = "delay_dense_lif"
+    hash_kind: ClassVar[bool] = True
+
+    delays: np.ndarray | None = None
+
+    def to_layer(self) -> LIFLayer:
+        layer = super().to_layer()
+        layer.delays = self.delays.copy()
+        return layer
+
+    @classmethod
+    def from_layer(cls, layer: LIFLayer, *, frozen: bool = False) -> "DelayDenseLIFRecord":
+        base = DenseLIFRecord.from_layer(layer, frozen=frozen)
+        values = {f.name: getattr(base, f.name) for f in DenseLIFRecord.FIELDS if not f.dim}
+        return cls(**values, delays=layer.delays)
+
+
+DelayDenseLIFRecord.FIELDS = DenseLIFRecord.FIELDS + (
+    Field("delays", "npz", np.int16, "synaptic delay of every synapse, int16 (n_in, n_out), in [0, MAX_DELAY] "
+          "time steps", rule=_delays_rule, shapes=lambda d: ((d["n_in"], d["n_out"]),)),
+)
+
 #: A layer record (a union as more kinds arrive).
 LayerRecord = DenseLIFRecord
 #: Every record kind, by class; the sidecar's ``"kind"`` selects one (:func:`record_type`).
-RECORD_TYPES: tuple[type[DenseLIFRecord], ...] = (DenseLIFRecord,)
+RECORD_TYPES: tuple[type[DenseLIFRecord], ...] = (DenseLIFRecord, DelayDenseLIFRecord)
+
+
+def record_for_layer(layer: LIFLayer, *, frozen: bool = False) -> DenseLIFRecord:
+    """The record of a training-side layer: :class:`DelayDenseLIFRecord` when it carries delays."""
+    cls = DenseLIFRecord if layer.delays is None else DelayDenseLIFRecord
+    return cls.from_layer(layer, frozen=frozen)
 
 
 def record_type(kind: Any, path: Path) -> type[DenseLIFRecord]:
@@ -466,7 +541,7 @@ def declared_array_bytes(cls: type[DenseLIFRecord], dims: Mapping[str, int]) -> 
     total = 0
     for f in array_fields(cls):
         assert f.shapes is not None
-        total += max(math.prod(s) for s in f.shapes(dims)) * 4
+        total += max(math.prod(s) for s in f.shapes(dims)) * np.dtype(f.type).itemsize
     return total
 
 

@@ -1,7 +1,7 @@
 """Random small configurations for equivalence campaigns: network + quantization options + inputs.
 
 A :class:`ConfigSpec` fixes every choice (sizes, L, widths, SNG kinds, encoding, leak, reset,
-saturating membranes, zero weights, biases, spike or rate input); :func:`build_config` turns it
+saturating membranes, zero weights, biases, spike or rate input, synaptic delays); :func:`build_config` turns it
 into a quantized graph (through the real pipeline: :func:`scnc.ir.from_network` +
 :func:`scnc.ir.quantize`) and seeded inputs. :func:`draw_spec` draws one from a numpy generator
 (``benchmarks/verify_campaign.py``); the tests draw them with hypothesis.
@@ -44,6 +44,9 @@ class ConfigSpec:
     weight_gain: float = 1.0
     samples: int = 2
     seed: int = 0
+    #: > 0: every layer gets per-synapse delays drawn uniformly in ``0..max_delay`` time steps (a
+    #: ``DelayDenseNode``); 0: plain dense layers, exactly the configurations drawn before delays.
+    max_delay: int = 0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -68,6 +71,11 @@ def build_config(spec: ConfigSpec):
             layer.weight = np.where(mask, np.float32(0), layer.weight).astype(np.float32)
         if spec.bias:
             layer.bias = rng.uniform(-0.5, 0.5, layer.n_out).astype(np.float32)
+    if spec.max_delay > 0:
+        # their own generator: the weights and inputs of a spec do not depend on whether it has delays
+        drng = np.random.default_rng([spec.seed, spec.max_delay])
+        for layer in net.layers:
+            layer.delays = drng.integers(0, spec.max_delay + 1, size=layer.weight.shape).astype(np.int16)
     graph = None
     mbits = spec.membrane_bits
     while graph is None:
@@ -94,8 +102,13 @@ def build_config(spec: ConfigSpec):
     return graph, inputs
 
 
-def draw_spec(rng: np.random.Generator, *, max_width: int = 6) -> ConfigSpec:
-    """One random :class:`ConfigSpec` (small: widths up to ``max_width``, L up to 16, T up to 4)."""
+def draw_spec(rng: np.random.Generator, *, max_width: int = 6, delays: bool = False) -> ConfigSpec:
+    """One random :class:`ConfigSpec` (small: widths up to ``max_width``, L up to 16, T up to 4).
+
+    ``delays``: also draw ``max_delay`` (0 in a third of the specs, else 1..5 time steps, so some
+    delays reach past the last step). Without it no extra number is drawn, so the specs of a seed are
+    those drawn before delays existed (``tests/test_golden.py`` pins them).
+    """
     n_layers = int(rng.integers(1, 3))
     sizes = tuple(int(rng.integers(1, max_width + 1)) for _ in range(n_layers + 1))
     L = int(2 ** rng.integers(1, 5))
@@ -124,4 +137,5 @@ def draw_spec(rng: np.random.Generator, *, max_width: int = 6) -> ConfigSpec:
         weight_gain=float(rng.choice((0.5, 1.0, 4.0))),
         samples=2,
         seed=int(rng.integers(0, 2**31)),
+        max_delay=(0 if rng.random() < 1 / 3 else int(rng.integers(1, 6))) if delays else 0,
     )

@@ -118,10 +118,13 @@ def run_naive(graph, intensities=None, spikes=None, layer_input=None) -> dict:
     currents = [[] for _ in layers]
     v_sats = [[] for _ in layers]
     sats = [0 for _ in layers]
+    seen = [[] for _ in layers]  # every step's input spikes of each layer (a delay reads the past)
     for t in range(T):
         prev = s_in[t]
         for li, node in enumerate(layers):
             q, nq = node.synapse.quant, node.neuron.quant
+            seen[li].append(prev)
+            delays = getattr(node.synapse, "delays", None)  # DelayDenseNode: s_j[t - d_ji], 0 before step 0
             syn, beta, dither = streams[li]
             w = q.weight_bits
             n_in, n_out = len(q.weight_q), len(q.weight_q[0])
@@ -135,7 +138,8 @@ def run_naive(graph, intensities=None, spikes=None, layer_input=None) -> dict:
                 # current: visit every cycle of the window and every synapse bit
                 current = 0
                 for j in range(n_in):
-                    if not prev[j]:
+                    ts = t if delays is None else t - int(delays[j][i])
+                    if ts < 0 or not seen[li][ts][j]:
                         continue
                     qij = int(q.weight_q[j][i])
                     m = abs(qij) * 2 ** (n - w)

@@ -15,7 +15,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from scnc.ir.graph import (
-    DenseNode, Graph, HardwareParams, InputNode, LIFNode, OutputNode, QuantDense, QuantInput, QuantLIF, SCLeak,
+    DelayDenseNode, DelayLine, DenseNode, Graph, HardwareParams, InputNode, LIFNode, OutputNode, QuantDense, QuantInput, QuantLIF, SCLeak,
     ShiftLeak,
 )
 from scnc.sc import LFSRSpec, SobolSpec, VdcSpec
@@ -42,6 +42,7 @@ class GraphShape:
     parallel_inputs: int = 1
     weight_style: str = "random"
     seed: int = 0
+    max_delay: int = 0  # > 0: every layer is a DelayDenseNode with delays drawn in 0..max_delay
 
 
 def random_spec(rng: np.random.Generator, kind: str, bits: int):
@@ -82,7 +83,8 @@ def build_graph(shape: GraphShape) -> Graph:
     Parameters and SNG specs come from two independent generators, so graphs that differ only in
     their streams (encoding, SNG kinds) share every integer parameter.
     """
-    rng, srng = (np.random.default_rng(s) for s in np.random.SeedSequence(shape.seed).spawn(2))
+    # delays come from a third generator, so graphs without delays are what they always were
+    rng, srng, drng = (np.random.default_rng(s) for s in np.random.SeedSequence(shape.seed).spawn(3))
     L = shape.stream_length
     n = L.bit_length() - 1
     T = shape.timesteps
@@ -129,7 +131,13 @@ def build_graph(shape: GraphShape) -> Graph:
         )
         lq = QuantLIF(bias_q=bias, leak=leak, threshold_q=threshold, reset=shape.reset, membrane_bits=M)
         name = f"layer{li}"
-        nodes.append(DenseNode(name=f"{name}.synapses", source=prev, weight=wq.astype(np.float32) / L, quant=dq))
+        if shape.max_delay > 0:
+            delays = drng.integers(0, shape.max_delay + 1, size=(a, b)).astype(np.int16)
+            D = int(delays.max())
+            nodes.append(DelayDenseNode(name=f"{name}.synapses", source=prev, weight=wq.astype(np.float32) / L,
+                                        delays=delays, quant=dq, line=DelayLine(D, max(1, D.bit_length()))))
+        else:
+            nodes.append(DenseNode(name=f"{name}.synapses", source=prev, weight=wq.astype(np.float32) / L, quant=dq))
         nodes.append(LIFNode(
             name=name, source=f"{name}.synapses", bias=bias.astype(np.float32) / L,
             beta=beta_q.astype(np.float32) / L, threshold=threshold.astype(np.float32) / L,
@@ -156,8 +164,10 @@ def random_inputs(graph: Graph, batch: int, seed: int = 0) -> dict:
 
 
 @st.composite
-def graph_shapes(draw, max_layers: int = 3, max_size: int = 12, lengths=(2, 4, 8, 16), max_timesteps: int = 4):
-    """Hypothesis strategy over :class:`GraphShape` (small enough for the naive model)."""
+def graph_shapes(draw, max_layers: int = 3, max_size: int = 12, lengths=(2, 4, 8, 16), max_timesteps: int = 4,
+                 delays: bool = False):
+    """Hypothesis strategy over :class:`GraphShape` (small enough for the naive model); ``delays``:
+    every layer has random synaptic delays (``max_delay`` 1..max_timesteps + 1)."""
     L = draw(st.sampled_from(lengths))
     n = L.bit_length() - 1
     n_layers = draw(st.integers(1, max_layers))
@@ -178,4 +188,5 @@ def graph_shapes(draw, max_layers: int = 3, max_size: int = 12, lengths=(2, 4, 8
         parallel_inputs=draw(st.integers(1, 4)),
         weight_style=draw(st.sampled_from(WEIGHT_STYLES)),
         seed=draw(st.integers(0, 2**32 - 1)),
+        max_delay=draw(st.integers(1, max_timesteps + 1)) if delays else 0,
     )

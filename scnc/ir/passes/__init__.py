@@ -7,6 +7,7 @@ from .allocate_streams import allocate_streams
 from .bound_widths import bound_widths
 from .calibrate import calibrate
 from .fold import fold
+from .plan_delays import plan_delays
 from .quantize_neurons import quantize_neurons
 from .quantize_weights import quantize_weights
 from .set_encoding import set_encoding
@@ -22,4 +23,5 @@ __all__ = [
     "allocate_streams",
     "bound_widths",
     "set_encoding",
+    "plan_delays",
 ]

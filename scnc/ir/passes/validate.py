@@ -1,7 +1,7 @@
 """``validate``: structural and numerical checks of a graph at either level.
 
 Guarantee: when :func:`validate` returns, the graph is a well-formed chain
-``InputNode -> (DenseNode -> LIFNode)+ -> OutputNode`` whose every field has the documented type, dtype,
+``InputNode -> (DenseNode | DelayDenseNode -> LIFNode)+ -> OutputNode`` whose every field has the documented type, dtype,
 shape and value range (``scnc/ir/graph.py``, ``docs/ir.md``); at the quantized level every number
 ``docs/hardware.md`` reads is present, in range, and the current accumulator width holds the worst
 case current. Otherwise it raises :class:`~scnc.errors.IRError` naming the node and the field.
@@ -10,6 +10,7 @@ case current. Otherwise it raises :class:`~scnc.errors.IRError` naming the node 
 from __future__ import annotations
 
 import math
+from functools import singledispatch
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,10 @@ import numpy as np
 from ...errors import IRError
 from ...kinds import Encoding, InputCoding, Level, ResetMode, SNGKind
 from ..graph import (
+    MAX_DELAY,
+    SYNAPSE_KINDS,
+    DelayDenseNode,
+    DelayLine,
     DenseNode,
     LIFNode,
     QuantDense,
@@ -259,6 +264,29 @@ def _check_quant_lif(node: LIFNode, n_out: int, hw: HardwareParams) -> None:
         raise IRError(w, "quant.overflow_free", f"expected a bool, got {q.overflow_free!r}")
 
 
+@singledispatch
+def _check_synapse_extra(node: Any, quantized: bool) -> None:
+    """The fields a synapse kind adds to a dense matrix (dispatch on the node type); none for DenseNode."""
+
+
+@_check_synapse_extra.register
+def _(node: DelayDenseNode, quantized: bool) -> None:
+    w = node.name
+    d = _array(w, "delays", node.delays, np.int16, node.weight.shape)
+    _range(w, "delays", d, 0, MAX_DELAY)
+    line = node.line
+    if not quantized:
+        if line is not None:
+            raise IRError(w, "line", "a float graph has no hardware form; expected None")
+        return
+    if not isinstance(line, DelayLine):
+        raise IRError(w, "line", f"a quantized delay synapse node needs a DelayLine (pass plan_delays), got {type(line).__name__}")
+    D = _int_in(w, "line.max_delay", line.max_delay, 0, MAX_DELAY)
+    if d.size and D != int(d.max()):
+        raise IRError(w, "line.max_delay", f"expected the largest delay {int(d.max())} (the history depth), got {D}")
+    _int_in(w, "line.delay_bits", line.delay_bits, max(1, D.bit_length()), max(1, D.bit_length()))
+
+
 def check_graph(graph: Graph) -> None:
     """Raise :class:`~scnc.errors.IRError` unless ``graph`` is well formed (see the module docstring)."""
     if not isinstance(graph, Graph):
@@ -280,11 +308,12 @@ def check_graph(graph: Graph) -> None:
         raise IRError("graph", "nodes", f"the last node must be an OutputNode, got {type(nodes[-1]).__name__}")
     middle = nodes[1:-1]
     for k, node in enumerate(middle):
-        want = (DenseNode, LIFNode)[k % 2]  # the supported topology: (synapses -> neurons)+
+        want = (SYNAPSE_KINDS, (LIFNode,))[k % 2]  # the supported topology: (synapses -> neurons)+
         if not isinstance(node, want):
             raise IRError(getattr(node, "name", "graph"), None,
-                          f"expected a {want.__name__} at position {k + 1} (chains of DenseNode -> LIFNode), "
-                          f"got {type(node).__name__}; scnc supports {', '.join(c.__name__ for c in (DenseNode, LIFNode))}")
+                          f"expected a {' or '.join(c.__name__ for c in want)} at position {k + 1} (chains of "
+                          f"synapse node -> LIFNode), got {type(node).__name__}; scnc supports "
+                          f"{', '.join(c.__name__ for c in SYNAPSE_KINDS + (LIFNode,))}")
     if len(middle) % 2:
         raise IRError(middle[-1].name, None, "a DenseNode must feed a LIFNode before the output")
     names = [getattr(n, "name", None) for n in nodes]
@@ -334,6 +363,7 @@ def check_graph(graph: Graph) -> None:
             for node in (dense, lif):
                 if node.quant is not None:
                     raise IRError(node.name, "quant", "a float graph has no hardware form; expected None")
+        _check_synapse_extra(dense, quantized)
         size, source = n_out, lif.name
 
     out = nodes[-1]

@@ -9,8 +9,11 @@ the scalar arithmetic of :mod:`scnc.ref.scalar` (``tests/test_rtl_engine.py``).
 * :class:`SCLeakUnit`, :class:`ShiftLeakUnit` (by :func:`leak_unit`, keyed by the leak's type).
 * :class:`LIFUpdate` -- integrate, saturate, fire, reset.
 * :class:`ConstTable` -- a per-neuron constant (a ROM, or a constant when shared).
+* :class:`SpikeHistory`, :class:`DelayROM`, :class:`DelaySelect` -- the delay line of a layer with
+  per-synapse delays (:mod:`.delay_line`).
 """
 
+from .delay_line import DelayROM, DelaySelect, SpikeHistory, delay_block_layout, delay_block_words, group_taps
 from .leak import LeakParams, SCLeakUnit, ShiftLeakUnit, leak_signature, leak_unit
 from .lif_update import LIFUpdate
 from .synapse_lanes import FixedSynapseLanes, SCSynapseLanes, SynapseLanes, synapse_lanes
@@ -19,6 +22,12 @@ from .weight_rom import WeightROM, weight_block_layout, weight_block_words, weig
 
 __all__ = [
     "ConstTable",
+    "DelayROM",
+    "DelaySelect",
+    "SpikeHistory",
+    "delay_block_layout",
+    "delay_block_words",
+    "group_taps",
     "FixedSynapseLanes",
     "LIFUpdate",
     "LeakParams",

@@ -1,5 +1,5 @@
 """``scnc train --delays`` and ``scnc spikes``: options validated with exit 2 naming the option or the
-file and field; delay training refused before any work while the checkpoint format cannot store delays."""
+file and field; a delay network trains, saves, loads and quantizes into delay synapse nodes."""
 
 from __future__ import annotations
 
@@ -40,16 +40,26 @@ def test_bad_delay_options_exit_2_naming_the_option(capsys, tmp_path, argv, need
 
 
 @pytest.mark.parametrize("mode", ["random", "learned"])
-def test_delay_training_is_refused_before_training_while_checkpoints_cannot_store_delays(capsys, tmp_path, mode):
-    from scnc.cli.train import _checkpoint_carries_delays
+def test_delay_network_trains_saves_loads_and_quantizes(capsys, tmp_path, mode):
+    from scnc.ir import load_ir
+    from scnc.ir.graph import DelayDenseNode
+    from scnc.transfer import load_checkpoint
 
-    if _checkpoint_carries_delays():
-        pytest.fail("the checkpoint record stores delays now: replace this test by a save/load round trip")
-    code, out, err = run_cli(capsys, "train", "-o", tmp_path / "n.npz", *TINY, "--delays", mode, "--max-delay", "3")
-    assert code == 2, err
-    assert "'delays' field" in err and "scnc.transfer.records" in err and "train_delays" in err
-    assert "training" not in out  # refused before loading data or training
-    assert not list(tmp_path.iterdir())
+    ckpt = tmp_path / "n.npz"
+    code, _, err = run_cli(capsys, "train", "-o", ckpt, *TINY, "--delays", mode, "--max-delay", "3")
+    assert code == 0, err
+    net = load_checkpoint(ckpt).to_network()
+    for layer in net.layers:
+        assert layer.delays is not None and layer.delays.shape == layer.weight.shape
+        assert 0 <= layer.delays.min() and layer.delays.max() <= 3
+    if mode == "random":  # seeded, uniform in [0, 3]: a 64x4 matrix uses more than one delay
+        assert len(np.unique(net.layers[0].delays)) > 1
+    code, _, err = run_cli(capsys, "quantize", ckpt, "-o", tmp_path / "ir", "--stream-length", "8")
+    assert code == 0, err
+    graph = load_ir(tmp_path / "ir")
+    delay_nodes = [n for n in graph.nodes if isinstance(n, DelayDenseNode)]
+    assert len(delay_nodes) == len(net.layers)
+    assert np.array_equal(delay_nodes[0].delays, net.layers[0].delays)
 
 
 def test_spikes_summarises_a_good_file_and_refuses_a_malformed_one(capsys, tmp_path):

@@ -64,7 +64,7 @@ def register(sub) -> None:
 
 def _delay_config(args: argparse.Namespace):
     """The :class:`~scnc.snn.dcls.DelayConfig` of ``--delays``/``--max-delay``/``--delay-fine-tune-epochs``,
-    or ``None`` for ``--delays none``; refuses what cannot be saved before anything is trained."""
+    or ``None`` for ``--delays none``; refuses conflicting options before anything is trained."""
     from ..errors import ConfigError
 
     if args.delays == "none":
@@ -74,11 +74,6 @@ def _delay_config(args: argparse.Namespace):
         return None
     if args.delay_fine_tune_epochs is not None and args.delays != "learned":
         raise ConfigError(f"--delay-fine-tune-epochs needs --delays learned (got --delays {args.delays})")
-    if not _checkpoint_carries_delays():
-        raise ConfigError(
-            f"--delays {args.delays}: the checkpoint format cannot store synaptic delays yet (the layer record "
-            "scnc.transfer.records has no 'delays' field; it arrives with the delay hardware, issue 13). "
-            "Train delay networks from Python meanwhile: scnc.snn.dcls.train_delays (docs/delays.md)")
     from ..snn.dcls import DelayConfig
 
     kw = {"mode": args.delays}
@@ -97,13 +92,6 @@ def _delay_bytes(sizes: list[int], timesteps: int, batch: int, dcfg) -> int:
     records = 25 * timesteps * batch * (sizes[0] + sum(sizes[1:]))
     synapses = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
     return records + (32 * dcfg.taps * synapses if dcfg.mode == "learned" else 2 * synapses)
-
-
-def _checkpoint_carries_delays() -> bool:
-    """Whether a layer record of the checkpoint format has a ``delays`` field."""
-    from ..transfer import records
-
-    return any(f.name == "delays" for cls in records.RECORD_TYPES for f in cls.FIELDS)
 
 
 def _train_config(args: argparse.Namespace):

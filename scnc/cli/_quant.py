@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..kinds import Calibration, Encoding, LeakKind, SNGKind, choices
+from ..kinds import Calibration, Encoding, Engine, LeakKind, SNGKind, choices
 from ._args import integer
 
 
@@ -28,6 +28,25 @@ def add_quant_options(p: argparse.ArgumentParser) -> None:
                         "a layer are clamped to its size, see docs/ir.md)")
     g.add_argument("--calibration", choices=choices(Calibration), default=None, help="weight scale calibration (default: max)")
     g.add_argument("--hw-seed", type=integer(0), default=None, help="seed of the SNG stream allocation (default: 0)")
+
+
+def add_engine_option(p: argparse.ArgumentParser) -> None:
+    """``--engine``: the layer engine of the generated core (:class:`scnc.kinds.Engine`, docs/rtl.md)."""
+    p.add_argument("--engine", choices=choices(Engine), default=None,
+                   help="layer engine: 'dense' walks every weight block every step (fixed cycles); 'event' reads "
+                        "only the weight rows of the inputs that spiked, P_n neurons per cycle (cycles depend on "
+                        "the spikes; encoding sc needs sng vdc). Same arithmetic, bit for bit (default: dense, "
+                        "or an IR folder's own)")
+
+
+def apply_engine(graph, args: argparse.Namespace):
+    """``graph`` with ``--engine`` applied when given (:func:`scnc.ir.set_engine`), else unchanged."""
+    engine = getattr(args, "engine", None)
+    if engine is None:
+        return graph
+    from ..ir import set_engine
+
+    return set_engine(graph, engine)
 
 
 _FIELDS = {
@@ -89,6 +108,6 @@ def load_quantized(path: Path, args: argparse.Namespace, out=None):
 
     path = Path(path)
     if path.is_dir() or path.name in ("ir.json", "ir.npz"):
-        return load_ir(path if path.is_dir() else path.parent), None
+        return apply_engine(load_ir(path if path.is_dir() else path.parent), args), None
     ckpt = load_network(path, out)
-    return quantize(from_checkpoint(ckpt), quant_options(args)), ckpt
+    return apply_engine(quantize(from_checkpoint(ckpt), quant_options(args)), args), ckpt

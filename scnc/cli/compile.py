@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ._args import verilog_identifier
 from ._common import Out
-from ._quant import add_quant_options, load_quantized
+from ._quant import add_engine_option, add_quant_options, load_quantized
 
 
 def _output_path(text: str) -> Path:
@@ -36,6 +36,7 @@ def register(sub) -> None:
                    help="leave out the membrane trace port (board builds; verification needs it; synth ties it off "
                         "when present)")
     add_quant_options(p)
+    add_engine_option(p)
     p.add_argument("--json", action="store_true", help="print one machine-readable JSON line on stdout")
     p.set_defaults(func=run)
 

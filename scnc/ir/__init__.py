@@ -38,6 +38,7 @@ from .passes import (
     quantize_neurons,
     quantize_weights,
     set_encoding,
+    set_engine,
     validate,
 )
 from .pipeline import STAGES, quantize
@@ -77,6 +78,7 @@ __all__ = [
     "allocate_streams",
     "bound_widths",
     "set_encoding",
+    "set_engine",
     "save_ir",
     "load_ir",
     "ir_hash",

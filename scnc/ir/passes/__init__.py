@@ -10,6 +10,7 @@ from .fold import fold
 from .quantize_neurons import quantize_neurons
 from .quantize_weights import quantize_weights
 from .set_encoding import set_encoding
+from .set_engine import set_engine
 from .validate import check_graph, validate
 
 __all__ = [
@@ -22,4 +23,5 @@ __all__ = [
     "allocate_streams",
     "bound_widths",
     "set_encoding",
+    "set_engine",
 ]

@@ -44,6 +44,8 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     "--producer": choices(Producer),
     "--discretization": choices(Discretization),
     "--engine": choices(Engine),
+    "--auto-dataset": tuple(DATASETS),
+    "--auto-split": tuple(SPLITS),
 }
 
 

@@ -105,3 +105,13 @@ def test_event_engine_with_lfsr_sc_exits_2_naming_the_field(ckpt, tmp_path, caps
     err = capsys.readouterr().err
     assert code == 2 and "synapse_sngs" in err and "engine" in err
     assert not (tmp_path / "b").exists()
+
+
+def test_a_given_weight_bits_is_kept(ckpt, tmp_path, capsys) -> None:
+    code = main(["compile", str(ckpt), "-o", str(tmp_path / "b"), "--stream-length", "auto", "--weight-bits", "5",
+                 "--auto-tolerance", "100", "--json"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    ir = json.loads((tmp_path / "b" / "ir" / "ir.json").read_text())
+    assert ir["graph"]["hardware"]["stream_length"] == 32  # the shortest L that can hold 5-bit weights
+    assert {n["quant"]["weight_bits"] for n in ir["graph"]["nodes"] if n["kind"] == "dense"} == {5}

@@ -42,17 +42,21 @@ def stream_length_or_auto(text: str):
     return AUTO if text.strip().lower() == AUTO else integer(1)(text)
 
 
-def add_auto_length_options(p: argparse.ArgumentParser, *, data: bool) -> None:
+def add_auto_length_options(p: argparse.ArgumentParser, *, data: bool, default_auto: bool = False) -> None:
     """Make ``--stream-length`` accept ``auto`` and add its options (call after :func:`add_quant_options`).
 
     ``data``: also the options naming the calibration data (``compile``; ``demo`` uses its own).
+    ``default_auto``: ``auto`` is the default (``demo``: it holds its own calibration split out of training).
     """
     for action in p._actions:  # the one option add_quant_options made: widen its type, keep the rest
         if "--stream-length" in action.option_strings:
             action.type = stream_length_or_auto
+            if default_auto:
+                action.default = AUTO
             action.help = ("SC stream length L, a power of two, or 'auto': the shortest L in 8, 16, 32, 64 (then "
                            "fewest weight bits) whose bit-exact hardware accuracy on a held-out calibration split is "
-                           "within --auto-tolerance of float; prints the table it chose from (default: 64)")
+                           "within --auto-tolerance of float; prints the table it chose from (default: "
+                           f"{'auto' if default_auto else 64})")
     g = p.add_argument_group("--stream-length auto")
     g.add_argument("--auto-tolerance", type=number(0.0, 100.0), default=0.3, metavar="POINTS",
                    help="allowed hardware accuracy loss vs float on the calibration split, in percentage points "
@@ -72,11 +76,13 @@ def add_auto_length_options(p: argparse.ArgumentParser, *, data: bool) -> None:
 def auto_options(args: argparse.Namespace, float_graph, x, y, float_accuracy: float, out=None):
     """``--stream-length auto``: :class:`~scnc.ir.QuantOptions` with ``stream_length`` and ``weight_bits``
     chosen on ``(x, y)``; prints the table it chose from on ``out``. Returns ``(options, choice)``."""
-    from ..ref.stream_length import choose_stream_length, format_choice
+    from ..ref.stream_length import STREAM_LENGTHS, choose_stream_length, format_choice
 
     given = argparse.Namespace(**{**vars(args), "stream_length": None, "weight_bits": None})
+    w = getattr(args, "weight_bits", None)  # a given --weight-bits is kept: only L is chosen
+    extra = {"weight_bits": (w,), "lengths": tuple(L for L in STREAM_LENGTHS if L >= 1 << w)} if w else {}
     choice = choose_stream_length(float_graph, x, y, float_accuracy, quant_options(given),
-                                  tolerance=float(args.auto_tolerance) / 100.0)
+                                  tolerance=float(args.auto_tolerance) / 100.0, **extra)
     if out is not None:
         for line in format_choice(choice):
             out.say(line)

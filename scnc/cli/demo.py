@@ -37,7 +37,7 @@ def register(sub) -> None:
     p.add_argument("--min-accuracy", type=number(), default=None,
                    help="exit 1 if the hardware accuracy is below this fraction")
     add_quant_options(p)
-    add_auto_length_options(p, data=False)
+    add_auto_length_options(p, data=False, default_auto=True)
     add_engine_option(p)
     add_output_options(p)
     p.set_defaults(func=run)

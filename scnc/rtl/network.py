@@ -14,12 +14,11 @@ from amaranth.lib.wiring import In, Out
 
 from ..errors import IRError
 from ..ir.passes.validate import check_graph
-from ..kinds import InputCoding, Level
+from ..kinds import Engine, InputCoding, Level
 from ._build import silence_on_error
 from .encoder import InputEncoder
-from .layer import LayerEngine
 from .event import EventLayerEngine
-from ..kinds import Engine
+from .layer import LayerEngine
 
 __all__ = ["NetworkCore", "check_buildable", "trace_layout", "output_layout", "input_shape"]
 

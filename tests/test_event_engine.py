@@ -332,6 +332,18 @@ needs_icarus = pytest.mark.skipif(shutil.which("iverilog") is None, reason="need
 
 @pytest.mark.sim
 @needs_icarus
+@pytest.mark.parametrize("flow", ["always", "random"])
+def test_event_core_icarus_bit_exact(tmp_path, flow: str) -> None:
+    g = small_event_graph(encoding="fixed", leak="shift")
+    compile_graph(g, tmp_path / "build")
+    rep = verify_build(tmp_path / "build", sim="icarus", inputs=INPUTS, flow=flow, seed=5, build_root=tmp_path / "sb")
+    assert rep.ok and rep.mismatches == 0 and rep.values_compared > 0, rep.summary()
+    if flow == "always":
+        assert list(rep.latency_cycles) == ref.cycles(g, ref.run(g, **INPUTS), trace_port=True).tolist()
+
+
+@pytest.mark.sim
+@needs_icarus
 def test_a_wrong_event_latency_is_caught_as_a_latency_divergence(tmp_path) -> None:
     """Hardware that computes the same values in other cycles (P_n = 1 instead of 2: more neuron groups)."""
     good = small_event_graph()

@@ -105,8 +105,8 @@ def test_event_cycle_model_by_hand() -> None:
 
 # ---- components in amaranth.sim -----------------------------------------------------------------
 
-@settings(max_examples=30, deadline=None)
-@given(n=st.integers(1, 12), data=st.data())
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 40), data=st.data())
 def test_spike_queue_pops_every_set_bit_lowest_first(n: int, data) -> None:
     vectors = data.draw(st.lists(st.integers(0, (1 << n) - 1), min_size=1, max_size=3))
     dut = SpikeQueue(n)

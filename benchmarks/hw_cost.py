@@ -7,6 +7,12 @@ latency at Fmax. Prints a table, writes a PNG plot and ends with one JSON line
 (``{"benchmark": "hw_cost", ...}``).
 
     python benchmarks/hw_cost.py [--wrapper ooc|board] [--full] [--bitstream] [--checkpoint CKPT] [--out DIR]
+                                 [--engines dense,event]
+
+``--engines`` (default ``dense``) adds the layer-engine axis: every point is built with each engine. The
+event engine's latency depends on the data, so every point also reports the mean cycles per sample of
+``scnc.ref.cycles`` on the digits test split (the manifest's figure is the event engine's bound) and the
+mean latency at Fmax.
 
 Default (a few points, ~3-5 min with warm YoWASP caches on 2 cores): sc and fixed at the default options,
 plus sc at L = 32 and at (P_i, P_n) = (16, 4). ``--full`` sweeps L in {16, 32, 64, 128} and
@@ -25,7 +31,7 @@ import warnings
 from pathlib import Path
 
 from scnc.fpga import DoesNotFit, build_bitstream, synth
-from scnc.ir import QuantOptions, from_network, quantize
+from scnc.ir import QuantOptions, from_network, quantize, set_engine
 from scnc.rtl import compile_graph
 from scnc.snn.network import Network
 
@@ -50,9 +56,23 @@ def points(full: bool) -> list:
 
 
 def graph_for(source, opts: dict):
+    opts = dict(opts)
+    engine = opts.pop("engine", "dense")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return quantize(source, QuantOptions(**opts))
+        return set_engine(quantize(source, QuantOptions(**opts)), engine)
+
+
+def with_engines(pts: list, engines: list) -> list:
+    """Every point once per engine."""
+    return [dict(p, engine=e) for p in pts for e in engines]
+
+
+def mean_cycles_for(graph, x) -> float:
+    """Mean latency per sample (cycles, no trace port, no stall) on ``x``: exact per sample (scnc.ref.cycles)."""
+    from scnc import ref
+
+    return float(ref.cycles(graph, ref.run(graph, x, trace=True)).mean())
 
 
 def accuracy_for(graph, data) -> float | None:
@@ -74,6 +94,8 @@ def main() -> None:
     ap.add_argument("--checkpoint", type=Path, default=None, help="a trained W-digits checkpoint: adds accuracy")
     ap.add_argument("--out", type=Path, default=None, help="folder for builds and the plot (default: a temp folder)")
     ap.add_argument("--seed", type=int, default=0, help="nextpnr seed")
+    ap.add_argument("--engines", default="dense", help="comma-separated layer engines to build each point with "
+                                                       "(dense, event; default: dense)")
     args = ap.parse_args()
 
     tmp = None
@@ -94,14 +116,18 @@ def main() -> None:
         data = (ds.x, ds.y)
     else:
         source = from_network(Network.dense(SIZES, seed=0, timesteps=TIMESTEPS))
+    from scnc.data import load_dataset
+
+    cycle_x = data[0] if data is not None else load_dataset("digits", split="test").x  # spikes set event cycles
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
 
     rows = []
     print(f"{'encoding':8} {'L':>4} {'P_i':>4} {'P_n':>4} {'LUTs':>6} {'LCs':>6} {'FFs':>5} {'BRAM':>4} {'DSP':>3} "
           f"{'fits':>4} {'Fmax MHz':>8} {'cyc/sample':>10} {'latency us':>11} {'acc':>6} {'s':>5}", flush=True)
-    for i, opts in enumerate(points(args.full)):
+    for i, opts in enumerate(with_engines(points(args.full), engines)):
         g = graph_for(source, opts)
         q = g.layers[0].synapse.quant
-        bdir = out / f"p{i}_{opts.get('encoding')}"
+        bdir = out / f"p{i}_{opts.get('encoding')}_{opts['engine']}"
         compile_graph(g, bdir, trace=False)
         t0 = time.perf_counter()
         try:
@@ -110,7 +136,10 @@ def main() -> None:
             rep = e.report
         dt = time.perf_counter() - t0
         acc = accuracy_for(g, data)
-        row = {"encoding": g.hardware.encoding, "stream_length": g.hardware.stream_length,
+        mean_cycles = mean_cycles_for(g, cycle_x)
+        row = {"engine": str(g.hardware.engine), "mean_cycles_per_sample": round(mean_cycles, 1),
+               "mean_latency_us": round(mean_cycles / rep.fmax_mhz, 1) if rep.fmax_mhz else None,
+               "encoding": g.hardware.encoding, "stream_length": g.hardware.stream_length,
                "parallel_inputs": q.parallel_inputs, "parallel_neurons": q.parallel_neurons,
                "wrapper": rep.wrapper, "luts": rep.luts, "logic_cells": rep.logic_cells, "ffs": rep.ffs,
                "brams": rep.brams, "dsps": rep.dsps, "fits": rep.fits, "fmax_mhz": rep.fmax_mhz,
@@ -121,6 +150,8 @@ def main() -> None:
         fm = f"{rep.fmax_mhz:8.2f}" if rep.fmax_mhz else f"{'-':>8}"
         lat = f"{rep.latency_us:11.1f}" if rep.latency_us else f"{'-':>11}"
         ac = f"{acc:6.3f}" if acc is not None else f"{'-':>6}"
+        print(f"{row['engine']:6} mean cycles {mean_cycles:10.0f}  mean latency "
+              f"{row['mean_latency_us'] if row['mean_latency_us'] is not None else '-'} us", flush=True)
         print(f"{row['encoding']:8} {row['stream_length']:4d} {row['parallel_inputs']:4d} {row['parallel_neurons']:4d} "
               f"{rep.luts:6d} {rep.logic_cells if rep.logic_cells is not None else '-':>6} {rep.ffs:5d} {rep.brams:4d} {rep.dsps:3d} "
               f"{'yes' if rep.fits else 'NO':>4} {fm} {rep.cycles_per_sample:10d} {lat} {ac} {dt:5.0f}", flush=True)
@@ -159,16 +190,18 @@ def _plot(rows: list, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 4, figsize=(16, 3.6))
-    labels = [f"{r['encoding']}\nL={r['stream_length']}\n{r['parallel_inputs']}x{r['parallel_neurons']}" for r in rows]
+    labels = [f"{r['encoding']} {r.get('engine', 'dense')}\nL={r['stream_length']}\n"
+              f"{r['parallel_inputs']}x{r['parallel_neurons']}" for r in rows]
     colors = ["tab:blue" if r["encoding"] == "sc" else "tab:orange" for r in rows]
     xs = range(len(rows))
-    for ax, key, title in zip(axes, ("logic_cells", "ffs", "fmax_mhz", "latency_us"),
-                              ("logic cells (of 5280)", "flip-flops", "Fmax (MHz)", "latency at Fmax (us, log)")):
+    for ax, key, title in zip(axes, ("logic_cells", "ffs", "fmax_mhz", "mean_latency_us"),
+                              ("logic cells (of 5280)", "flip-flops", "Fmax (MHz)",
+                               "mean latency at Fmax (us, log)")):
         ax.bar(xs, [r[key] or 0 for r in rows], color=colors)
         ax.set_xticks(list(xs))
         ax.set_xticklabels(labels, fontsize=7)
         ax.set_title(title, fontsize=9)
-        if key == "latency_us":
+        if key == "mean_latency_us":
             ax.set_yscale("log")
     fig.suptitle("W-digits 64-128-10 on iCE40UP5K (blue: SC, orange: fixed; x: encoding, L, P_i x P_n)", fontsize=10)
     fig.tight_layout()

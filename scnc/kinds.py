@@ -22,6 +22,7 @@ __all__ = [
     "Calibration",
     "Producer",
     "Discretization",
+    "Engine",
     "choices",
     "parse",
 ]
@@ -119,6 +120,19 @@ class Discretization(StrEnum):
 
     EULER = "euler"
     EXACT = "exact"
+
+
+class Engine(StrEnum):
+    """How a layer's hardware walks its synapses (``docs/rtl.md``).
+
+    * ``DENSE``: every weight block of every layer every time step, ``L`` cycles per block (SC); a
+      cycle count fixed by the IR.
+    * ``EVENT``: only the weight rows of the inputs that spiked this step, one row of ``P_n`` weights
+      per cycle, and a ``P_n``-wide neuron update; cycles depend on the spike counts.
+    """
+
+    DENSE = "dense"
+    EVENT = "event"
 
 
 def choices(enum: type[StrEnum]) -> tuple[str, ...]:

@@ -32,7 +32,7 @@ import numpy as np
 
 from ._io import JSONLimitError, canonical_json, read_json
 from .errors import BuildError, DataError
-from .kinds import Encoding, InputCoding, LeakKind, ResetMode, SNGKind
+from .kinds import Encoding, Engine, InputCoding, LeakKind, ResetMode, SNGKind
 
 __all__ = [
     "MANIFEST_FORMAT",
@@ -338,12 +338,18 @@ class GraphInfo:
     n_outputs: int
     count_bits: int
     class_labels: tuple
+    #: The layer engine (``scnc.kinds.Engine``); stated in the file only when not ``"dense"`` (its default),
+    #: so dense builds keep their manifest bytes.
+    engine: Engine = Engine.DENSE
 
     def to_dict(self) -> dict:
-        return {"timesteps": self.timesteps, "stream_length": self.stream_length, "encoding": str(self.encoding),
-                "sng": str(self.sng), "input_sng": str(self.input_sng), "input_coding": str(self.input_coding),
-                "input_bits": self.input_bits, "n_inputs": self.n_inputs, "n_outputs": self.n_outputs,
-                "count_bits": self.count_bits, "class_labels": list(self.class_labels)}
+        d = {"timesteps": self.timesteps, "stream_length": self.stream_length, "encoding": str(self.encoding),
+             "sng": str(self.sng), "input_sng": str(self.input_sng), "input_coding": str(self.input_coding),
+             "input_bits": self.input_bits, "n_inputs": self.n_inputs, "n_outputs": self.n_outputs,
+             "count_bits": self.count_bits, "class_labels": list(self.class_labels)}
+        if self.engine is not Engine.DENSE:
+            d["engine"] = str(self.engine)
+        return d
 
 
 @dataclass(frozen=True)
@@ -925,7 +931,8 @@ class _Reader:
         return tuple(out)
 
     def graph(self, v: object) -> GraphInfo:
-        o = self.obj(v, "graph", _GRAPH_KEYS)
+        # "engine" is optional (absent: "dense", the only engine of builds written before it existed)
+        o = self.obj(v, "graph", _GRAPH_KEYS + (("engine",) if isinstance(v, dict) and "engine" in v else ()))
         coding = self.enum(o["input_coding"], "graph.input_coding", InputCoding)
         if coding is InputCoding.RATE:
             input_bits = self.integer(o["input_bits"], "graph.input_bits", 1, 64)
@@ -952,6 +959,7 @@ class _Reader:
             n_outputs=self.integer(o["n_outputs"], "graph.n_outputs", 1, _MAX_NEURONS),
             count_bits=self.integer(o["count_bits"], "graph.count_bits", 1, 63),
             class_labels=tuple(labels),
+            engine=self.enum(o.get("engine", str(Engine.DENSE)), "graph.engine", Engine),
         )
 
     def memory(self, v: object, fld: str) -> Memory:
@@ -1000,8 +1008,10 @@ class _Reader:
         for ly in m.layers:
             if ly.n_in != prev:
                 raise self.err(f"layers[{ly.index}].n_in", f"must be {prev} (the previous layer's outputs), got {ly.n_in}")
-            if ly.membrane_ram.depth != ly.n_out:
-                raise self.err(f"layers[{ly.index}].membrane_ram.depth", f"must be n_out = {ly.n_out}, got {ly.membrane_ram.depth}")
+            # dense: one membrane per word; event: the P_n membranes of a neuron group per word
+            depth, what = (ly.n_out, "n_out") if g.engine is Engine.DENSE else (ly.neuron_groups, "neuron_groups")
+            if ly.membrane_ram.depth != depth:
+                raise self.err(f"layers[{ly.index}].membrane_ram.depth", f"must be {what} = {depth}, got {ly.membrane_ram.depth}")
             prev = ly.n_out
         if g.n_outputs != prev:
             raise self.err("graph.n_outputs", f"must be the last layer's n_out = {prev}, got {g.n_outputs}")

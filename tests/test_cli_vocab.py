@@ -14,7 +14,7 @@ from scnc.cli import build_parser, main
 from scnc.data import DATASETS, SPLITS
 from scnc.fpga import BOARDS, DEVICES, TOOL_FLAVOURS, WRAPPERS
 from scnc.transfer.prototype import HEAD_INITS
-from scnc.kinds import Discretization, Producer
+from scnc.kinds import Discretization, Engine, Producer
 from scnc.kinds import Calibration, Encoding, LeakKind, ResetMode, SNGKind, choices
 from scnc.snn import ENCODER_KINDS, LOSS_NAMES, SURROGATES
 from scnc.snn.dcls import DELAY_MODES
@@ -45,6 +45,9 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     "--head-init": tuple(HEAD_INITS),
     "--producer": choices(Producer),
     "--discretization": choices(Discretization),
+    "--engine": choices(Engine),
+    "--auto-dataset": tuple(DATASETS),
+    "--auto-split": tuple(SPLITS),
 }
 
 

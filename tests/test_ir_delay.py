@@ -325,3 +325,16 @@ def test_cli_refuses_a_checkpoint_with_bad_delays(tmp_path: Path, capsys) -> Non
     assert main(["quantize", str(tmp_path / "c.npz"), "-o", str(tmp_path / "ir")]) == 2
     err = capsys.readouterr().err
     assert "c.npz" in err and "delays" in err and not (tmp_path / "ir").exists()
+
+
+def test_event_engine_refuses_delay_synapses_naming_the_node() -> None:
+    from scnc.ir import set_engine
+    from scnc.kinds import Encoding, Engine
+
+    graph = quantized(delay_net(), encoding=Encoding.FIXED)
+    with pytest.raises(IRError, match=r"l0\.synapses.*kind.*DelayDenseNode.*engine dense"):
+        set_engine(graph, Engine.EVENT)
+    # without delays the same network is accepted by the event engine
+    plain = quantized(Network([replace(layer, delays=None) for layer in delay_net().layers], 8, EncoderConfig()),
+                      encoding=Encoding.FIXED)
+    assert set_engine(plain, Engine.EVENT).hardware.engine is Engine.EVENT

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ._args import verilog_identifier
 from ._common import Out
-from ._quant import add_quant_options, load_quantized
+from ._quant import add_auto_length_options, add_engine_option, add_quant_options, load_quantized
 
 
 def _output_path(text: str) -> Path:
@@ -36,6 +36,8 @@ def register(sub) -> None:
                    help="leave out the membrane trace port (board builds; verification needs it; synth ties it off "
                         "when present)")
     add_quant_options(p)
+    add_auto_length_options(p, data=True)
+    add_engine_option(p)
     p.add_argument("--json", action="store_true", help="print one machine-readable JSON line on stdout")
     p.set_defaults(func=run)
 
@@ -55,13 +57,15 @@ def run(args: argparse.Namespace, out: Out) -> int:
     cycles = manifest.cycles
     out.say(summary(graph))
     out.say(f"wrote {args.output}/{manifest.files.verilog}, manifest.json, ir/, README.md in {seconds:.1f} s")
-    out.say(f"cycles per time step {cycles.per_step.total}, per sample {cycles.per_sample} "
-            f"(latency, no stall)")
+    bound = "at most " if graph.hardware.engine == "event" else ""  # event: data-dependent, scnc.ref.cycles
+    out.say(f"cycles per time step {bound}{cycles.per_step.total}, per sample {bound}{cycles.per_sample} "
+            f"(latency, no stall; engine {graph.hardware.engine})")
     if manifest.has_trace:
         out.say("trace build (membrane trace port, for scnc verify); scnc synth / build-bitstream tie the trace "
                 "off; --no-trace leaves it out")
     out.result({"command": "compile", "output": str(args.output), "top": args.top,
                 "ir_hash": manifest.ir_hash, "cycles_per_step": cycles.per_step.total,
                 "cycles_per_sample": cycles.per_sample, "trace": manifest.has_trace,
+                "engine": str(graph.hardware.engine), "stream_length": graph.hardware.stream_length,
                 "seconds": round(seconds, 3)})
     return 0

@@ -15,7 +15,7 @@ import numpy as np
 from ._args import folder_output, integer, number
 from ._common import CheckFailed, Out, add_output_options, check_min_accuracy, fmt_pct
 from ._limits import check_memory, training_bytes
-from ._quant import add_quant_options, quant_options
+from ._quant import AUTO, AUTO_FRACTION, add_auto_length_options, add_engine_option, add_quant_options, apply_engine, auto_options, quant_options
 from ._vocab import SIMULATORS
 
 
@@ -37,6 +37,8 @@ def register(sub) -> None:
     p.add_argument("--min-accuracy", type=number(), default=None,
                    help="exit 1 if the hardware accuracy is below this fraction")
     add_quant_options(p)
+    add_auto_length_options(p, data=False, default_auto=True)
+    add_engine_option(p)
     add_output_options(p)
     p.set_defaults(func=run)
 
@@ -68,6 +70,13 @@ def run(args: argparse.Namespace, out: Out) -> int:
     outdir: Path = args.output
     train_ds = load_dataset("digits", split="train")
     test_ds = load_dataset("digits", split="test")
+    auto = args.stream_length == AUTO
+    cal_ds = None
+    if auto:  # hold the calibration split of --stream-length auto out of training
+        from ..ref.stream_length import calibration_split
+
+        fit, cal = calibration_split(train_ds.y, AUTO_FRACTION, seed=0)
+        train_ds, cal_ds = train_ds.subset(fit), train_ds.subset(cal)
     cfg = TrainConfig(seed=args.seed, **({"epochs": args.epochs} if args.epochs else {}))
     sizes = [train_ds.n_features, args.hidden, train_ds.n_classes]
     check_memory(f"training {' -> '.join(map(str, sizes))} with T={args.timesteps}, batch {cfg.batch_size}",
@@ -87,7 +96,15 @@ def run(args: argparse.Namespace, out: Out) -> int:
     out.say(f"      float accuracy {fmt_pct(float_acc)} on {test_ds.n} test samples; wrote {ckpt_path}")
 
     out.say("[2/5] quantizing to the hardware IR")
-    graph = quantize(from_checkpoint(ckpt), quant_options(args))
+    if auto:
+        t_auto = time.perf_counter()
+        cal_float = float((predict(net, cal_ds.x) == cal_ds.y).mean())
+        opts, _ = auto_options(args, from_checkpoint(ckpt), cal_ds.x, cal_ds.y, cal_float, out)
+        out.say(f"      (held out of training: {cal_ds.n} samples of the train split; chosen in "
+                f"{time.perf_counter() - t_auto:.1f} s)")
+    else:
+        opts = quant_options(args)
+    graph = apply_engine(quantize(from_checkpoint(ckpt), opts), args)
     out.say(summary(graph))
 
     out.say("[3/5] running the bit-exact hardware model (scnc.ref) on the test split")

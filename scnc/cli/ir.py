@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from ._common import Out
-from ._quant import add_quant_options, load_quantized
+from ._quant import add_engine_option, add_quant_options, load_quantized
 
 
 def register(sub) -> None:
@@ -19,6 +19,7 @@ def register(sub) -> None:
                                         "widths, estimated cycles per time step.")
     show.add_argument("path", type=Path, help="IR folder, or a checkpoint .npz")
     add_quant_options(show)
+    add_engine_option(show)
     show.add_argument("--json", action="store_true", help="print one machine-readable JSON line on stdout")
     show.set_defaults(func=run_show, command="ir show")
 
@@ -30,7 +31,7 @@ def run_show(args: argparse.Namespace, out: Out) -> int:
     out.say(summary(graph))
     hw = graph.hardware
     out.result({"command": "ir show", "ir_hash": ir_hash(graph), "stream_length": hw.stream_length,
-                "encoding": hw.encoding, "sng": hw.sng,
+                "encoding": hw.encoding, "sng": hw.sng, "engine": hw.engine,
                 "layers": [{"name": n.name, "n_in": n.n_in, "n_out": n.n_out,
                             "weight_bits": n.synapse.quant.weight_bits, "membrane_bits": n.neuron.quant.membrane_bits}
                            for n in graph.layers]})

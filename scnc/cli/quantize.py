@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ._args import folder_output
 from ._common import Out
-from ._quant import add_quant_options, load_network, quant_options
+from ._quant import add_engine_option, add_quant_options, apply_engine, load_network, quant_options
 
 
 def register(sub) -> None:
@@ -18,6 +18,7 @@ def register(sub) -> None:
     p.add_argument("-o", "--output", type=folder_output, required=True,
                    help="output folder for ir.json + ir.npz (created if needed; not an existing file)")
     add_quant_options(p)
+    add_engine_option(p)
     p.add_argument("--json", action="store_true", help="print one machine-readable JSON line on stdout")
     p.set_defaults(func=run)
 
@@ -25,7 +26,7 @@ def register(sub) -> None:
 def run(args: argparse.Namespace, out: Out) -> int:
     from ..ir import from_checkpoint, ir_hash, quantize, save_ir, summary
 
-    graph = quantize(from_checkpoint(load_network(args.checkpoint, out)), quant_options(args))
+    graph = apply_engine(quantize(from_checkpoint(load_network(args.checkpoint, out)), quant_options(args)), args)
     save_ir(graph, args.output)
     out.say(summary(graph))
     out.say(f"wrote {args.output}/ir.json and ir.npz")

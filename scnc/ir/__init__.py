@@ -42,6 +42,7 @@ from .passes import (
     quantize_neurons,
     quantize_weights,
     set_encoding,
+    set_engine,
     validate,
 )
 from .pipeline import STAGES, quantize
@@ -85,6 +86,7 @@ __all__ = [
     "bound_widths",
     "set_encoding",
     "plan_delays",
+    "set_engine",
     "save_ir",
     "load_ir",
     "ir_hash",

@@ -27,7 +27,7 @@ from typing import Any, ClassVar, Literal, Union
 import numpy as np
 
 from ..errors import IRError
-from ..kinds import Encoding, InputCoding, LeakKind, Level, ResetMode, SNGKind, parse
+from ..kinds import Encoding, Engine, InputCoding, LeakKind, Level, ResetMode, SNGKind, parse
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -84,6 +84,11 @@ class HardwareParams:
         SNG kind of the step-rate input encoder streams.
     seed:
         Seed every stream allocation was derived from.
+    engine:
+        How every layer's hardware is sequenced (:class:`~scnc.kinds.Engine`): ``"dense"`` walks every
+        weight block each step; ``"event"`` reads only the weight rows of the inputs that spiked. The
+        arithmetic (``docs/hardware.md``) is the same; only the schedule differs
+        (:mod:`scnc.ir.schedule`). IR files without the field are ``"dense"``.
     """
 
     stream_length: int
@@ -91,9 +96,11 @@ class HardwareParams:
     sng: SNGKind = SNGKind.VDC
     input_sng: SNGKind = SNGKind.VDC
     seed: int = 0
+    engine: Engine = Engine.DENSE
 
     def __post_init__(self) -> None:
         _coerce(self, "encoding", Encoding, "hardware")
+        _coerce(self, "engine", Engine, "hardware")
         _coerce(self, "sng", SNGKind, "hardware")
         _coerce(self, "input_sng", SNGKind, "hardware")
 

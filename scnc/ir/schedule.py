@@ -17,9 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import IRError
-from ..kinds import Encoding, InputCoding
+from ..kinds import Encoding, Engine, InputCoding
 
-__all__ = ["LayerPlan", "layer_plan", "input_cycles_per_step", "step_cycles", "sample_cycles", "cdiv"]
+__all__ = ["LayerPlan", "layer_plan", "input_cycles_per_step", "step_cycles", "sample_cycles", "cdiv",
+           "EventLayerPlan", "event_layer_plan", "event_sample_cycles"]
 
 
 def cdiv(a: int, b: int) -> int:
@@ -105,9 +106,12 @@ def input_cycles_per_step(graph) -> int:
 
 
 def step_cycles(graph) -> dict:
-    """Cycles per time step: per layer, the input stage, the output beat, and the total (no stall)."""
-    plans = [layer_plan(n, graph.hardware) for n in graph.layers]
-    per_layer = [p.cycles_per_step for p in plans]
+    """Cycles per time step: per layer, the input stage, the output beat, and the total (no stall).
+
+    Engine ``"event"``: the layers' figures are their upper bound, every input spiking
+    (:meth:`EventLayerPlan.worst_cycles_per_step`); :func:`event_sample_cycles` gives the exact count.
+    """
+    per_layer = [_LAYER_STEP_BOUND[graph.hardware.engine](n, graph.hardware) for n in graph.layers]
     inp = input_cycles_per_step(graph)
     out = 1
     return {
@@ -129,3 +133,93 @@ def sample_cycles(graph) -> dict:
     load = graph.input.size if graph.input.quant.coding is InputCoding.RATE else 0
     total = load + graph.timesteps * sc["total"] + 1
     return {"load": load, "per_step": sc["total"], "timesteps": graph.timesteps, "counts_beat": 1, "total": total}
+
+
+# ---- the event engine ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class EventLayerPlan:
+    """How one dense LIF layer is scheduled by the event engine (``scnc.rtl.event``).
+
+    Per neuron group ``h`` (``P_n`` neurons, ``H = ceil(n_out / P_n)`` groups) and time step, the engine
+    pops the addresses of the inputs that spiked, one per cycle, and reads weight row ``(j, h)``
+    (``P_n`` weights); one more cycle lets the last row's read land, then READ (membrane word of
+    group ``h`` and its constants) and UPDATE (all ``P_n`` neurons at once). A trace build emits the
+    group's trace beats after UPDATE, one per neuron per cycle.
+
+    Members
+    -------
+    n_in, n_out:
+        Layer size.
+    p_out:
+        P_n, neurons updated per cycle.
+    groups_out:
+        H.
+    """
+
+    n_in: int
+    n_out: int
+    p_out: int
+    groups_out: int
+
+    @property
+    def rows(self) -> int:
+        """Weight-ROM words: one row of ``P_n`` weights per input and neuron group (``n_in * H``)."""
+        return self.n_in * self.groups_out
+
+    def cycles_per_step(self, spikes_in: int, trace: bool = False) -> int:
+        """Cycles of one time step after ``go`` up to and including ``done`` (no stall) when
+        ``spikes_in`` of the layer's inputs spiked: ``H * (spikes_in + 3)``, plus ``n_out`` trace beats
+        in a trace build."""
+        return self.groups_out * (spikes_in + 3) + (self.n_out if trace else 0)
+
+    @property
+    def worst_cycles_per_step(self) -> int:
+        """:meth:`cycles_per_step` with every input spiking and no trace port (the manifest's bound)."""
+        return self.cycles_per_step(self.n_in)
+
+
+def event_layer_plan(layer, hw) -> EventLayerPlan:
+    """The :class:`EventLayerPlan` of a quantized layer (its ``parallel_neurons`` is P_n)."""
+    q = layer.synapse.quant
+    if q is None:
+        raise IRError(layer.synapse.name, "quant", "layer is not quantized")
+    p_out = int(q.parallel_neurons)
+    return EventLayerPlan(n_in=layer.n_in, n_out=layer.n_out, p_out=p_out, groups_out=cdiv(layer.n_out, p_out))
+
+
+#: The per-step cycles of a layer, or their upper bound, by engine (a new engine: one entry).
+_LAYER_STEP_BOUND = {
+    Engine.DENSE: lambda layer, hw: layer_plan(layer, hw).cycles_per_step,
+    Engine.EVENT: lambda layer, hw: event_layer_plan(layer, hw).worst_cycles_per_step,
+}
+
+
+def event_sample_cycles(graph, spike_counts, *, trace: bool = False):
+    """Exact cycles per sample of the event engine (no stall, input beats offered every cycle).
+
+    Parameters
+    ----------
+    graph:
+        A quantized graph (its engine need not be ``"event"``: this is what the event engine would take).
+    spike_counts:
+        int ``(B, T, n_layers)``: how many inputs of layer ``l`` spiked at step ``t`` of sample ``b``
+        (layer 0: the input spikes; layer ``l > 0``: layer ``l - 1``'s spikes).
+    trace:
+        A trace build (each neuron update also emits one trace beat, one cycle each).
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 ``(B,)``: ``load + sum_t (input + sum_l H_l * (s_l[t] + 3) [+ n_out_l] + 1) + 1`` cycles.
+    """
+    import numpy as np
+
+    plans = [event_layer_plan(n, graph.hardware) for n in graph.layers]
+    s = np.asarray(spike_counts, dtype=np.int64)
+    if s.ndim != 3 or s.shape[1:] != (graph.timesteps, len(plans)):
+        raise ValueError(f"spike_counts must have shape (B, {graph.timesteps}, {len(plans)}), got {s.shape}")
+    H = np.array([p.groups_out for p in plans], dtype=np.int64)
+    fixed_step = input_cycles_per_step(graph) + 1 + sum(p.cycles_per_step(0, trace) for p in plans)
+    load = graph.input.size if graph.input.quant.coding is InputCoding.RATE else 0
+    per_step = fixed_step + (s * H).sum(axis=2)
+    return load + per_step.sum(axis=1) + 1

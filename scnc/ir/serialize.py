@@ -55,6 +55,7 @@ from .._io import (
     read_npz,
 )
 from ..errors import ConfigError, IRError
+from ..kinds import Engine
 from .graph import (
     SCHEMA_VERSION,
     DelayDenseNode,
@@ -94,6 +95,17 @@ _V1_QUANT_SCALARS = (
 )
 _LEAK_ARRAY = {SCLeak: "beta_q", ShiftLeak: "shift"}
 _HW_KEYS = ("stream_length", "encoding", "sng", "input_sng", "seed")
+# Hardware keys added after schema 2 was fixed: optional on reading (absent = the default), and written
+# only when they differ from that default, so a graph that does not use them keeps its bytes and hash.
+_HW_OPTIONAL = {"engine": Engine.DENSE}
+
+
+def _hardware_to_dict(hw: HardwareParams) -> dict:
+    d = {k: _jsonable(getattr(hw, k), f"hardware.{k}") for k in _HW_KEYS}
+    for k, default in _HW_OPTIONAL.items():
+        if getattr(hw, k) != default:
+            d[k] = _jsonable(getattr(hw, k), f"hardware.{k}")
+    return d
 
 
 # ---- to JSON-ready structure -------------------------------------------------------------------
@@ -208,7 +220,7 @@ def graph_to_dict(graph: Graph) -> tuple[dict, dict[str, np.ndarray]]:
     structure = {
         "level": graph.level,
         "timesteps": int(graph.timesteps),
-        "hardware": None if hw is None else {k: _jsonable(getattr(hw, k), f"hardware.{k}") for k in _HW_KEYS},
+        "hardware": None if hw is None else _hardware_to_dict(hw),
         "provenance": _jsonable(graph.provenance, "provenance"),
         "passes": _jsonable(list(graph.passes), "passes"),
         "nodes": nodes,
@@ -491,7 +503,7 @@ def graph_from_dict(
     s = r.obj(structure, "graph", ("level", "timesteps", "hardware", "provenance", "passes", "nodes"))
     hw = None
     if s["hardware"] is not None:
-        h = r.obj(s["hardware"], "graph.hardware", _HW_KEYS)
+        h = r.obj(s["hardware"], "graph.hardware", _HW_KEYS, optional=tuple(_HW_OPTIONAL))
         hw = _NodeReader(r, arrays, where, None).guard("graph.hardware", lambda: HardwareParams(**h))
     if not isinstance(s["provenance"], dict):
         raise r.fail("graph.provenance", "expected a JSON object")

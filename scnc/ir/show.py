@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import singledispatch
 
-from ..kinds import Encoding, InputCoding
+from ..kinds import Encoding, Engine, InputCoding
 from .graph import DelayDenseNode, Graph, SCLeak, ShiftLeak
 from .schedule import layer_plan, sample_cycles, step_cycles
 
@@ -104,7 +104,7 @@ def summary(graph: Graph) -> str:
     alloc = _latest(graph, "allocate_streams")
     lines.append(
         f"hardware: encoding={hw.encoding}  stream length L={hw.stream_length} (n={hw.stream_bits} bits)  "
-        f"sng={hw.sng}  input_sng={hw.input_sng}  seed={hw.seed}"
+        f"sng={hw.sng}  input_sng={hw.input_sng}  seed={hw.seed}  engine={hw.engine}"
     )
     qi = inp.quant
     if qi.coding is InputCoding.RATE:
@@ -140,6 +140,15 @@ def summary(graph: Graph) -> str:
     lines.append(f"output '{out.name}': {len(labels)} classes, spike counters of {out.count_bits} bits")
     window = "L" if hw.encoding is Encoding.SC else "1"
     sample = sample_cycles(graph)
+    if hw.engine is Engine.EVENT:
+        lines.append(
+            f"cycles (event engine, at most): {steps['total']} per time step (input {steps['input']} + layers "
+            f"{' + '.join(map(str, steps['layers']))} + output {steps['output']}; a layer takes "
+            f"ceil(n_out/P_n) * (s + 3) for s spiking inputs, + n_out in a trace build; the bound is s = n_in), "
+            f"{sample['total']} per sample ({sample['load']} to load + T={graph.timesteps} steps + 1 counts beat; "
+            f"no stalls); the exact count per sample is scnc.ref.cycles"
+        )
+        return "\n".join(lines) + "\n"
     lines.append(
         f"cycles: {steps['total']} per time step (input {steps['input']} + layers "
         f"{' + '.join(map(str, steps['layers']))} + output {steps['output']}; a layer takes "

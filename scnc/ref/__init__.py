@@ -5,6 +5,7 @@ accuracy on a whole data set. The arithmetic is ``docs/hardware.md``; the graph 
 re-derived.
 """
 
+from .cycles import cycles, input_spike_counts
 from .model import (
     MAX_MEMBRANE_BITS,
     ActivityWarning,
@@ -26,6 +27,8 @@ __all__ = [
     "accuracy",
     "activity",
     "check_activity",
+    "cycles",
+    "input_spike_counts",
     "predict",
     "quantize_features",
     "run",

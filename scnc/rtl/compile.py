@@ -23,8 +23,8 @@ from .. import __version__ as scnc_version
 from .._io import atomic_write_text
 from ..errors import BuildError, IRError
 from ..ir import ir_hash, save_ir
-from ..ir.schedule import layer_plan, sample_cycles, step_cycles
-from ..kinds import Encoding, InputCoding, ResetMode, SNGKind
+from ..ir.schedule import event_layer_plan, layer_plan, sample_cycles, step_cycles
+from ..kinds import Encoding, Engine, InputCoding, ResetMode, SNGKind
 from .lint import WAIVERS
 from ..manifest import (
     MANIFEST_FORMAT,
@@ -81,6 +81,47 @@ def build_manifest(graph, core: NetworkCore, *, top_name: str, trace: bool, ir_d
 _FROM_IR = ("clock", "reset", "streams", "status", "handshake", "graph", "layers", "cycles", "lint", "options")
 
 
+def _dense_layer_info(idx: int, node, hw) -> LayerInfo:
+    """A dense engine's manifest entry: ``H*G`` blocks of ``P_i x P_n`` weights, one membrane per word."""
+    p = layer_plan(node, hw)
+    qq, nq = node.synapse.quant, node.neuron.quant
+    return LayerInfo(
+        index=idx, name=node.name, n_in=p.n_in, n_out=p.n_out, parallel_inputs=p.p_in,
+        parallel_neurons=p.p_out, input_groups=p.groups_in, neuron_groups=p.groups_out,
+        blocks_per_step=p.blocks, cycles_per_block=p.window, cycles_per_step=p.cycles_per_step,
+        weight_rom=Memory(p.blocks, p.p_in * p.p_out * (qq.weight_bits + 1)),
+        membrane_ram=Memory(p.n_out, nq.membrane_bits),
+        weight_bits=qq.weight_bits, membrane_bits=nq.membrane_bits, current_bits=qq.current_bits,
+        leak=nq.leak.kind, reset=ResetMode(nq.reset), multipliers=nq.leak.multipliers)
+
+
+def _event_layer_info(idx: int, node, hw) -> LayerInfo:
+    """An event engine's manifest entry: rows of ``P_n`` weights (one input at a time: ``P_i = 1``, one
+    input group per input), a membrane word per neuron group, ``P_n`` leak lanes; ``blocks_per_step`` and
+    ``cycles_per_step`` are the bound with every input spiking (the exact figure depends on the spikes)."""
+    p = event_layer_plan(node, hw)
+    qq, nq = node.synapse.quant, node.neuron.quant
+    return LayerInfo(
+        index=idx, name=node.name, n_in=p.n_in, n_out=p.n_out, parallel_inputs=1,
+        parallel_neurons=p.p_out, input_groups=p.n_in, neuron_groups=p.groups_out,
+        blocks_per_step=p.rows, cycles_per_block=1, cycles_per_step=p.worst_cycles_per_step,
+        weight_rom=Memory(p.rows, p.p_out * (qq.weight_bits + 1)),
+        membrane_ram=Memory(p.groups_out, p.p_out * nq.membrane_bits),
+        weight_bits=qq.weight_bits, membrane_bits=nq.membrane_bits, current_bits=qq.current_bits,
+        leak=nq.leak.kind, reset=ResetMode(nq.reset), multipliers=p.p_out * nq.leak.multipliers)
+
+
+#: The manifest entry of a layer, by engine (a new engine: one function above, one entry here).
+_LAYER_INFO = {Engine.DENSE: _dense_layer_info, Engine.EVENT: _event_layer_info}
+#: What the ``cycles`` figures mean, by engine (prefixed to the note).
+_CYCLES_NOTE = {
+    Engine.DENSE: "",
+    Engine.EVENT: "event engine: per-step and per-sample figures are upper bounds (every input of every layer "
+                  "spiking every step, no trace port); the exact count of a sample is "
+                  "scnc.ir.schedule.event_sample_cycles of its spike counts (scnc.ref.cycles); otherwise ",
+}
+
+
 def _describe(graph, *, top_name: str, trace: bool, ir_digest: str) -> Manifest:
     """The manifest fields that follow from the graph (ports left empty: they need the elaborated core)."""
     q = graph.input.quant
@@ -104,18 +145,7 @@ def _describe(graph, *, top_name: str, trace: bool, ir_digest: str) -> Manifest:
             "trace", "output", _layout(trace_layout(graph)), T * sum(n.n_out for n in graph.layers),
             "one neuron update: layer index, neuron index, step t, membrane after reset (signed, "
             "sign-extended), spike, saturated (the membrane was clamped); order: step, layer, neuron"))
-    layers = []
-    for idx, node in enumerate(graph.layers):
-        p = layer_plan(node, graph.hardware)
-        qq, nq = node.synapse.quant, node.neuron.quant
-        layers.append(LayerInfo(
-            index=idx, name=node.name, n_in=p.n_in, n_out=p.n_out, parallel_inputs=p.p_in,
-            parallel_neurons=p.p_out, input_groups=p.groups_in, neuron_groups=p.groups_out,
-            blocks_per_step=p.blocks, cycles_per_block=p.window, cycles_per_step=p.cycles_per_step,
-            weight_rom=Memory(p.blocks, p.p_in * p.p_out * (qq.weight_bits + 1)),
-            membrane_ram=Memory(p.n_out, nq.membrane_bits),
-            weight_bits=qq.weight_bits, membrane_bits=nq.membrane_bits, current_bits=qq.current_bits,
-            leak=nq.leak.kind, reset=ResetMode(nq.reset), multipliers=nq.leak.multipliers))
+    layers = [_LAYER_INFO[graph.hardware.engine](idx, node, graph.hardware) for idx, node in enumerate(graph.layers)]
     hw = graph.hardware
     return Manifest(
         format=MANIFEST_FORMAT,
@@ -136,12 +166,12 @@ def _describe(graph, *, top_name: str, trace: bool, ir_digest: str) -> Manifest:
             timesteps=T, stream_length=hw.stream_length, encoding=Encoding(hw.encoding), sng=SNGKind(hw.sng),
             input_sng=SNGKind(hw.input_sng), input_coding=InputCoding(q.coding),
             input_bits=q.input_bits if rate else None, n_inputs=n_in, n_outputs=last.n_out, count_bits=cb,
-            class_labels=tuple(graph.output.class_labels)),
+            class_labels=tuple(graph.output.class_labels), engine=Engine(hw.engine)),
         layers=tuple(layers),
         cycles=Cycles(
             per_step=StepCycles(steps["input"], tuple(steps["layers"]), steps["output"], steps["total"]),
             per_sample=sample["total"], latency_per_sample=sample["total"],
-            note="exact for the generated state machines with every stream ready and input beats offered "
+            note=_CYCLES_NOTE[hw.engine] + "exact for the generated state machines with every stream ready and input beats offered "
             "every cycle; latency counts from the first accepted input beat to the accepted counts "
             "beat, inclusive; a new sample is accepted the cycle after"),
         ir_hash=ir_digest,

@@ -14,12 +14,17 @@ from amaranth.lib.wiring import In, Out
 
 from ..errors import IRError
 from ..ir.passes.validate import check_graph
-from ..kinds import InputCoding, Level
+from ..kinds import Engine, InputCoding, Level
 from ._build import silence_on_error
 from .encoder import InputEncoder
+from .event import EventLayerEngine
 from .layer import LayerEngine
 
 __all__ = ["NetworkCore", "check_buildable", "trace_layout", "output_layout", "input_shape"]
+
+
+#: The layer engine of each :class:`~scnc.kinds.Engine` (a new engine: one class, one entry here).
+ENGINES = {Engine.DENSE: LayerEngine, Engine.EVENT: EventLayerEngine}
 
 
 def _ubits(n: int) -> int:
@@ -112,8 +117,9 @@ class NetworkCore(wiring.Component):
             sig["trace"] = Out(stream.Signature(trace_layout(graph)))
         super().__init__(sig)
         tl = trace_layout(graph) if trace else None
+        engine = ENGINES[graph.hardware.engine]
         self.engines = [
-            LayerEngine(node, graph.hardware, idx, t_bits=self.t_bits, trace_layout=tl)
+            engine(node, graph.hardware, idx, t_bits=self.t_bits, trace_layout=tl)
             for idx, node in enumerate(graph.layers)
         ]
         q = graph.input.quant

@@ -99,7 +99,8 @@ class Case:
                     ir_hash=self.ir_hash)
 
 
-def make_case(graph, *, intensities: np.ndarray | None = None, spikes: np.ndarray | None = None) -> Case:
+def make_case(graph, *, intensities: np.ndarray | None = None, spikes: np.ndarray | None = None,
+              trace_port: bool = True) -> Case:
     """Run :func:`scnc.ref.run` (with trace) and package inputs and expectations as a :class:`Case`.
 
     Parameters
@@ -110,11 +111,17 @@ def make_case(graph, *, intensities: np.ndarray | None = None, spikes: np.ndarra
         int ``(B, n_in)`` for rate-coded input.
     spikes:
         0/1 ``(B, T, n_in)`` for spike-coded input.
+    trace_port:
+        The core under test is a trace build: the expected latency of every sample
+        (``expected.cycles``, :func:`scnc.ref.cycles`) counts the event engine's trace beats.
     """
+    from dataclasses import replace
+
     from scnc import ref
     from scnc.ir import ir_hash
 
     res = as_trace(ref.run(graph, intensities=intensities, spikes=spikes, trace=True))
+    res = replace(res, cycles=ref.cycles(graph, res, trace_port=trace_port))
     coding = graph.input.quant.coding
     if coding == "rate":
         inputs = np.ascontiguousarray(np.asarray(intensities), dtype=np.int64)

@@ -10,7 +10,7 @@ into a quantized graph (through the real pipeline: :func:`scnc.ir.from_network` 
 from __future__ import annotations
 
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -47,6 +47,7 @@ class ConfigSpec:
     #: > 0: every layer gets per-synapse delays drawn uniformly in ``0..max_delay`` time steps (a
     #: ``DelayDenseNode``); 0: plain dense layers, exactly the configurations drawn before delays.
     max_delay: int = 0
+    engine: str = "dense"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -94,6 +95,10 @@ def build_config(spec: ConfigSpec):
                 if mbits is None or mbits >= 32 or "membrane_bits" not in str(exc):
                     raise
                 mbits += 1
+    if spec.engine != "dense":
+        from scnc.ir import set_engine
+
+        graph = set_engine(graph, spec.engine)
     n_in, T, B = spec.sizes[0], spec.timesteps, spec.samples
     if spec.input_coding == "rate":
         inputs = {"intensities": rng.integers(0, 1 << spec.input_bits, size=(B, n_in), dtype=np.int64)}
@@ -102,12 +107,20 @@ def build_config(spec: ConfigSpec):
     return graph, inputs
 
 
-def draw_spec(rng: np.random.Generator, *, max_width: int = 6, delays: bool = False) -> ConfigSpec:
+def draw_spec(
+    rng: np.random.Generator, *, max_width: int = 6, delays: bool = False, engines: tuple = ("dense",)
+) -> ConfigSpec:
     """One random :class:`ConfigSpec` (small: widths up to ``max_width``, L up to 16, T up to 4).
 
     ``delays``: also draw ``max_delay`` (0 in a third of the specs, else 1..5 time steps, so some
     delays reach past the last step). Without it no extra number is drawn, so the specs of a seed are
     those drawn before delays existed (``tests/test_golden.py`` pins them).
+
+    ``engines``: the layer engines to draw from (:class:`scnc.kinds.Engine` values). The engine is drawn
+    last and only when there is a choice, so the default draws exactly the specs it always drew (the
+    golden configurations of ``tests/test_golden.py``). An ``"event"`` spec with encoding ``"sc"`` uses
+    window-exact synapse streams (``vdc`` or ``sobol``), the event engine's requirement; an ``"event"``
+    spec has no delays (the event engine does not realise delay synapses; see docs/rtl.md).
     """
     n_layers = int(rng.integers(1, 3))
     sizes = tuple(int(rng.integers(1, max_width + 1)) for _ in range(n_layers + 1))
@@ -115,7 +128,7 @@ def draw_spec(rng: np.random.Generator, *, max_width: int = 6, delays: bool = Fa
     n = L.bit_length() - 1
     wb = None if rng.random() < 0.5 else int(rng.integers(1, n + 1))
     kinds = ("vdc", "lfsr", "sobol")
-    return ConfigSpec(
+    spec = ConfigSpec(
         sizes=sizes,
         timesteps=int(rng.integers(1, 5)),
         stream_length=L,
@@ -139,3 +152,11 @@ def draw_spec(rng: np.random.Generator, *, max_width: int = 6, delays: bool = Fa
         seed=int(rng.integers(0, 2**31)),
         max_delay=(0 if rng.random() < 1 / 3 else int(rng.integers(1, 6))) if delays else 0,
     )
+    if len(engines) < 2:
+        return spec if engines == ("dense",) else replace(spec, engine=str(engines[0]))
+    engine = str(rng.choice(engines))
+    if engine != "dense" and spec.encoding == "sc" and spec.sng == "lfsr":
+        spec = replace(spec, sng=str(rng.choice(("vdc", "sobol"))))
+    if engine != "dense":
+        spec = replace(spec, max_delay=0)
+    return replace(spec, engine=engine)

@@ -89,6 +89,20 @@ def _masked(data: np.ndarray, present: np.ndarray) -> np.ndarray:
     return data if present.all() else np.ma.MaskedArray(data, mask=~present)
 
 
+def _observed_cycles(observed: dict, samples: int) -> np.ndarray | None:
+    """The measured latency per sample (``observed["latency_cycles"]``, given by a bench whose flow
+    makes it exact), masked for samples that never finished; ``None`` when not measured."""
+    lat = observed.get("latency_cycles")
+    if lat is None:
+        return None
+    got = np.zeros(samples, np.int64)
+    present = np.zeros(samples, bool)
+    n = min(len(lat), samples)
+    got[:n] = np.asarray(lat[:n], dtype=np.int64)
+    present[:n] = True
+    return _masked(got, present)
+
+
 def compare(manifest: Manifest, case: Case, observed: dict) -> Comparison:
     """Compare an observation of the core with the case's expectations.
 
@@ -189,7 +203,7 @@ def compare(manifest: Manifest, case: Case, observed: dict) -> Comparison:
     got = Trace(layer_names=case.expected.layer_names, input_spikes=None, spikes=spikes, membranes=membranes,
                 saturations=saturations, counts=_masked(got_cnt, cnt_present),
                 winners=winners_of(got_cnt), predictions=winners_of(got_cnt),
-                output_spikes=_masked(got_spk, spk_present))
+                output_spikes=_masked(got_spk, spk_present), cycles=_observed_cycles(observed, B))
     diff = compare_traces(case.expected, got, limit=_MAX_EXAMPLES)
     res.values_compared += diff.values_compared
     res.mismatches += diff.mismatches

@@ -11,6 +11,7 @@ from .plan_delays import plan_delays
 from .quantize_neurons import quantize_neurons
 from .quantize_weights import quantize_weights
 from .set_encoding import set_encoding
+from .set_engine import set_engine
 from .validate import check_graph, validate
 
 __all__ = [
@@ -24,4 +25,5 @@ __all__ = [
     "bound_widths",
     "set_encoding",
     "plan_delays",
+    "set_engine",
 ]

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import IRError
-from ...kinds import Encoding, InputCoding, Level, ResetMode, SNGKind
+from ...kinds import Encoding, Engine, InputCoding, Level, ResetMode, SNGKind
 from ..graph import (
     MAX_DELAY,
     SYNAPSE_KINDS,
@@ -366,6 +366,9 @@ def check_graph(graph: Graph) -> None:
         _check_synapse_extra(dense, quantized)
         size, source = n_out, lif.name
 
+    if quantized:
+        _check_engine(graph)
+
     out = nodes[-1]
     if out.source != source:
         raise IRError(out.name, "source", f"expected {source!r} (the last layer), got {out.source!r}")
@@ -383,6 +386,66 @@ def check_graph(graph: Graph) -> None:
         _int_in(out.name, "count_bits", out.count_bits, T.bit_length(), MAX_WIDTH)
     elif out.count_bits != 0:
         raise IRError(out.name, "count_bits", f"a float graph has no counter width; expected 0, got {out.count_bits!r}")
+
+
+# ---- the engine (HardwareParams.engine) --------------------------------------------------------
+def _window_exact(spec: Any, L: int) -> bool:
+    """Does every window of ``L`` cycles of the cycle-rate stream ``spec`` hold each n-bit value once?
+
+    Then ``cnt_R(t, m) = m`` for every step ``t`` and threshold ``m`` (``docs/hardware.md`` section 1): the
+    count of a synapse or beta window is known without running the window. VDC and Sobol values depend
+    only on ``k = c mod L`` (``L = 2^n``), so one window decides it for all; an LFSR window is a stretch
+    of a longer sequence whose counts carry the SC error, so it is never exact.
+    """
+    from ...sc.sng import LFSRSpec, sequence
+
+    if isinstance(spec, LFSRSpec):
+        return False
+    return bool(np.array_equal(np.sort(sequence(spec, L).astype(np.int64)), np.arange(L, dtype=np.int64)))
+
+
+def _check_dense_engine(graph: Graph) -> None:
+    """The dense engine runs every graph the rest of the validator accepts."""
+
+
+def _check_event_engine(graph: Graph) -> None:
+    """The event engine adds one cycle per spiking input row instead of an ``L``-cycle window per block,
+    so (encoding ``"sc"``) it uses the window count ``cnt = m`` of every synapse and beta stream without
+    running the window: exact only when every such stream is window-exact (:func:`_window_exact`)."""
+    for layer in graph.layers:
+        # the spike queue holds this step's spikes only; a delay synapse reads older steps' spikes
+        if not isinstance(layer.synapse, EVENT_SYNAPSE_KINDS):
+            raise IRError(layer.synapse.name, "kind", f"the event engine realises "
+                          f"{[k.__name__ for k in EVENT_SYNAPSE_KINDS]} synapses, got {type(layer.synapse).__name__} "
+                          "(its spike queue holds only the current step's spikes); use engine dense")
+    hw = graph.hardware
+    if hw.encoding is not Encoding.SC:
+        return
+    why = ("the event engine reads one weight row per cycle and needs window counts equal to the comparator "
+           "threshold (every window holds each value once: vdc, or sobol with independent direction numbers); "
+           "use sng vdc, encoding fixed, or engine dense")
+    for layer in graph.layers:
+        for s, spec in enumerate(layer.synapse.quant.synapse_sngs):
+            if not _window_exact(spec, hw.stream_length):
+                raise IRError(layer.synapse.name, f"quant.synapse_sngs[{s}]", f"{spec.kind} stream: {why}")
+        leak = layer.neuron.quant.leak
+        if isinstance(leak, SCLeak) and not _window_exact(leak.beta_sng, hw.stream_length):
+            raise IRError(layer.neuron.name, "quant.leak.beta_sng", f"{leak.beta_sng.kind} stream: {why}")
+
+
+#: Synapse node kinds the event engine realises (a delay synapse needs older steps' spikes).
+EVENT_SYNAPSE_KINDS = (DenseNode,)
+
+#: The rule of each engine (a new engine: one function above, one entry here).
+_ENGINE_RULES = {Engine.DENSE: _check_dense_engine, Engine.EVENT: _check_event_engine}
+
+
+def _check_engine(graph: Graph) -> None:
+    rule = _ENGINE_RULES.get(graph.hardware.engine)
+    if rule is None:
+        raise IRError("hardware", "engine", f"expected one of {[e.value for e in _ENGINE_RULES]}, "
+                      f"got {graph.hardware.engine!r}")
+    rule(graph)
 
 
 def validate(graph: Graph, options: Any = None) -> Graph:

@@ -1,0 +1,214 @@
+"""The event-driven engine of one dense LIF layer: reads only the weight rows of inputs that spiked.
+
+Same ports and same arithmetic as :class:`~scnc.rtl.layer.LayerEngine` (``docs/hardware.md`` §3), a
+different schedule (:class:`~scnc.ir.schedule.EventLayerPlan`). One time step, started by ``go``::
+
+    spikes_in --> SpikeQueue --addr j--> WeightROM row (j, h) --P_n weights--> FixedSynapseLanes (P_i = 1)
+                                                                                     | currents[P_n]
+    membrane RAM word h (P_n membranes) --> group leak (P_n lanes) --> LIFUpdate x P_n --> RAM, spikes, trace
+    GroupTable bias_q, threshold_q (word h) ------------------------------^
+
+For every neuron group ``h`` (``P_n`` neurons):
+
+1. **ACC** (``s + 1`` cycles for ``s`` input spikes): the queue starts from ``spikes_in`` and pops one
+   spiking input ``j`` per cycle; its row ``(j, h)`` is read from the weight ROM (word ``h * n_in + j``) and
+   added, one cycle later, to the ``P_n`` current accumulators as ``sign(q) * m`` with
+   ``m = |q| << compare_shift``. The last cycle pops nothing and lets the last row land.
+2. **READ**: the group's membrane word and constants.
+3. **UPDATE**: all ``P_n`` neurons leak, integrate, saturate, fire and reset at once; the word is written
+   back and the spike bits set. A trace build then spends one cycle per neuron of the group on its trace
+   beat (TRACE; a stalled trace stream holds it).
+
+Why the currents are exact: the dense engine adds ``sign(q) * cnt_S(t, m)`` per synapse, a count over the
+window. Encoding ``"fixed"`` defines it as ``m``; encoding ``"sc"`` needs ``cnt_S(t, m) = m``, which holds
+when every window of the synapse stream holds each value once -- the IR validator admits the event
+engine with ``"sc"`` only then (vdc, or sobol with independent directions), so the count is known
+without running the window. An LFSR window's count depends on its position in the sequence; such a
+graph is refused by the validator rather than computed differently. The leak's beta count is the same
+argument (:mod:`scnc.rtl.engine.group_leak`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed, unsigned
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+
+from ..ir.schedule import LayerPlan, event_layer_plan
+from ..kinds import Encoding
+from ._build import silence_on_error
+from .engine.group_leak import GroupLeakParams, GroupTable, group_leak
+from .engine.lif_update import LIFUpdate
+from .engine.spike_queue import SpikeQueue
+from .engine.synapse_lanes import synapse_lanes
+from .engine.tables import signed_bits_of, unsigned_bits_of
+from .engine.weight_rom import WeightROM
+
+__all__ = ["EventLayerEngine", "row_plan"]
+
+
+def row_plan(plan) -> LayerPlan:
+    """The :class:`~scnc.ir.schedule.LayerPlan` whose blocks are the event engine's rows: ``P_i = 1``, so
+    block ``h * n_in + j`` of :class:`~scnc.rtl.engine.WeightROM` is row ``(j, h)`` (``P_n`` weights)."""
+    return LayerPlan(n_in=plan.n_in, n_out=plan.n_out, p_in=1, p_out=plan.p_out, groups_in=plan.n_in,
+                     groups_out=plan.groups_out, window=1)
+
+
+class EventLayerEngine(wiring.Component):
+    """Event-driven engine of one quantized layer (members as :class:`~scnc.rtl.layer.LayerEngine`).
+
+    Parameters
+    ----------
+    layer:
+        The quantized layer (:class:`~scnc.ir.graph.Layer`).
+    hw:
+        The graph's ``HardwareParams``.
+    index:
+        Layer index (reported in trace beats).
+    t_bits:
+        Width of the time-step index (bits).
+    trace_layout:
+        Layout of a trace beat (``None``: no trace port).
+    """
+
+    @silence_on_error
+    def __init__(self, layer, hw, index: int, *, t_bits: int, trace_layout=None) -> None:
+        self.layer = layer
+        self.hw = hw
+        self.index = index
+        self.plan = event_layer_plan(layer, hw)
+        self.trace_layout = trace_layout
+        self.t_bits = max(1, t_bits)
+        sig = {
+            "go": In(1),
+            "done": Out(1),
+            "init": In(1),
+            "t": In(self.t_bits),
+            "first": In(1),
+            "spikes_in": In(layer.n_in),
+            "spikes_out": Out(layer.n_out),
+        }
+        if trace_layout is not None:
+            sig["trace"] = Out(stream.Signature(trace_layout))
+        super().__init__(sig)
+        nq = layer.neuron.quant
+        # built here so that an IR problem (an SNG spec of the wrong kind) is raised at construction
+        self.leak = group_leak(nq.leak, GroupLeakParams(
+            encoding=hw.encoding, stream_bits=hw.stream_bits, membrane_bits=nq.membrane_bits,
+            n_out=layer.n_out, p_out=self.plan.p_out, t_bits=self.t_bits, where=layer.neuron.name))
+
+    def elaborate(self, platform) -> Module:
+        m = Module()
+        layer, plan = self.layer, self.plan
+        q, nq = layer.synapse.quant, layer.neuron.quant
+        n_in, n_out, H, Pn = plan.n_in, plan.n_out, plan.groups_out, plan.p_out
+        M = nq.membrane_bits
+
+        h = Signal(range(max(H, 2)))
+        base = Signal(range(max(plan.rows, 2)))  # h * n_in: the first row of group h
+        u = Signal(range(max(Pn, 2)))            # trace lane
+        fresh = Signal()                         # first ACC cycle of a group: the queue loads spikes_in
+        inflight = Signal()                      # a row was read last cycle: accumulate it now
+        last_h = h == H - 1
+
+        # ---- address queue, weight rows, accumulators -------------------------------------------
+        m.submodules.queue = queue = SpikeQueue(n_in)
+        m.d.comb += [queue.spikes.eq(self.spikes_in), queue.load.eq(fresh)]
+        m.submodules.weights = rom = WeightROM(q.weight_q, row_plan(plan), q.weight_bits)
+        m.d.comb += rom.addr.eq(base + queue.addr)
+        # every row is added as sign(q) * m (see the module docstring): the fixed lanes with one input lane
+        m.submodules.lanes = lanes = synapse_lanes(
+            Encoding.FIXED, p_in=1, p_out=Pn, weight_bits=q.weight_bits, compare_shift=q.compare_shift,
+            stream_bits=self.hw.stream_bits, current_bits=q.current_bits)
+        m.d.comb += [lanes.block.eq(rom.block), lanes.spikes[0].eq(inflight)]
+
+        # ---- group constants, membranes, P_n-wide update ---------------------------------------
+        bias_q = np.asarray(nq.bias_q, dtype=np.int64)
+        thr_q = np.asarray(nq.threshold_q, dtype=np.int64)
+        m.submodules.bias_q = bias = GroupTable(bias_q, signed(signed_bits_of(bias_q)), Pn)
+        m.submodules.threshold_q = thr = GroupTable(thr_q, unsigned(unsigned_bits_of(thr_q)), Pn)
+        m.submodules.leak = leak = self.leak
+        load = Signal()
+        for tbl in (bias, thr, leak):
+            m.d.comb += [tbl.group.eq(h)]
+        m.d.comb += [bias.en.eq(load), thr.en.eq(load), leak.load.eq(load)]
+        step_done = Signal()
+        m.d.comb += [leak.init.eq(self.init), leak.t.eq(self.t), leak.step_done.eq(step_done)]
+
+        word = data.ArrayLayout(signed(M), Pn)
+        mem = Memory(shape=unsigned(word.size), depth=H, init=[])
+        m.submodules.membrane = mem
+        mrd = mem.read_port()
+        mwr = mem.write_port()
+        m.d.comb += [mrd.en.eq(load), mrd.addr.eq(h), mwr.addr.eq(h)]
+        stored = data.View(word, mrd.data)
+        v_new = Signal(word)
+        spikes = Signal(Pn)
+        saturated = Signal(Pn)
+        for nl in range(Pn):
+            upd = LIFUpdate(membrane_bits=M, current_bits=q.current_bits, bias_shape=bias.shape,
+                            threshold_shape=thr.shape, reset=nq.reset)
+            m.submodules[f"update{nl}"] = upd
+            v_old = Mux(self.first, 0, stored[nl])  # the stored membrane (0 at a sample's first step)
+            if upd.reads_old:
+                m.d.comb += upd.old.eq(v_old)
+            m.d.comb += [leak.v[nl].eq(v_old), upd.leaked.eq(leak.leaked[nl]), upd.current.eq(lanes.currents[nl]),
+                         upd.bias.eq(bias.data[nl]), upd.threshold.eq(thr.data[nl]),
+                         v_new[nl].eq(upd.v_new), spikes[nl].eq(upd.spike), saturated[nl].eq(upd.saturated)]
+        m.d.comb += mwr.data.eq(v_new)
+        spk = Signal(H * Pn)  # spike bits of every lane (lanes past n_out are never read)
+        m.d.comb += self.spikes_out.eq(spk[:n_out])
+
+        if self.trace_layout is not None:
+            nidx = Signal(range(max(n_out, 2)))
+            tr = self.trace.payload
+            m.d.comb += [tr.layer.eq(self.index), tr.neuron.eq(nidx), tr.step.eq(self.t),
+                         tr.membrane.eq(v_new.as_value().word_select(u, M).as_signed()),
+                         tr.spike.eq(spikes.bit_select(u, 1)), tr.saturated.eq(saturated.bit_select(u, 1))]
+
+        def next_group_or_done():
+            """The cycle that ends group ``h``: the next group's ACC, or ``done`` after the last one."""
+            with m.If(last_h):
+                m.d.comb += [self.done.eq(1), step_done.eq(1)]
+                m.next = "IDLE"
+            with m.Else():
+                m.d.comb += lanes.clear.eq(1)
+                m.d.sync += [h.eq(h + 1), base.eq(base + n_in), fresh.eq(1)]
+                m.next = "ACC"
+
+        with m.FSM(name="engine"):
+            with m.State("IDLE"):
+                with m.If(self.go):
+                    m.d.comb += lanes.clear.eq(1)
+                    m.d.sync += [h.eq(0), base.eq(0), fresh.eq(1), inflight.eq(0)]
+                    m.next = "ACC"
+            with m.State("ACC"):
+                m.d.comb += lanes.accumulate.eq(1)
+                m.d.sync += fresh.eq(0)
+                with m.If(queue.valid):
+                    m.d.comb += [rom.en.eq(1), queue.pop.eq(1)]
+                    m.d.sync += inflight.eq(1)
+                with m.Else():
+                    m.d.sync += inflight.eq(0)
+                    m.next = "READ"
+            with m.State("READ"):
+                m.d.comb += load.eq(1)
+                m.next = "UPDATE"
+            with m.State("UPDATE"):
+                m.d.comb += mwr.en.eq(1)
+                m.d.sync += spk.word_select(h, Pn).eq(spikes)
+                if self.trace_layout is not None:
+                    m.d.sync += [u.eq(0), nidx.eq(h * Pn)]
+                    m.next = "TRACE"
+                else:
+                    next_group_or_done()
+            if self.trace_layout is not None:
+                with m.State("TRACE"):
+                    m.d.comb += self.trace.valid.eq(1)
+                    with m.If(self.trace.ready):
+                        m.d.sync += [u.eq(u + 1), nidx.eq(nidx + 1)]
+                        with m.If((u == Pn - 1) | (nidx == n_out - 1)):
+                            next_group_or_done()
+        return m

@@ -12,7 +12,7 @@ rule in the Kaspersky Neuromorphic Platform) are in ``docs/local_learning.md``; 
 Inference uses no label pathway and no plasticity: the frozen classifier *is* a two-layer LIF
 network (:meth:`LocalClassifier.to_network`) — the columns (dense weights, per-neuron thresholds
 with the frozen adaptive part, leak ``beta``, reset to zero) and one output neuron per class that
-fires in every step in which any neuron of its column fired (weight 1, threshold 1). The
+fires in every step in which any neuron of its column fired (weight 1, threshold 1/2). The
 column's winner-take-all picks *which* neuron learns; for the output it is the same as an OR, so
 output counts are the per-class counters and the network lowers to scnc's IR and hardware as is.
 """
@@ -233,10 +233,12 @@ class LocalClassifier:
         cols = LIFLayer("columns", self.weights().astype(np.float32), None,
                         np.array([c.beta], np.float32), self.thresholds().astype(np.float32), "zero",
                         learn_beta=False)
-        # output c: weight 1 from each neuron of column c, threshold 1, reset to zero -> it fires
-        # exactly in the steps in which its column fired (its membrane is 0 at every step's start)
+        # output c: weight 1 from each neuron of column c, threshold 1/2, reset to zero -> it fires
+        # exactly in the steps in which its column fired (its membrane is 0 at every step's start).
+        # Threshold 1/2, not 1: the quantized weight and threshold then stay apart by half a weight
+        # whatever the rounding, so the hardware's OR is exact too.
         w_out = np.kron(np.eye(n_classes, dtype=np.float32), np.ones((k, 1), np.float32))
-        out = LIFLayer("output", w_out, None, np.array([c.beta], np.float32), np.array([1.0], np.float32),
+        out = LIFLayer("output", w_out, None, np.array([c.beta], np.float32), np.array([0.5], np.float32),
                        "zero", learn_beta=False)
         return Network([cols, out], c.timesteps, EncoderConfig(kind="rate", seed=c.seed))
 

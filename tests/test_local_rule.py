@@ -228,9 +228,12 @@ def test_checkpoint_round_trip_keeps_the_inference_network(tmp_path):
 def test_add_classes_keeps_old_columns():
     x, y = _toy()
     clf = LocalClassifier.new(LocalConfig(neurons_per_column=3), [0, 1], RateCoding.fit(x))
-    more = clf.add_classes([1, 2, 5])
+    more = clf.add_classes([1, 5, 2])
     assert more.class_labels == [0, 1, 2, 5]
     np.testing.assert_array_equal(more.r[:, :6], clf.r)
+    later = LocalClassifier.new(LocalConfig(neurons_per_column=3), [5, 9], RateCoding.fit(x)).add_classes([0, 7])
+    assert later.class_labels == [0, 5, 7, 9]  # ascending: output i is the i-th smallest label
+    np.testing.assert_array_equal(later.r[:, 3:6], LocalClassifier.new(LocalConfig(neurons_per_column=3), [5, 9], RateCoding.fit(x)).r[:, :3])
     with pytest.raises(ConfigError, match="already a class"):
         clf.add_classes([0])
 

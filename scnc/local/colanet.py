@@ -87,12 +87,12 @@ class LocalConfig:
     neurons_per_column: int = 10
     timesteps: int = 10
     beta: float = 0.75
-    threshold: float = 2.0
+    threshold: float = 1.0
     adaptive_coef: float = 0.218
     w_min: float = -0.253
     w_max: float = 0.0924
     hebbian: float = -0.177
-    dopamine: float = 0.18
+    dopamine: float = 0.25
     stability_change: float = 0.05
     isi_max: int = 10
     plasticity_period: int = 10
@@ -191,8 +191,8 @@ class LocalClassifier:
     def new(cls, config: LocalConfig, class_labels: list[int], coding: RateCoding, *, encoder_hash: str = "") -> "LocalClassifier":
         """A fresh classifier: resources ``resource_from_weight(0) + jitter`` (seeded), stability 0."""
         labels = [int(c) for c in class_labels]
-        if len(labels) < 1 or len(set(labels)) != len(labels):
-            raise ConfigError(f"LocalClassifier: class labels must be distinct and non-empty, got {class_labels}")
+        if len(labels) < 1 or len(set(labels)) != len(labels) or labels != sorted(labels):
+            raise ConfigError(f"LocalClassifier: class labels must be distinct, ascending and non-empty, got {class_labels}")
         r = cls._fresh_resources(config, coding.scale.size, len(labels), salt=0)
         return cls(config, labels, coding, r, np.zeros(r.shape[1]), encoder_hash)
 
@@ -204,14 +204,29 @@ class LocalClassifier:
         return r0 + config.init_jitter * rng.standard_normal((n_in, n))
 
     def add_classes(self, labels: list[int]) -> "LocalClassifier":
-        """A copy with a fresh column for each new label (old columns kept as they are)."""
-        new = [int(c) for c in labels if int(c) not in self.class_labels]
+        """A copy with a fresh column for each new label; old columns kept as they are.
+
+        Columns stay in ascending label order (output ``i`` is the ``i``-th smallest label, the
+        order :func:`scnc.data.load_dataset` indexes ``y`` in), so new columns may land between old ones.
+        """
+        new = sorted({int(c) for c in labels} - set(self.class_labels))
         if not new:
             raise ConfigError(f"add_classes: every label of {labels} is already a class ({self.class_labels})")
+        k = self.config.neurons_per_column
         extra = self._fresh_resources(self.config, self.r.shape[0], len(new), salt=len(self.class_labels))
-        return LocalClassifier(self.config, self.class_labels + new, self.coding,
-                               np.concatenate([self.r, extra], axis=1),
-                               np.concatenate([self.stab, np.zeros(extra.shape[1])]), self.encoder_hash)
+        merged = sorted(self.class_labels + new)
+        r_cols, s_cols = [], []
+        for lab in merged:
+            if lab in self.class_labels:
+                i = self.class_labels.index(lab)
+                r_cols.append(self.r[:, i * k:(i + 1) * k])
+                s_cols.append(self.stab[i * k:(i + 1) * k])
+            else:
+                i = new.index(lab)
+                r_cols.append(extra[:, i * k:(i + 1) * k])
+                s_cols.append(np.zeros(k))
+        return LocalClassifier(self.config, merged, self.coding, np.concatenate(r_cols, axis=1),
+                               np.concatenate(s_cols), self.encoder_hash)
 
     # -- derived hardware quantities ------------------------------------------------------------
     def weights(self) -> np.ndarray:

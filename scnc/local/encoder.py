@@ -49,8 +49,11 @@ ENCODER_MARK = "local_encoder"
 ENCODER_FORMAT = 1
 """Version of the ``metadata["local_encoder"]`` block; a reader refuses a newer one."""
 
-DEFAULT_WINDOW = (0.0, 1.0)
-"""Feature window ``(lo, hi)`` as fractions of the hidden threshold: the plain rate ``clip(z/theta, 0, 1)``."""
+DEFAULT_WINDOW = (0.5, 1.5)
+"""Feature window ``(lo, hi)`` as fractions of the hidden threshold: ``clip((z - theta/2) / theta, 0, 1)``.
+
+Measured (local rule, optdigits.tra split 3000 / 823, seed 0): (0.5, 1.5) 97.3 %, (0, 1) 95.6 %,
+(0, 0.5) 95.8 %, (0, 2) 94.3 % on the held-out 823."""
 
 
 class FeatureFn(Protocol):
@@ -139,11 +142,15 @@ class AnnEncoder:
         ``clip((z - lo*theta) / ((hi - lo)*theta), 0, 1)``.
     class_labels:
         The source task's labels (the head's outputs).
+    content_hash:
+        The checkpoint's content hash when loaded from a file (a classifier records it, so that
+        evaluating it with another encoder is refused).
     """
 
     network: Network
     window: tuple[float, float] = DEFAULT_WINDOW
     class_labels: tuple[int, ...] = ()
+    content_hash: str = ""
 
     def __post_init__(self) -> None:
         lo, hi = (float(v) for v in self.window)
@@ -184,12 +191,17 @@ class AnnEncoder:
 
 
 def load_encoder(path: str | os.PathLike) -> AnnEncoder:
-    """Read an encoder written by :meth:`AnnEncoder.save` (hash and fields verified).
+    """Read a frozen encoder: any checkpoint with >= 2 layers (hash and fields verified).
+
+    A checkpoint written by :meth:`AnnEncoder.save` carries its feature window in
+    ``metadata["local_encoder"]``; any other checkpoint (``scnc pretrain``, ``scnc train``) is used
+    with :data:`DEFAULT_WINDOW`: its first layer's clipped-linear rate ``clip(z / theta, 0, 1)``.
 
     Raises
     ------
     CheckpointError
-        Not a checkpoint, tampered with, or not marked as an encoder (names the file and field).
+        Not a checkpoint, tampered with, one layer only, or a malformed encoder block (names the
+        file and the field).
     """
     from ..transfer import checkpoint_paths, load_checkpoint
 
@@ -197,16 +209,20 @@ def load_encoder(path: str | os.PathLike) -> AnnEncoder:
     _, json_path = checkpoint_paths(path)
     block = ckpt.metadata.get(ENCODER_MARK)
     field = f"metadata.{ENCODER_MARK}"
-    if not isinstance(block, dict):
-        raise CheckpointError(json_path, field, "missing: this checkpoint is not a local-learning encoder "
-                              "(write one with `scnc local-train --pretrain-encoder` or AnnEncoder.save)")
-    if block.get("format") != ENCODER_FORMAT:
-        raise CheckpointError(json_path, f"{field}.format", f"expected {ENCODER_FORMAT}, got {block.get('format')!r}")
-    win = block.get("window")
-    if not (isinstance(win, list) and len(win) == 2 and all(isinstance(v, (int, float)) for v in win)):
-        raise CheckpointError(json_path, f"{field}.window", f"expected [lo, hi] (two numbers), got {win!r}")
+    window = DEFAULT_WINDOW
+    if block is not None:
+        if not isinstance(block, dict) or block.get("format") != ENCODER_FORMAT:
+            got = block.get("format") if isinstance(block, dict) else block
+            raise CheckpointError(json_path, f"{field}.format", f"expected {ENCODER_FORMAT}, got {got!r}")
+        win = block.get("window")
+        if not (isinstance(win, list) and len(win) == 2 and all(isinstance(v, (int, float)) for v in win)):
+            raise CheckpointError(json_path, f"{field}.window", f"expected [lo, hi] (two numbers), got {win!r}")
+        window = (float(win[0]), float(win[1]))
+    if len(ckpt.layers) < 2:
+        raise CheckpointError(json_path, "layers", f"an encoder needs a hidden layer and a head (>= 2 layers), "
+                              f"got {len(ckpt.layers)}")
     try:
-        return AnnEncoder(ckpt.to_network(), (float(win[0]), float(win[1])), tuple(ckpt.class_labels))
+        return AnnEncoder(ckpt.to_network(), window, tuple(ckpt.class_labels), ckpt.content_hash)
     except ConfigError as exc:
         raise CheckpointError(json_path, field, str(exc)) from None
 

@@ -140,7 +140,7 @@ def test_local_classifier_core_is_bit_exact_in_verilator(tmp_path):
     neuron = graph.layers[0].neuron
     q = neuron.quant
     th = np.array(q.threshold_q, copy=True)
-    th.flat[0] = max(int(th.flat[0]) - 3, 1)
+    th.flat[0] = 1  # fires on nearly any positive current
     planted = graph.replace_node(neuron.name, dataclasses.replace(neuron, quant=dataclasses.replace(q, threshold_q=th)))
     bad = verify_build(tmp_path / "build", sim="verilator", inputs={"intensities": xin}, dataset=None,
                        reference=planted, build_root=tmp_path / "sims")

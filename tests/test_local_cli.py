@@ -107,6 +107,22 @@ def test_local_train_evaluate_and_add_classes(tmp_path, encoder, capsys):
     assert t["classes"] == list(range(10)) and t["test_accuracy"] > 0.3  # chance 0.1
 
 
+def test_readme_local_learning_block_runs(tmp_path, monkeypatch, capsys):
+    """The README's local-learning command block, as written."""
+    import re
+    import shlex
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    (block,) = [b for b in re.findall(r"```bash\n(.*?)```", readme, flags=re.S) if "scnc local-train" in b]
+    monkeypatch.chdir(tmp_path)
+    for line in block.strip().splitlines():
+        argv = shlex.split(line)
+        assert argv[0] == "scnc"
+        assert main(argv[1:]) == 0, capsys.readouterr().err
+    assert (tmp_path / "all.npz").exists()
+
+
 def _toy_classifier():
     rng = np.random.default_rng(0)
     y = rng.integers(0, 2, 40)

@@ -12,7 +12,10 @@ Measures, with every seed explicit:
 3. *ten-shot*: the same encoder (0-4); all ten classes from 10 examples per class.
 
 Prints a table and one JSON line. Run: ``NUMBA_NUM_THREADS=1 python benchmarks/local_learning.py
---data-dir /work/shared/data`` (about a minute on one core).
+--data-dir /work/shared/data`` (about a minute on one core). ``--verify-samples 50 --build DIR`` also
+compiles the full-task classifier (SC, L=64, 6-bit weights, parallel 16x4) into ``DIR`` and verifies
+it bit for bit in Verilator on that many optdigits test samples (their real encoder features;
+several minutes). Synthesis: ``scnc synth DIR --target ice40-up5k``.
 """
 
 from __future__ import annotations
@@ -43,7 +46,12 @@ def main() -> None:
     ap.add_argument("--data-dir", required=True, help="folder holding optdigits.tra / optdigits.tes")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--bptt-epochs", type=int, default=20)
+    ap.add_argument("--verify-samples", type=int, default=0,
+                    help="verify the compiled classifier in Verilator on this many test samples (0: skip)")
+    ap.add_argument("--build", default=None, help="build folder for --verify-samples (written)")
     args = ap.parse_args()
+    if args.verify_samples and not args.build:
+        ap.error("--verify-samples needs --build DIR")
     seed = args.seed
     tr = load_dataset("optdigits", split="train", data_dir=args.data_dir)
     te = load_dataset("optdigits", split="test", data_dir=args.data_dir)
@@ -69,6 +77,18 @@ def main() -> None:
     for name, opts in (("sc_L64", ir.QuantOptions(stream_length=64, seed=seed)),
                        ("fixed", ir.QuantOptions(encoding="fixed", seed=seed))):
         hw[name] = ref.accuracy(ir.quantize(ir.from_checkpoint(ckpt), opts), xte, te.y)
+    if args.verify_samples:
+        from scnc.rtl import compile_graph
+        from scnc.verify.verify import verify_build
+
+        graph = ir.quantize(ir.from_checkpoint(ckpt), ir.QuantOptions(stream_length=64, weight_bits=6, parallel_inputs=16,
+                                                                      parallel_neurons=4, seed=seed))
+        compile_graph(graph, args.build)
+        xin = ref.quantize_features(graph, xte[:args.verify_samples]).astype(np.int64)
+        rep = verify_build(args.build, sim="verilator", inputs={"intensities": xin}, dataset=None, seed=seed)
+        hw["verilator"] = {"ok": rep.ok, "samples": rep.samples, "values_compared": rep.values_compared,
+                           "mismatches": rep.mismatches, "cycles_per_sample_no_stall": int(rep.results.get(
+                               "manifest_latency_cycles", 0))}
     out["full"] = {"local": acc_local, "bptt_readout": acc_bptt, "ann_head": acc_head,
                    "local_seconds": t_local, "bptt_seconds": t_bptt, "bptt_epochs": args.bptt_epochs,
                    "local_epochs": cfg.epochs, "hardware": hw}
@@ -95,6 +115,10 @@ def main() -> None:
     print(f"{'local rule on frozen encoder (float)':44s} {f['local']:9.4f} {f['local_seconds']:8.2f}")
     print(f"{'  same, hardware SC L=64 (scnc.ref)':44s} {hw['sc_L64']:9.4f}")
     print(f"{'  same, hardware fixed point (scnc.ref)':44s} {hw['fixed']:9.4f}")
+    if "verilator" in hw:
+        v = hw["verilator"]
+        print(f"{'  Verilator vs scnc.ref, test samples':44s} {v['samples']:9d}  {v['mismatches']} mismatches "
+              f"of {v['values_compared']} values")
     print(f"{'BPTT dense SNN readout, same features':44s} {f['bptt_readout']:9.4f} {f['bptt_seconds']:8.2f}")
     print(f"{'encoder ANN head':44s} {f['ann_head']:9.4f}")
     print(f"{'transfer: enc 0-4, local 5-9, 100 shots':44s} {out['transfer_5_9']['accuracy']:9.4f} {t59:8.2f}")

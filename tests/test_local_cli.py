@@ -107,6 +107,14 @@ def test_local_train_evaluate_and_add_classes(tmp_path, encoder, capsys):
     assert t["classes"] == list(range(10)) and t["test_accuracy"] > 0.3  # chance 0.1
 
 
+def test_local_train_refuses_a_run_over_the_memory_limit(tmp_path, encoder, capsys):
+    out = tmp_path / "clf.npz"
+    assert main(["--max-memory", "0.0001", "local-train", "--encoder", str(encoder), "-o", str(out),
+                 "--classes", "5-9"]) == 2
+    assert "local-train on" in capsys.readouterr().err
+    assert not out.exists()  # nothing written
+
+
 def test_readme_local_learning_block_runs(tmp_path, monkeypatch, capsys):
     """The README's local-learning command block, as written."""
     import re

@@ -15,6 +15,7 @@ import numpy as np
 from ..errors import ConfigError
 from ._args import checkpoint_output, integer, number
 from ._common import Out, add_data_options, add_output_options, check_min_accuracy, fmt_pct, load_data, require_classes
+from ._limits import check_memory
 
 
 def register(sub) -> None:
@@ -67,6 +68,10 @@ def run(args: argparse.Namespace, out: Out) -> int:
         raise ConfigError(f"--encoder {args.encoder} takes {encoder.n_in} inputs, the data set has "
                           f"{train_ds.n_features} features")
     labels = [int(c) for c in train_ds.classes]
+    n, d, steps = len(train_ds.y), encoder.n_features, args.timesteps or 10
+    # per epoch: the rate encoder's float32 draws (T, n, d), their uint8 copy, and the features (float64)
+    check_memory(f"local-train on {n} samples of {d} features, T={steps}", n * d * (steps * 6 + 24),
+                 args.max_memory, "train on fewer samples (--shots) or with fewer --timesteps")
     f_train = features(train_ds.x)
     y_train = np.asarray(train_ds.classes)[train_ds.y]
     if args.init_from is not None:

@@ -85,6 +85,11 @@ def test_local_train_evaluate_and_add_classes(tmp_path, encoder, capsys):
     assert main(["local-train", "--encoder", str(encoder), "-o", str(clf), "--classes", "5-9", "--shots", "50",
                  "--epochs", "5", "--json", "--no-progress"]) == 0
     s = _json(capsys.readouterr().out)
+    from scnc.local.encoder import DEFAULT_WINDOW
+    from scnc.transfer import load_checkpoint
+
+    stored = load_checkpoint(clf).metadata["local_classifier"]
+    assert stored["encoder_window"] == list(DEFAULT_WINDOW) and stored["encoder_hash"] == load_encoder(encoder).content_hash
     assert s["classes"] == [5, 6, 7, 8, 9] and s["train_samples"] == 50 and s["test_accuracy"] > 0.4  # chance 0.2 (measured 0.55)
     assert main(["evaluate", str(clf), "--encoder", str(encoder), "--hw", "--json"]) == 0
     e = _json(capsys.readouterr().out)
@@ -105,6 +110,20 @@ def test_local_train_evaluate_and_add_classes(tmp_path, encoder, capsys):
                  "--classes", "0-4", "--shots", "50", "--json", "--no-progress"]) == 0
     t = _json(capsys.readouterr().out)
     assert t["classes"] == list(range(10)) and t["test_accuracy"] > 0.3  # chance 0.1
+
+
+def test_a_classifier_keeps_the_feature_window_it_was_trained_with(encoder):
+    """Features are recomputed with the classifier's recorded window, not the library's current default."""
+    from scnc.cli.local_train import local_inputs
+
+    enc = load_encoder(encoder)
+    narrow = AnnEncoder(enc.network, (0.2, 1.0), enc.class_labels, enc.content_hash)
+    x = np.random.default_rng(1).random((8, 64)).astype(np.float32)
+    clf = LocalClassifier.new(LocalConfig(neurons_per_column=2), [0, 1], RateCoding.fit(narrow(x)),
+                              encoder_hash=enc.content_hash, encoder_window=narrow.window)
+    got = local_inputs(clf.to_checkpoint(), encoder, x, "clf")
+    np.testing.assert_array_equal(got, clf.intensities(narrow(x)))
+    assert not np.array_equal(got, clf.intensities(enc(x)))
 
 
 def test_local_train_refuses_a_run_over_the_memory_limit(tmp_path, encoder, capsys):

@@ -72,7 +72,6 @@ def run(args: argparse.Namespace, out: Out) -> int:
     # per epoch: the rate encoder's float32 draws (T, n, d), their uint8 copy, and the features (float64)
     check_memory(f"local-train on {n} samples of {d} features, T={steps}", n * d * (steps * 6 + 24),
                  args.max_memory, "train on fewer samples (--shots) or with fewer --timesteps")
-    f_train = features(train_ds.x)
     y_train = np.asarray(train_ds.classes)[train_ds.y]
     if args.init_from is not None:
         clf = LocalClassifier.from_checkpoint(load_checkpoint(args.init_from), str(args.init_from))
@@ -80,13 +79,15 @@ def run(args: argparse.Namespace, out: Out) -> int:
             raise ConfigError(f"--init-from {args.init_from} was trained on encoder {clf.encoder_hash[:12] or '?'}, "
                               f"--encoder {args.encoder} is {encoder.content_hash[:12]}")
         clf.config = _config(args, clf.config)
+        features = as_feature_fn(_same_window(encoder, clf), str(args.encoder))
         new = [c for c in labels if c not in clf.class_labels]
         if new:
             clf = clf.add_classes(new)
     else:
         require_classes(labels, "local-train")
-        clf = LocalClassifier.new(_config(args, LocalConfig()), labels, RateCoding.fit(f_train),
-                                  encoder_hash=encoder.content_hash)
+        clf = LocalClassifier.new(_config(args, LocalConfig()), labels, RateCoding.fit(features(train_ds.x)),
+                                  encoder_hash=encoder.content_hash, encoder_window=encoder.window)
+    f_train = features(train_ds.x)
     out.say(f"{train_ds.name}/{train_ds.split}: {len(y_train)} samples, classes {labels}; encoder {args.encoder} "
             f"({encoder.n_in} -> {encoder.n_features} features); columns {len(clf.class_labels)} x "
             f"{clf.config.neurons_per_column}")
@@ -126,10 +127,19 @@ def local_inputs(ckpt, encoder_path: Path | None, x: np.ndarray, where: str) -> 
     if encoder_path is None:
         raise ConfigError(f"{where} is a local-learning classifier: give --encoder, the encoder it was trained on")
     clf = LocalClassifier.from_checkpoint(ckpt, where)
-    encoder = load_encoder(encoder_path)
+    encoder = _same_window(load_encoder(encoder_path), clf)
     if clf.encoder_hash and clf.encoder_hash != encoder.content_hash:
         raise ConfigError(f"--encoder {encoder_path} (content hash {encoder.content_hash[:12]}) is not the encoder "
                           f"{where} was trained on ({clf.encoder_hash[:12]})")
     if x.shape[1] != encoder.n_in:
         raise ConfigError(f"--encoder {encoder_path} takes {encoder.n_in} inputs, the data set has {x.shape[1]}")
     return clf.intensities(encoder(x))
+
+
+def _same_window(encoder, clf):
+    """``encoder`` with the feature window ``clf`` was trained with (recorded in the classifier)."""
+    import dataclasses
+
+    if clf.encoder_window is None or tuple(clf.encoder_window) == tuple(encoder.window):
+        return encoder
+    return dataclasses.replace(encoder, window=tuple(clf.encoder_window))

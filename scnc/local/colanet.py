@@ -166,6 +166,9 @@ class LocalClassifier:
     """The classifier's state: resources, free resources, stabilities, thresholds; per class a column.
 
     Build with :meth:`new`; train with :func:`train_local`; classify with :meth:`predict`.
+    ``encoder_hash`` / ``encoder_window``: the content hash and feature window of the
+    :class:`~scnc.local.AnnEncoder` it was trained on (empty / ``None`` for a user callable), so the
+    same features can be computed again whatever the library's default window becomes.
     """
 
     config: LocalConfig
@@ -174,6 +177,7 @@ class LocalClassifier:
     r: np.ndarray
     stab: np.ndarray
     encoder_hash: str = ""
+    encoder_window: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
         n_in, n = self.r.shape
@@ -188,13 +192,14 @@ class LocalClassifier:
         self.stab = np.ascontiguousarray(self.stab, dtype=np.float64)
 
     @classmethod
-    def new(cls, config: LocalConfig, class_labels: list[int], coding: RateCoding, *, encoder_hash: str = "") -> "LocalClassifier":
+    def new(cls, config: LocalConfig, class_labels: list[int], coding: RateCoding, *, encoder_hash: str = "",
+            encoder_window: tuple[float, float] | None = None) -> "LocalClassifier":
         """A fresh classifier: resources ``resource_from_weight(0) + jitter`` (seeded), stability 0."""
         labels = [int(c) for c in class_labels]
         if len(labels) < 1 or len(set(labels)) != len(labels) or labels != sorted(labels):
             raise ConfigError(f"LocalClassifier: class labels must be distinct, ascending and non-empty, got {class_labels}")
         r = cls._fresh_resources(config, coding.scale.size, len(labels), salt=0)
-        return cls(config, labels, coding, r, np.zeros(r.shape[1]), encoder_hash)
+        return cls(config, labels, coding, r, np.zeros(r.shape[1]), encoder_hash, encoder_window)
 
     @staticmethod
     def _fresh_resources(config: LocalConfig, n_in: int, n_classes: int, salt: int) -> np.ndarray:
@@ -226,7 +231,7 @@ class LocalClassifier:
                 r_cols.append(extra[:, i * k:(i + 1) * k])
                 s_cols.append(np.zeros(k))
         return LocalClassifier(self.config, merged, self.coding, np.concatenate(r_cols, axis=1),
-                               np.concatenate(s_cols), self.encoder_hash)
+                               np.concatenate(s_cols), self.encoder_hash, self.encoder_window)
 
     # -- derived hardware quantities ------------------------------------------------------------
     def weights(self) -> np.ndarray:
@@ -276,7 +281,7 @@ class LocalClassifier:
         """The inference network as an :class:`~scnc.transfer.SNNCheckpoint`; training state in metadata.
 
         ``metadata["local_classifier"]`` holds what continuing training needs (the configuration,
-        the rate coding's scales, the stabilities, the encoder's content hash); the resources are
+        the rate coding's scales, the stabilities, the encoder's content hash and feature window); the resources are
         the inverse of the stored weights (:func:`resource_from_weight`), exact to float32.
         """
         from ..transfer import SNNCheckpoint
@@ -288,6 +293,7 @@ class LocalClassifier:
             "feature_scale": [float(v) for v in self.coding.scale],
             "stability": [float(v) for v in self.stab],
             "encoder_hash": self.encoder_hash,
+            "encoder_window": None if self.encoder_window is None else [float(v) for v in self.encoder_window],
         }
         return SNNCheckpoint.from_network(self.to_network(), class_labels=self.class_labels, metadata=meta)
 
@@ -304,8 +310,10 @@ class LocalClassifier:
             w = np.asarray(ckpt.layers[0].weight, dtype=np.float64)
             w = np.clip(w, config.w_min, np.nextafter(config.w_max, -np.inf))
             r = resource_from_weight(w, config.w_min, config.w_max)
+            win = block.get("encoder_window")
+            window = None if win is None else (float(win[0]), float(win[1]))
             return cls(config, list(ckpt.class_labels), coding, r,
-                       np.asarray(block["stability"], dtype=np.float64), str(block.get("encoder_hash", "")))
+                       np.asarray(block["stability"], dtype=np.float64), str(block.get("encoder_hash", "")), window)
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigError(f"{where}: metadata.{LOCAL_MARK} is malformed: {exc}") from None
 

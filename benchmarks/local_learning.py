@@ -13,7 +13,7 @@ Measures, with every seed explicit:
 
 Prints a table and one JSON line. Run: ``NUMBA_NUM_THREADS=1 python benchmarks/local_learning.py
 --data-dir /work/shared/data`` (about a minute on one core). ``--verify-samples 50 --build DIR`` also
-compiles the full-task classifier (SC, L=64, 6-bit weights, parallel 16x4) into ``DIR`` and verifies
+compiles the full-task classifier (SC, L=64, 5-bit weights, parallel 8x2: it fits the iCE40UP5K) into ``DIR`` and verifies
 it bit for bit in Verilator on that many optdigits test samples (their real encoder features;
 several minutes). Synthesis: ``scnc synth DIR --target ice40-up5k``.
 """
@@ -81,8 +81,9 @@ def main() -> None:
         from scnc.rtl import compile_graph
         from scnc.verify.verify import verify_build
 
-        graph = ir.quantize(ir.from_checkpoint(ckpt), ir.QuantOptions(stream_length=64, weight_bits=6, parallel_inputs=16,
-                                                                      parallel_neurons=4, seed=seed))
+        # the configuration that fits the iCE40UP5K (26 of 30 block RAMs; 6-bit weights at 16x4 need 35)
+        graph = ir.quantize(ir.from_checkpoint(ckpt), ir.QuantOptions(stream_length=64, weight_bits=5, parallel_inputs=8,
+                                                                      parallel_neurons=2, seed=seed))
         compile_graph(graph, args.build)
         xin = ref.quantize_features(graph, xte[:args.verify_samples]).astype(np.int64)
         rep = verify_build(args.build, sim="verilator", inputs={"intensities": xin}, dataset=None, seed=seed)

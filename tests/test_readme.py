@@ -110,6 +110,7 @@ def test_every_command_block_is_executed_by_a_test():
         "transfer workflow (test_cli_workflow_runs)": lambda b: "scnc finetune" in b,
         "hardware (test_hardware_block_runs)": lambda b: "scnc compile" in b,
         "NIR (tests/test_nir.py)": lambda b: "scnc import" in b,
+        "local learning (tests/test_local_cli.py)": lambda b: "scnc local-train" in b,
     }
     for block in blocks("bash"):
         matched = [name for name, is_it in runners.items() if is_it(block)]

@@ -23,6 +23,7 @@ __all__ = ["main", "build_parser"]
 # run(args, out) -> int.
 _COMMANDS = ("demo", "pretrain", "train", "finetune", "evaluate", "info", "spikes", "quantize", "ir", "compile", "verify", "hil",
              "synth", "bitstream", "nir")
+_COMMANDS += ("local_train",)  # scnc local-train (scnc.local): after the others in --help
 
 
 def _modules():

@@ -25,6 +25,9 @@ def register(sub) -> None:
                    help="exit 1 if the accuracy (the hardware's with --hw) is below this fraction")
     add_data_options(p, split_default="test",
                      classes_help="class subset (default: the checkpoint's output classes)")
+    p.add_argument("--encoder", type=Path, default=None,
+                   help="a classifier from `scnc local-train` takes encoder features: the frozen encoder it was "
+                        "trained on (its rate-coded features are the network's input)")
     add_quant_options(p)
     add_output_options(p)
     p.set_defaults(func=run)
@@ -40,6 +43,9 @@ def run(args: argparse.Namespace, out: Out) -> int:
     x, y = ds.x, ds.y
     if args.limit is not None:
         x, y = x[: args.limit], y[: args.limit]
+    from .local_train import local_inputs
+
+    x = local_inputs(ckpt, args.encoder, x, str(args.checkpoint))
     net = ckpt.to_network()
     if net.n_outputs != len(ds.classes):
         from ..errors import ConfigError

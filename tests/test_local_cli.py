@@ -1,0 +1,190 @@
+"""scnc.local end to end: user encoders, `scnc local-train`, evaluate --encoder, and the core in Verilator."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+
+from scnc.cli import main
+from scnc.errors import CheckpointError, ConfigError
+from scnc.local import (
+    AnnEncoder,
+    LocalClassifier,
+    LocalConfig,
+    RateCoding,
+    as_feature_fn,
+    load_encoder,
+    train_local,
+)
+
+
+def _json(out: str) -> dict:
+    return json.loads(out.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def encoder(tmp_path_factory):
+    """A small encoder pretrained by `scnc pretrain` on digits 0-4 (any checkpoint is an encoder)."""
+    path = tmp_path_factory.mktemp("enc") / "enc.npz"
+    assert main(["pretrain", "-o", str(path), "--classes", "0-4", "--hidden", "32", "--epochs", "3",
+                 "--no-progress"]) == 0
+    return path
+
+
+def test_a_user_callable_is_an_encoder():
+    """features(x) -> array: a fixed random projection + ReLU, checked and rate-coded."""
+    from scnc.data import load_dataset
+
+    proj = np.random.default_rng(0).standard_normal((64, 24))
+
+    def features(x):
+        return np.maximum(x @ proj, 0.0)
+
+    fn = as_feature_fn(features, "projection")
+    tr = load_dataset("digits", split="train", classes=[0, 1, 2])
+    te = load_dataset("digits", split="test", classes=[0, 1, 2])
+    f = fn(tr.x)
+    clf = LocalClassifier.new(LocalConfig(neurons_per_column=3, seed=1), [0, 1, 2], RateCoding.fit(f))
+    train_local(clf, f, tr.y)
+    assert clf.accuracy(fn(te.x), te.y, seed=0) > 0.6  # chance: 1/3 (measured 0.75)
+    x = clf.intensities(fn(te.x))
+    assert x.dtype == np.float32 and x.min() >= 0 and x.max() <= 1
+
+
+@pytest.mark.parametrize("bad, match", [
+    (lambda x: x[:, 0], r"shape \(5, d\)"),
+    (lambda x: x - 2.0, ">= 0"),
+    (lambda x: np.full((len(x), 2), np.nan), "NaN"),
+])
+def test_a_user_callable_is_checked(bad, match):
+    with pytest.raises(ConfigError, match=match):
+        as_feature_fn(bad, "mine")(np.ones((5, 3)))
+
+
+def test_encoder_file_round_trip_and_refusals(tmp_path, encoder):
+    enc = load_encoder(encoder)
+    assert enc.n_in == 64 and enc.n_features == 32 and enc.content_hash
+    enc2 = AnnEncoder(enc.network, (0.2, 1.0), enc.class_labels)
+    enc2.save(tmp_path / "marked")
+    back = load_encoder(tmp_path / "marked")
+    assert back.window == (0.2, 1.0)
+    x = np.random.default_rng(0).random((4, 64)).astype(np.float32)
+    np.testing.assert_array_equal(back(x), enc2(x))
+    doc = json.loads((tmp_path / "marked.json").read_text())
+    doc["metadata"]["local_encoder"]["window"] = "wide"  # metadata is not hashed: only the reader can refuse it
+    (tmp_path / "marked.json").write_text(json.dumps(doc))
+    with pytest.raises(CheckpointError, match="window"):
+        load_encoder(tmp_path / "marked")
+
+
+def test_local_train_evaluate_and_add_classes(tmp_path, encoder, capsys):
+    clf = tmp_path / "clf.npz"
+    assert main(["local-train", "--encoder", str(encoder), "-o", str(clf), "--classes", "5-9", "--shots", "50",
+                 "--epochs", "5", "--json", "--no-progress"]) == 0
+    s = _json(capsys.readouterr().out)
+    from scnc.local.encoder import DEFAULT_WINDOW
+    from scnc.transfer import load_checkpoint
+
+    stored = load_checkpoint(clf).metadata["local_classifier"]
+    assert stored["encoder_window"] == list(DEFAULT_WINDOW) and stored["encoder_hash"] == load_encoder(encoder).content_hash
+    assert s["classes"] == [5, 6, 7, 8, 9] and s["train_samples"] == 50 and s["test_accuracy"] > 0.4  # chance 0.2 (measured 0.55)
+    assert main(["evaluate", str(clf), "--encoder", str(encoder), "--hw", "--json"]) == 0
+    e = _json(capsys.readouterr().out)
+    assert e["float_accuracy"] == pytest.approx(s["test_accuracy"])
+    assert abs(e["accuracy"] - e["float_accuracy"]) < 0.05
+    # a classifier takes features: without its encoder, or with another, it is refused (exit 2)
+    assert main(["evaluate", str(clf)]) == 2
+    assert "give --encoder" in capsys.readouterr().err
+    other = tmp_path / "other.npz"
+    assert main(["pretrain", "-o", str(other), "--classes", "0-4", "--hidden", "32", "--epochs", "1", "--seed", "3",
+                 "--no-progress"]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", str(clf), "--encoder", str(other)]) == 2
+    assert "not the encoder" in capsys.readouterr().err
+    # few-shot: add 0-4 with 10 examples each; old columns kept, outputs in label order
+    ten = tmp_path / "ten.npz"
+    assert main(["local-train", "--encoder", str(encoder), "--init-from", str(clf), "-o", str(ten),
+                 "--classes", "0-4", "--shots", "50", "--json", "--no-progress"]) == 0
+    t = _json(capsys.readouterr().out)
+    assert t["classes"] == list(range(10)) and t["test_accuracy"] > 0.3  # chance 0.1
+
+
+def test_a_classifier_keeps_the_feature_window_it_was_trained_with(encoder):
+    """Features are recomputed with the classifier's recorded window, not the library's current default."""
+    from scnc.cli.local_train import local_inputs
+
+    enc = load_encoder(encoder)
+    narrow = AnnEncoder(enc.network, (0.2, 1.0), enc.class_labels, enc.content_hash)
+    x = np.random.default_rng(1).random((8, 64)).astype(np.float32)
+    clf = LocalClassifier.new(LocalConfig(neurons_per_column=2), [0, 1], RateCoding.fit(narrow(x)),
+                              encoder_hash=enc.content_hash, encoder_window=narrow.window)
+    got = local_inputs(clf.to_checkpoint(), encoder, x, "clf")
+    np.testing.assert_array_equal(got, clf.intensities(narrow(x)))
+    assert not np.array_equal(got, clf.intensities(enc(x)))
+
+
+def test_local_train_refuses_a_run_over_the_memory_limit(tmp_path, encoder, capsys):
+    out = tmp_path / "clf.npz"
+    assert main(["--max-memory", "0.0001", "local-train", "--encoder", str(encoder), "-o", str(out),
+                 "--classes", "5-9"]) == 2
+    assert "local-train on" in capsys.readouterr().err
+    assert not out.exists()  # nothing written
+
+
+def test_readme_local_learning_block_runs(tmp_path, monkeypatch, capsys):
+    """The README's local-learning command block, as written."""
+    import re
+    import shlex
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    (block,) = [b for b in re.findall(r"```bash\n(.*?)```", readme, flags=re.S) if "scnc local-train" in b]
+    monkeypatch.chdir(tmp_path)
+    for line in block.strip().splitlines():
+        argv = shlex.split(line)
+        assert argv[0] == "scnc"
+        assert main(argv[1:]) == 0, capsys.readouterr().err
+    assert (tmp_path / "all.npz").exists()
+
+
+def _toy_classifier():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 40)
+    x = 0.1 * rng.random((40, 6))
+    x[y == 0, :3] += 0.8
+    x[y == 1, 3:] += 0.8
+    clf = LocalClassifier.new(LocalConfig(neurons_per_column=2, timesteps=4, threshold=0.3, seed=0), [0, 1],
+                              RateCoding.fit(x))
+    train_local(clf, x, y)
+    return clf, x
+
+
+@pytest.mark.sim
+def test_local_classifier_core_is_bit_exact_in_verilator(tmp_path):
+    """The frozen classifier compiles and matches scnc.ref on real intensities; a planted change is caught."""
+    pytest.importorskip("cocotb")
+    from scnc import ir
+    from scnc.rtl import compile_graph
+    from scnc.verify.verify import verify_build
+
+    clf, x = _toy_classifier()
+    graph = ir.quantize(ir.from_checkpoint(clf.to_checkpoint()), ir.QuantOptions(stream_length=16, weight_bits=4))
+    compile_graph(graph, tmp_path / "build")
+    from scnc import ref
+
+    xin = ref.quantize_features(graph, clf.intensities(x[:6])).astype(np.int64)
+    rep = verify_build(tmp_path / "build", sim="verilator", inputs={"intensities": xin}, dataset=None,
+                       build_root=tmp_path / "sims")
+    assert rep.ok and rep.mismatches == 0 and rep.samples == 6
+    # plant: the reference's first column neuron gets a lower threshold than the hardware's
+    neuron = graph.layers[0].neuron
+    q = neuron.quant
+    th = np.array(q.threshold_q, copy=True)
+    th.flat[0] = 1  # fires on nearly any positive current
+    planted = graph.replace_node(neuron.name, dataclasses.replace(neuron, quant=dataclasses.replace(q, threshold_q=th)))
+    bad = verify_build(tmp_path / "build", sim="verilator", inputs={"intensities": xin}, dataset=None,
+                       reference=planted, build_root=tmp_path / "sims")
+    assert not bad.ok and bad.mismatches > 0

@@ -172,3 +172,13 @@ def test_tiny_ablation_run(bench: ModuleType, tmp_path: Path, capsys, monkeypatc
     assert result["pretrain"]["dihedral-8"]["n"] == 8 * result["pretrain"]["base"]["n"]
     stored = json.loads((tmp_path / "ablation.json").read_text())
     assert len(stored["cells"]) == len(bench.ABLATION) * len(bench.ABLATION_SHOTS)
+
+
+def test_scratch_rate_by_shots_and_methods_option(bench: ModuleType, tmp_path: Path, capsys) -> None:
+    assert set(bench.SCRATCH_LR_BY_SHOTS) == set(bench.SHOTS)
+    assert bench.scratch_lr(2) == 3e-3 and bench.scratch_lr(20) == 1e-2
+    assert bench.scratch_lr(7) == bench.SCRATCH["lr"]
+    (tmp_path / "optdigits.tra").write_text("")
+    with pytest.raises(SystemExit) as e:
+        bench.main(["--data-dir", str(tmp_path), "--methods", "scratch,nope"])
+    assert e.value.code == 2 and "nope" in capsys.readouterr().err

@@ -155,7 +155,8 @@ def run_cell(job: tuple) -> dict[str, Any]:
         t0 = time.perf_counter()
         if method == "scratch":
             net = Network.dense([few.n_features, HIDDEN, k], seed=seed + 2, timesteps=TIMESTEPS)
-            train(net, few.x, few.y, TrainConfig(epochs=SCRATCH["epochs"], batch_size=bs, lr=scratch_lr(shots), seed=seed))
+            cfg = TrainConfig(epochs=SCRATCH["epochs"], batch_size=bs, lr=scratch_lr(shots), seed=seed)
+            train(net, few.x, few.y, cfg)
         else:
             start = replace_head(pre, k, seed=seed + 1, class_labels=list(few.classes))
             if method == "proto":
@@ -414,7 +415,8 @@ def run_ablation(args: argparse.Namespace, pre_dir: Path) -> dict[str, Any]:
     print(head)
     print("-" * len(head))
     for name, row in rows.items():
-        print(f"{name:34s} " + " ".join(f"{row[str(s)]['mean']:7.2f} +-{row[str(s)]['std']:5.2f}" for s in ABLATION_SHOTS))
+        cols = " ".join(f"{row[str(s)]['mean']:7.2f} +-{row[str(s)]['std']:5.2f}" for s in ABLATION_SHOTS)
+        print(f"{name:34s} {cols}")
     return {"benchmark": "transfer-ablation", "split": split, "seeds": args.seeds, "shots_per_class": ABLATION_SHOTS,
             "pretrain": pre_info, "summary": rows, "cells": cells}
 

@@ -20,6 +20,10 @@ Losses by name (:data:`LOSS_NAMES`, used by :class:`scnc.snn.train.TrainConfig`)
     Mean squared error between firing rates ``c_k / T`` and target rates: ``correct_rate`` (0.8)
     for the labelled class, ``incorrect_rate`` (0.2) for the others (snnTorch's convention),
     averaged over batch and classes: ``L = mean_{b,k} (c_bk/T - r_bk)**2``.
+``"ce_count_smooth"``
+    ``ce_count`` against label-smoothed targets (:data:`LABEL_SMOOTHING` = 0.1):
+    ``q_k = 0.1 / K + 0.9 * onehot_k``; ``dL/ds_k[t] = (softmax(c)_k - q_k) / batch``. A pretraining
+    option measured in ``docs/transfer.md`` (higher source accuracy, no better transfer).
 """
 
 from __future__ import annotations
@@ -38,9 +42,11 @@ __all__ = [
     "ce_count_loss",
     "ce_membrane_loss",
     "mse_count_loss",
+    "ce_count_smooth_loss",
+    "LABEL_SMOOTHING",
 ]
 
-LOSS_NAMES = ("ce_count", "ce_membrane_mean", "ce_membrane_max", "mse_count")
+LOSS_NAMES = ("ce_count", "ce_membrane_mean", "ce_membrane_max", "mse_count", "ce_count_smooth")
 
 
 def _check(record: np.ndarray, y: np.ndarray, what: str) -> tuple[np.ndarray, np.ndarray]:
@@ -158,6 +164,38 @@ def mse_count_loss(
     return loss, np.ascontiguousarray(np.broadcast_to(g[None], spikes.shape))
 
 
+#: Probability mass ``ce_count_smooth`` spreads evenly over all classes (Szegedy et al.'s usual 0.1).
+LABEL_SMOOTHING = 0.1
+
+
+def ce_count_smooth_loss(
+    spikes: np.ndarray, y: np.ndarray, smoothing: float = LABEL_SMOOTHING
+) -> tuple[float, np.ndarray]:
+    """Cross-entropy of ``softmax(counts)`` against label-smoothed targets.
+
+    The target of sample ``b`` is ``q_bk = smoothing / K + (1 - smoothing) * [k == y_b]``;
+    ``L = -mean_b sum_k q_bk log softmax(c_b)_k``. ``smoothing = 0`` is :func:`ce_count_loss`.
+
+    Returns
+    -------
+    (float, numpy.ndarray)
+        Mean loss and dL/d(spikes) float32 ``(T, batch, n_classes)`` (the same at every step).
+    """
+    if not 0.0 <= smoothing < 1.0:
+        raise ConfigError(f"ce_count_smooth_loss: smoothing must lie in [0, 1), got {smoothing}")
+    spikes, y = _check(spikes, y, "spikes")
+    counts = spikes.sum(axis=0, dtype=np.float64)
+    batch, K = counts.shape
+    z = counts - counts.max(axis=1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    q = np.full((batch, K), smoothing / K)
+    q[np.arange(batch), y] += 1.0 - smoothing
+    loss = float(-(q * logp).sum(axis=1).mean()) if batch else 0.0
+    # d/dc of -sum_k q_k log p_k is p - q (q sums to 1)
+    g = ((np.exp(logp) - q) / max(batch, 1)).astype(np.float32)
+    return loss, np.ascontiguousarray(np.broadcast_to(g[None], spikes.shape))
+
+
 @dataclass(frozen=True)
 class LossSpec:
     """A named loss: which output record it reads and the function computing it.
@@ -185,6 +223,7 @@ _SPECS = {
     "ce_membrane_mean": LossSpec("ce_membrane_mean", "membrane", _ce_mem_mean),
     "ce_membrane_max": LossSpec("ce_membrane_max", "membrane", _ce_mem_max),
     "mse_count": LossSpec("mse_count", "spikes", mse_count_loss),
+    "ce_count_smooth": LossSpec("ce_count_smooth", "spikes", ce_count_smooth_loss),
 }
 
 

@@ -13,6 +13,7 @@ beta or threshold).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 
@@ -23,7 +24,7 @@ from . import _kernels
 from .bptt import LayerGrads
 from .network import Network
 
-__all__ = ["Adam", "THRESHOLD_FLOOR"]
+__all__ = ["Adam", "L2SPAdam", "THRESHOLD_FLOOR"]
 
 THRESHOLD_FLOOR = np.float32(1e-3)
 """Smallest threshold training may produce (thresholds are kept >= this, i.e. > 0)."""
@@ -117,3 +118,54 @@ class Adam:
                 np.clip(layer.beta, 0.0, 1.0, out=layer.beta)
             if layer.learn_threshold:
                 np.maximum(layer.threshold, THRESHOLD_FLOOR, out=layer.threshold)
+
+
+class L2SPAdam(Adam):
+    """Adam with the L2-SP penalty: weights are pulled toward their values at construction.
+
+    Li, Grandvalet & Davoine (2018), "Explicit inductive bias for transfer learning with
+    convolutional networks": the loss gains ``alpha / 2 * ||w - w0||**2`` per anchored layer, so its
+    weight gradient gains ``alpha * (w - w0)`` (coupled: Adam normalises it with the data
+    gradient). ``w0`` is each weight array as it is when the optimiser is built, i.e. the
+    pretrained start of a fine-tuning run. Only ``weight`` is anchored (not bias, beta, threshold).
+
+    Parameters
+    ----------
+    net, lrs, betas, eps, weight_decay:
+        As :class:`Adam`.
+    alpha:
+        Penalty strength (>= 0); 0 is plain :class:`Adam`, bit for bit.
+    anchored:
+        Indices of the layers whose weights are anchored; default every layer but the last (a
+        replaced head has no pretrained weights to stay near).
+    """
+
+    def __init__(
+        self,
+        net: Network,
+        lrs: Sequence[float],
+        *,
+        alpha: float,
+        anchored: Sequence[int] | None = None,
+        **kwargs,
+    ) -> None:
+        super().__init__(net, lrs, **kwargs)
+        if isinstance(alpha, bool) or not (math.isfinite(float(alpha)) and alpha >= 0):
+            raise ConfigError(f"L2-SP alpha must be finite and >= 0, got {alpha!r}")
+        n = len(net.layers)
+        idx = range(n - 1) if anchored is None else [int(i) for i in anchored]
+        for i in idx:
+            if not 0 <= i < n:
+                raise ConfigError(f"L2-SP anchored layer {i} is out of range for {n} layers")
+        self.alpha = float(alpha)
+        self.anchors = {i: net.layers[i].weight.copy() for i in idx}
+
+    def step(self, grads: Sequence[LayerGrads], *, lr_scale: float = 1.0) -> None:
+        """:meth:`Adam.step` on the data gradients plus ``alpha * (w - w0)`` for anchored weights."""
+        if self.alpha and len(grads) == len(self.net.layers):
+            grads = list(grads)
+            for i, w0 in self.anchors.items():
+                w = self.net.layers[i].weight
+                pull = np.float32(self.alpha) * (w - w0)
+                grads[i] = dataclasses.replace(grads[i], weight=(grads[i].weight + pull).astype(np.float32))
+        super().step(grads, lr_scale=lr_scale)

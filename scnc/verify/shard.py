@@ -36,7 +36,7 @@ from scnc.trace import MAX_EXAMPLES, Divergence
 from scnc.verify.runner import CaseResult, RunResult
 
 __all__ = ["shard_bounds", "run_shard", "run_sharded", "merge_results", "merge_junit", "map_shards",
-           "CLUSTER_EXTRA"]
+           "dask_map", "CLUSTER_EXTRA"]
 
 #: How to install the optional cluster support (named in errors).
 CLUSTER_EXTRA = "pip install 'scnc[cluster]'"
@@ -83,23 +83,33 @@ def map_shards(specs: list[dict], *, jobs: int, scheduler: str | None = None) ->
     """Run :func:`run_shard` on every spec, in order of the specs: on ``jobs`` local processes, or on
     the Dask cluster at ``scheduler`` (``jobs`` ignored: the cluster's workers decide)."""
     if scheduler is not None:
-        try:
-            from distributed import Client
-        except ImportError:
-            raise ConfigError(f"--scheduler {scheduler} needs the optional package 'distributed': "
-                              f"{CLUSTER_EXTRA}") from None
-        try:
-            client = Client(scheduler, timeout="30s")
-        except OSError as exc:
-            raise ToolError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
-        with client:
-            futures = client.map(run_shard, specs, pure=False)
-            return client.gather(futures)
+        return dask_map(run_shard, specs, scheduler)
     if jobs == 1 or len(specs) == 1:
         return [run_shard(s) for s in specs]
     # threads only wait for their child process; the children do the work
     with concurrent.futures.ThreadPoolExecutor(max_workers=min(jobs, len(specs))) as pool:
         return list(pool.map(_run_child, specs))
+
+
+def dask_map(fn, items: list, scheduler: str) -> list:
+    """``[fn(item) for item in items]`` on the Dask cluster at ``scheduler``, results in order.
+
+    ``fn`` must be importable on the workers (a function of an installed module) and ``items`` and
+    results plain data. Raises :class:`ConfigError` without the ``distributed`` package (naming
+    the extra to install), :class:`ToolError` when the scheduler cannot be reached.
+    """
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ConfigError(f"--scheduler {scheduler} needs the optional package 'distributed': "
+                          f"{CLUSTER_EXTRA}") from None
+    try:
+        client = Client(scheduler, timeout="30s")
+    except (OSError, TimeoutError) as exc:
+        raise ToolError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
+    with client:
+        futures = client.map(fn, items, pure=False)
+        return client.gather(futures)
 
 
 def _run_child(spec: dict) -> dict:
@@ -171,6 +181,11 @@ def merge_results(parts: list[dict], bounds: list[tuple[int, int]]) -> dict:
         "shards": [{"samples": [s, e], "ok": bool(r.get("ok")), "sim_wall_s": r.get("sim_wall_s"),
                     "flow_stats": r.get("flow_stats", {})} for (s, e), r in zip(bounds, parts)],
     }
+    stats: dict = {}
+    for res in parts:  # counters add up, lists (stalled samples: run-wide numbers already) concatenate
+        for k, v in res.get("flow_stats", {}).items():
+            stats[k] = stats.get(k, [] if isinstance(v, list) else 0) + v
+    merged["flow_stats"] = stats
     for key in ("timesteps", "manifest_latency_cycles", "flow", "flow_seed", "simulator", "ir_hash",
                 "manifest_ir_hash", "trace_path"):
         if parts and key in parts[0]:

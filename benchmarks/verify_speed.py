@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import time
@@ -37,6 +38,7 @@ from scnc.verify import choose_inputs, verify_build
 from scnc.verify.cases import input_beats, make_case
 from scnc.verify.runner import build_environ
 from scnc.verify.tools import find_simulator
+from scnc.verify.verify import prebuild
 
 
 def w_digits(seed: int = 0):
@@ -133,6 +135,16 @@ def build_bare(core_dir: Path, man: Manifest, out: Path) -> tuple[Path, float]:
     return exe, time.perf_counter() - t0
 
 
+def children_cpu_s() -> float:
+    """CPU seconds (user + system) of this process's finished children so far.
+
+    The machine may be shared: wall time then measures the neighbours too, CPU time of the
+    simulator processes does not. Both are reported.
+    """
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def run_bare(exe: Path, man: Manifest, case, work: Path) -> dict:
     """Run the bare loop on ``case``'s input beats; returns its JSON (cycles, seconds, beats)."""
     beats = [b for sample in input_beats(case) for b in sample]
@@ -141,20 +153,38 @@ def run_bare(exe: Path, man: Manifest, case, work: Path) -> dict:
     B = case.samples
     want_out = B * (case.timesteps + 1)
     want_trace = B * man.trace.beats_per_sample if man.has_trace else 0
+    cpu0 = children_cpu_s()
     proc = subprocess.run([str(exe), str(path), str(want_out), str(want_trace),
                            str(4 * B * man.cycles.per_sample + 10_000)], capture_output=True, text=True)
+    cpu = children_cpu_s() - cpu0
     if proc.returncode != 0:
         raise RuntimeError(f"bare loop failed ({proc.returncode}): {proc.stdout} {proc.stderr}")
     res = json.loads(proc.stdout)
     res["samples"] = B
+    res["cpu_s"] = cpu
+    res["samples_per_cpu_s"] = B / cpu
     res["samples_per_s"] = B / res["seconds"]
     res["cycles_per_s"] = res["cycles"] / res["seconds"]
     return res
 
 
-def _row(name: str, samples: int, build_s, run_s: float, sps: float, cps: float, note: str) -> str:
+def measure(out: Path, man: Manifest, *, sim: str, samples: int, flow: str, trace_path: str, jobs: int):
+    """One timed ``verify_build`` on a cached simulator build: ``(key, report, children's CPU s)``."""
+    core = out / "core"
+    prebuild(sim=sim, verilog=man.verilog_path(core), manifest=man, out_dir=core / "verify",
+             build_root=(out / "builds").resolve(), trace_path=trace_path)
+    cpu0 = children_cpu_s()
+    rep = verify_build(core, sim=sim, samples=samples, build_root=out / "builds", flow=flow, jobs=jobs,
+                       trace_path=trace_path)
+    return f"{sim}_{trace_path}_jobs{jobs}", rep, children_cpu_s() - cpu0
+
+
+def _row(name: str, samples: int, build_s, run_s: float, sps: float, cps: float, note: str,
+         cpu_s: float | None = None) -> str:
     b = "-" if build_s is None else f"{build_s:.1f}"
-    return f"{name:<30}{samples:>8}{b:>10}{run_s:>9.1f}{sps:>11.3f}{cps:>12.3g}  {note}"
+    c = "-" if cpu_s is None else f"{cpu_s:.1f}"
+    spc = "-" if cpu_s is None else f"{samples / cpu_s:.3f}"
+    return f"{name:<30}{samples:>8}{b:>10}{run_s:>9.1f}{sps:>11.3f}{cps:>12.3g}{c:>9}{spc:>12}  {note}"
 
 
 def main() -> None:
@@ -164,6 +194,8 @@ def main() -> None:
     ap.add_argument("--icarus-samples", type=int, default=0, help="samples of each Icarus run (0: skip)")
     ap.add_argument("--jobs", type=int, nargs="+", default=[1], help="simulator processes per run (e.g. 1 2)")
     ap.add_argument("--flow", choices=("always", "random"), default="always", help="bench flow (default always)")
+    ap.add_argument("--trace-path", choices=("bulk", "monitor"), nargs="+", default=["bulk"],
+                    help="trace paths to measure: bulk (recorder wrapper) and/or monitor (per-beat Python)")
     ap.add_argument("--out", type=Path, default=Path("/tmp/scnc-verify-speed"))
     args = ap.parse_args()
 
@@ -192,40 +224,49 @@ def main() -> None:
         case = make_case(graph, **{k: v[: args.bare_samples] for k, v in inputs.items()})
         bare = run_bare(exe, man, case, args.out / "bare")
         out["bare_verilator"] = {"samples": bare["samples"], "seconds": round(bare["seconds"], 3),
+                                 "cpu_s": round(bare["cpu_s"], 3),
+                                 "samples_per_cpu_s": round(bare["samples_per_cpu_s"], 3),
                                  "samples_per_s": round(bare["samples_per_s"], 3),
                                  "cycles_per_s": round(bare["cycles_per_s"]), "build_s": round(bare_build_s, 1),
                                  "cycles": bare["cycles"]}
         lines.append(_row("verilator bare C++ loop", bare["samples"], bare_build_s, bare["seconds"],
-                          bare["samples_per_s"], bare["cycles_per_s"], "(no check: physical limit)"))
+                          bare["samples_per_s"], bare["cycles_per_s"], "(no check: physical limit)", bare["cpu_s"]))
 
     for sim, n in (("verilator", args.samples), ("icarus", args.icarus_samples)):
         if n <= 0:
             continue
-        for jobs in args.jobs:
-            kw = {"jobs": jobs} if jobs != 1 else {}
-            rep = verify_build(args.out / "core", sim=sim, samples=n, build_root=args.out / "builds",
-                               flow=args.flow, **kw)
-            key = f"{sim}_jobs{jobs}"
-            out[key] = {"ok": rep.ok, "samples": rep.samples, "values_compared": rep.values_compared,
-                        "mismatches": rep.mismatches, "build_s": round(rep.build_s, 2),
-                        "build_cached": rep.build_cached, "sim_s": round(rep.sim_s, 2),
-                        "samples_per_s": round(rep.samples_per_s, 3),
-                        "cycles_per_s": round(rep.samples_per_s * cycles), "simulator": rep.simulator}
-            lines.append(_row(f"{sim} cocotb --jobs {jobs}", rep.samples, rep.build_s, rep.sim_s,
-                              rep.samples_per_s, rep.samples_per_s * cycles,
-                              f"bit-exact={rep.ok} ({rep.values_compared} values)"))
-    if "bare_verilator" in out and "verilator_jobs1" in out:
-        out["harness_overhead"] = round(out["bare_verilator"]["samples_per_s"]
-                                        / max(out["verilator_jobs1"]["samples_per_s"], 1e-9), 2)
+        for tp in args.trace_path:
+            for jobs in args.jobs:
+                key, rep, cpu = measure(args.out, man, sim=sim, samples=n, flow=args.flow, trace_path=tp, jobs=jobs)
+                out[key] = {"ok": rep.ok, "samples": rep.samples, "values_compared": rep.values_compared,
+                            "cpu_s": round(cpu, 2), "samples_per_cpu_s": round(rep.samples / cpu, 3),
+                            "mismatches": rep.mismatches, "build_s": round(rep.build_s, 2),
+                            "build_cached": rep.build_cached, "sim_s": round(rep.sim_s, 2),
+                            "samples_per_s": round(rep.samples_per_s, 3),
+                            "cycles_per_s": round(rep.samples_per_s * cycles), "simulator": rep.simulator}
+                lines.append(_row(f"{sim} {tp} --jobs {jobs}", rep.samples, rep.build_s, rep.sim_s,
+                                  rep.samples_per_s, rep.samples_per_s * cycles,
+                                  f"bit-exact={rep.ok} ({rep.values_compared} values)", cpu))
+    for tp in args.trace_path:
+        key = f"verilator_{tp}_jobs1"
+        if "bare_verilator" in out and key in out:
+            # per CPU second: on a shared machine wall time also counts the neighbours' load
+            out[f"harness_overhead_{tp}"] = round(out["bare_verilator"]["samples_per_cpu_s"]
+                                                  / max(out[key]["samples_per_cpu_s"], 1e-9), 2)
+            out[f"harness_overhead_{tp}_wall"] = round(out["bare_verilator"]["samples_per_s"]
+                                                       / max(out[key]["samples_per_s"], 1e-9), 2)
 
     print(f"W-digits 64-128-10: {cycles} cycles/sample, compile {compile_s:.1f} s, flow {args.flow}")
-    print(f"{'engine':<30}{'samples':>8}{'build s':>10}{'run s':>9}{'samples/s':>11}{'cycles/s':>12}  check")
+    print(f"{'engine':<30}{'samples':>8}{'build s':>10}{'run s':>9}{'samples/s':>11}{'cycles/s':>12}"
+          f"{'cpu s':>9}{'samples/cpu-s':>12}  check")
     print(_row("scnc.ref (Numba)", args.samples, None, args.samples / ref_sps, ref_sps, ref_sps * cycles,
                "(oracle)"))
     for line in lines:
         print(line)
-    if "harness_overhead" in out:
-        print(f"harness overhead (bare / cocotb, Verilator, 1 job): {out['harness_overhead']:.2f}x")
+    for tp in args.trace_path:
+        if f"harness_overhead_{tp}" in out:
+            print(f"harness overhead, {tp} trace path (bare / cocotb, Verilator, 1 job): "
+                  f"{out[f'harness_overhead_{tp}']:.2f}x per CPU second, {out[f'harness_overhead_{tp}_wall']:.2f}x wall")
     print(json.dumps(out, sort_keys=True))
 
 

@@ -65,7 +65,9 @@ ICARUS_ARGS = ("-g2005",)
 #: precompiled header passes ``Vtop__pch.h.fast`` to the compiler as a file and the build fails
 #: ("linker input file not found"). Given on the make command line (through ``MAKEFLAGS``) the
 #: value wins over the makefile's.
-VERILATOR_MAKEFLAGS = ("CFG_CXXFLAGS_PCH_I=-include",)
+#: ``CFG_CXXFLAGS_COROUTINES`` is empty in the same way, so a ``--timing`` build (the bulk trace path's
+#: HDL clock) fails with "the coroutine header requires -fcoroutines"; it only applies to such builds.
+VERILATOR_MAKEFLAGS = ("CFG_CXXFLAGS_PCH_I=-include", "CFG_CXXFLAGS_COROUTINES=-fcoroutines")
 
 #: Verilator arguments after cocotb's own: cocotb's runner always passes ``--public-flat-rw``, which
 #: keeps every internal signal as a VPI-visible variable and made a W-digits core ~11x slower per

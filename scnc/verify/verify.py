@@ -44,6 +44,11 @@ FLOWS = ("always", "random")
 TRACE_PATHS = ("bulk", "monitor")
 #: Clock period of the bench (ns); ``sim/scnc_bench.py`` uses the same.
 BENCH_PERIOD_NS = 10
+#: Verilator arguments of a bulk-path build: the recorder wrapper's clock is an HDL delay loop
+#: (``always #5 clk = ~clk``), which needs Verilator's timing support. A cocotb clock costs a VPI
+#: timer callback, a value put and a re-evaluation at every edge; the HDL clock leaves only the
+#: simulator's own time steps (see docs/verify.md, "Measured").
+VERILATOR_HDL_CLOCK_ARGS = ("--timing",)
 
 
 def flow_env(flow: str, seed: int) -> dict:
@@ -245,18 +250,20 @@ endmodule
 
 
 def _bench_top(*, sim: str, verilog: Path, manifest: Manifest, out_dir: Path, trace_path: str,
-               ) -> tuple[list[Path], str, dict, list[str], Path | None]:
-    """Sources, top level, bench environment, plusargs and trace file of one bench run.
+               ) -> tuple[list[Path], str, dict, list[str], Path | None, tuple[str, ...]]:
+    """Sources, top level, bench environment, plusargs, trace file and extra Verilator build arguments
+    of one bench run.
 
     ``trace_path="bulk"`` on a core with a trace stream: the recorder wrapper
-    (:mod:`scnc.verify.recorder`) is the top level, its file ``out_dir/trace.hex``; on Icarus it
-    also generates the clock. Otherwise the core itself, every beat through Python.
+    (:mod:`scnc.verify.recorder`) is the top level, its file ``out_dir/trace.hex``, and it generates
+    the clock (Verilator then builds with ``--timing``, :data:`VERILATOR_HDL_CLOCK_ARGS`).
+    Otherwise the core itself, every beat through Python, clocked by cocotb.
     """
     if trace_path not in TRACE_PATHS:
         raise ConfigError(f"trace_path must be one of {', '.join(map(repr, TRACE_PATHS))}, got {trace_path!r}")
     if trace_path != "bulk" or not manifest.has_trace:
-        return [verilog], manifest.top, {}, [], None
-    hdl_clock = sim == "icarus"
+        return [verilog], manifest.top, {}, [], None, ()
+    hdl_clock = True
     wrapper = out_dir / f"{RECORDER_TOP}.v"
     atomic_write_text(wrapper, recorder_wrapper(manifest, hdl_clock=hdl_clock, period_ns=BENCH_PERIOD_NS))
     trace_file = out_dir / "trace.hex"
@@ -266,7 +273,8 @@ def _bench_top(*, sim: str, verilog: Path, manifest: Manifest, out_dir: Path, tr
     with contextlib.suppress(FileNotFoundError):
         trace_file.unlink()
     env = {"SCNC_TRACE_FILE": str(trace_file), **({"SCNC_HDL_CLOCK": "1"} if hdl_clock else {})}
-    return [verilog, wrapper], RECORDER_TOP, env, [f"+{PLUSARG}={trace_file}"], trace_file
+    extra = VERILATOR_HDL_CLOCK_ARGS if hdl_clock else ()
+    return [verilog, wrapper], RECORDER_TOP, env, [f"+{PLUSARG}={trace_file}"], trace_file, extra
 
 
 def prebuild(*, sim: str, verilog: Path, manifest: Manifest, out_dir: Path, build_root: Path,
@@ -274,11 +282,11 @@ def prebuild(*, sim: str, verilog: Path, manifest: Manifest, out_dir: Path, buil
     """Make (or find) the simulator build a bench run in ``out_dir`` would use: ``(folder, cached?, s)``."""
     from scnc.rtl import WAIVERS
 
-    sources, top, _, _, _ = _bench_top(sim=sim, verilog=verilog, manifest=manifest, out_dir=out_dir,
-                                       trace_path=trace_path)
+    sources, top, _, _, _, extra = _bench_top(sim=sim, verilog=verilog, manifest=manifest, out_dir=out_dir,
+                                              trace_path=trace_path)
+    build_args = sim_build_args(sim, WAIVERS) + (list(extra) if sim == "verilator" else [])
     with build_environ():
-        return ensure_build(sim=sim, sources=sources, toplevel=top, build_root=build_root,
-                            build_args=sim_build_args(sim, WAIVERS))
+        return ensure_build(sim=sim, sources=sources, toplevel=top, build_root=build_root, build_args=build_args)
 
 
 def _run_bench(*, sim: str, verilog: Path, manifest: Manifest, man_path: Path, case_path: Path, out_dir: Path,
@@ -287,14 +295,14 @@ def _run_bench(*, sim: str, verilog: Path, manifest: Manifest, man_path: Path, c
     results = out_dir / "results.json"
     with contextlib.suppress(FileNotFoundError):
         results.unlink()
-    sources, top, env, plusargs, trace_file = _bench_top(sim=sim, verilog=verilog, manifest=manifest,
-                                                         out_dir=out_dir, trace_path=trace_path)
+    sources, top, env, plusargs, trace_file, extra = _bench_top(sim=sim, verilog=verilog, manifest=manifest,
+                                                                out_dir=out_dir, trace_path=trace_path)
     rr = _run_with_env(
         sim=sim, sources=sources, toplevel=top, module_dirs=[bench_dir()], test_dir=out_dir,
         build_root=build_root, results_xml=out_dir / "results.xml",
         extra_env={"SCNC_MANIFEST": str(man_path), "SCNC_CASE": str(case_path), "SCNC_RESULTS": str(results),
                    "SCNC_SAMPLE_OFFSET": str(int(sample_offset)), **env, **flow_env(flow, seed)},
-        waves=waves, seed=seed, timeout_s=timeout_s, plusargs=tuple(plusargs),
+        waves=waves, seed=seed, timeout_s=timeout_s, plusargs=tuple(plusargs), extra_build_args=extra,
     )
     if not results.is_file():
         msg = rr.failures()[0].message if rr.failures() else "no failure reported"

@@ -135,6 +135,73 @@ def build_bare(core_dir: Path, man: Manifest, out: Path) -> tuple[Path, float]:
     return exe, time.perf_counter() - t0
 
 
+_BARE_ICARUS_TB = """// scnc benchmark: bare Icarus testbench (no cocotb, no VPI) around the recorder wrapper
+module scnc_bare_tb;
+  reg rst = 1'b1;
+  reg [{iw}:0] beats [0:{n_last}];
+  reg [{iw}:0] payload = 0;
+  reg valid = 1'b0;
+  integer k = 0, outs = 0;
+  wire ready, o_valid;
+  {top} dut (.rst(rst), .i_data__payload(payload), .i_data__valid(valid), .i_data__ready(ready),
+             .o_data__valid(o_valid), .o_data__ready(1'b1), .trace__ready(1'b1), .scnc_rec_flush(1'b0){rest});
+  initial begin
+    $readmemh("{beats}", beats);
+    repeat (3) @(posedge dut.clk);
+    @(negedge dut.clk) rst = 1'b0;
+    @(posedge dut.clk);
+  end
+  // drive at the falling edge, count at the rising edge (as the cocotb bench does)
+  always @(negedge dut.clk) if (!rst) begin
+    valid <= k < {n};
+    if (k < {n}) payload <= beats[k];
+  end
+  always @(posedge dut.clk) if (!rst) begin
+    if (valid && ready) k <= k + 1;
+    if (o_valid) begin
+      outs = outs + 1;
+      if (outs == {want_out}) begin
+        $display("cycles %0d trace_beats %0d", $time / 10, dut.scnc_rec_beats);
+        $finish;
+      end
+    end
+  end
+endmodule
+"""
+
+
+def run_bare_icarus(core_dir: Path, man: Manifest, case, work: Path) -> dict:
+    """A pure-Verilog testbench (``$readmemh`` inputs, sinks tied ready) on the recorder wrapper with
+    its HDL clock, compiled by the same Icarus the bench uses: Icarus' own speed on this design."""
+    from scnc.verify.recorder import RECORDER_TOP, recorder_wrapper
+    from scnc.verify.runner import ICARUS_ARGS
+
+    work.mkdir(parents=True, exist_ok=True)
+    beats = [b for sample in input_beats(case) for b in sample]
+    (work / "beats.hex").write_text("\n".join(f"{b:x}" for b in beats) + "\n")
+    (work / "wrapper.v").write_text(recorder_wrapper(man, hdl_clock=True))
+    tied = {"rst", "i_data__payload", "i_data__valid", "i_data__ready", "o_data__valid", "o_data__ready",
+            "trace__ready", "clk"}
+    rest = "".join(f", .{p.name}()" for p in man.ports if p.name not in tied)
+    iw = man.i_data.payload.width - 1
+    tb = _BARE_ICARUS_TB.format(top=RECORDER_TOP, iw=iw, n=len(beats), n_last=len(beats) - 1,
+                                beats=work / "beats.hex", want_out=case.samples * (case.timesteps + 1), rest=rest)
+    (work / "tb.v").write_text(tb)
+    vvp = work / "bare.vvp"
+    subprocess.run(["iverilog", *ICARUS_ARGS, "-s", "scnc_bare_tb", "-o", str(vvp), str(man.verilog_path(core_dir)),
+                    str(work / "wrapper.v"), str(work / "tb.v")], check=True, capture_output=True, text=True)
+    cpu0 = children_cpu_s()
+    t0 = time.perf_counter()
+    proc = subprocess.run(["vvp", "-n", str(vvp), "-none"], capture_output=True, text=True, cwd=work)
+    seconds, cpu = time.perf_counter() - t0, children_cpu_s() - cpu0
+    if proc.returncode != 0 or "cycles" not in proc.stdout:
+        raise RuntimeError(f"bare Icarus run failed: {proc.stdout[-2000:]} {proc.stderr[-2000:]}")
+    fields = proc.stdout.split()
+    B = case.samples
+    return {"samples": B, "seconds": seconds, "cpu_s": cpu, "samples_per_s": B / seconds,
+            "samples_per_cpu_s": B / cpu, "cycles": int(fields[fields.index("cycles") + 1])}
+
+
 def children_cpu_s() -> float:
     """CPU seconds (user + system) of this process's finished children so far.
 
@@ -192,6 +259,8 @@ def main() -> None:
     ap.add_argument("--samples", type=int, default=20, help="samples of each Verilator cocotb run")
     ap.add_argument("--bare-samples", type=int, default=10, help="samples of the bare C++ loop (0: skip)")
     ap.add_argument("--icarus-samples", type=int, default=0, help="samples of each Icarus run (0: skip)")
+    ap.add_argument("--bare-icarus-samples", type=int, default=0,
+                    help="samples of a pure-Verilog Icarus testbench (no cocotb; 0: skip)")
     ap.add_argument("--jobs", type=int, nargs="+", default=[1], help="simulator processes per run (e.g. 1 2)")
     ap.add_argument("--flow", choices=("always", "random"), default="always", help="bench flow (default always)")
     ap.add_argument("--trace-path", choices=("bulk", "monitor"), nargs="+", default=["bulk"],
@@ -205,7 +274,8 @@ def main() -> None:
     compile_s = time.perf_counter() - t0
     cycles = man.cycles.per_sample
 
-    inputs, _ = choose_inputs(graph, samples=max(args.samples, args.bare_samples, args.icarus_samples, 1))
+    inputs, _ = choose_inputs(graph, samples=max(args.samples, args.bare_samples, args.icarus_samples,
+                                                 args.bare_icarus_samples, 1))
     head = {k: v[: args.samples] for k, v in inputs.items()}
     ref.run(graph, **head, trace=True)  # warm the plan and Numba kernels
     reps = 5
@@ -232,6 +302,12 @@ def main() -> None:
         lines.append(_row("verilator bare C++ loop", bare["samples"], bare_build_s, bare["seconds"],
                           bare["samples_per_s"], bare["cycles_per_s"], "(no check: physical limit)", bare["cpu_s"]))
 
+    if args.bare_icarus_samples > 0:
+        case = make_case(graph, **{k: v[: args.bare_icarus_samples] for k, v in inputs.items()})
+        bi = run_bare_icarus(args.out / "core", man, case, args.out / "bare-icarus")
+        out["bare_icarus"] = {k: round(v, 4) if isinstance(v, float) else v for k, v in bi.items()}
+        lines.append(_row("icarus bare Verilog tb", bi["samples"], None, bi["seconds"], bi["samples_per_s"],
+                          bi["cycles"] / bi["seconds"], "(no check: Icarus' own speed)", bi["cpu_s"]))
     for sim, n in (("verilator", args.samples), ("icarus", args.icarus_samples)):
         if n <= 0:
             continue

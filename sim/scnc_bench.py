@@ -16,7 +16,8 @@ the expectations :mod:`scnc.ref` computed for them). Paths arrive in the environ
 ``SCNC_TRACE_FILE`` bulk trace path: the file the recorder wrapper
                    (:mod:`scnc.verify.recorder`, the top level then) writes
                    ``trace`` beats to; unset: a Python monitor takes every beat
-``SCNC_HDL_CLOCK`` ``1``: the wrapper generates ``clk`` (Icarus); no cocotb clock
+``SCNC_HDL_CLOCK`` ``1``: the wrapper generates ``clk`` (the bulk path, both
+                   simulators); no cocotb clock
 ``SCNC_SAMPLE_OFFSET`` index of the case's first sample in the whole run (a shard's
                    place), which seeds the choice of back-pressured samples
 =================  ==============================================================
@@ -120,8 +121,9 @@ async def start_clock_and_reset(dut, *, hdl_clock: bool = False) -> None:
     """Start ``clk`` and hold ``rst`` for 3 edges, released at a falling edge, then one idle edge.
 
     One edge passes with rst low before the first beat so every combinational output is resolved.
-    Verilator runs cocotb's C++ clock (no Python per edge); Icarus the Python clock, or, with
-    ``hdl_clock``, the recorder wrapper's own (rising edges at multiples of ``PERIOD_NS`` as well).
+    With ``hdl_clock`` (the bulk trace path) the recorder wrapper's own clock runs (rising edges at
+    multiples of ``PERIOD_NS``, like cocotb's); otherwise Verilator runs cocotb's C++ clock (no Python
+    per edge) and Icarus the Python clock.
     """
     if not hdl_clock:
         impl = "gpi" if cocotb.SIM_NAME.lower().startswith("verilator") else "py"

@@ -14,8 +14,9 @@ only:
   per sample;
 * ``scnc_rec_flush`` (input): a rising edge with it high flushes the file, so the bench can read
   it while the simulator still runs;
-* optionally (``hdl_clock=True``, for Icarus) the clock itself, ``clk`` toggled by the wrapper
-  every half period instead of a cocotb clock calling into the simulator at every edge.
+* optionally (``hdl_clock=True``, what :func:`scnc.verify.verify_build` uses on both simulators;
+  Verilator needs ``--timing`` for it) the clock itself, ``clk`` toggled by the wrapper every half
+  period instead of a cocotb clock calling into the simulator at every edge.
 
 ``ready`` of ``trace`` stays a port the bench drives: tied high for the bulk of the samples, and
 driven by the back-pressuring :class:`scnc_streams.StreamSink` on a seeded subset of them.
@@ -56,8 +57,8 @@ def recorder_wrapper(manifest: Manifest, *, hdl_clock: bool = False, period_ns: 
         The core's manifest (ports, trace payload width, trace beats per sample).
     hdl_clock:
         Generate ``clk`` inside the wrapper (period ``period_ns``, rising edges at multiples of
-        ``period_ns``; simulators with delay support only, i.e. Icarus) instead of taking it as an
-        input.
+        ``period_ns``; needs delay support: Icarus, Verilator with ``--timing``) instead of taking
+        it as an input.
     period_ns:
         Clock period (ns) of ``hdl_clock``; must be even (two equal half periods).
 

@@ -4,7 +4,10 @@ Draws configurations with :func:`scnc.verify.configs.draw_spec`, verifies them i
 simulator build per batch, :func:`scnc.verify.verify_batch`) and reports how many passed. Failing
 configurations are written to ``<out>/failures.json``.
 
-    python benchmarks/verify_campaign.py --configs 200 --batch 25 --seed 1 [--sim verilator]
+    python benchmarks/verify_campaign.py --configs 200 --batch 25 --seed 1 [--sim verilator] \
+        [--scheduler tcp://host:8786]
+
+With ``--scheduler`` the batches run on a Dask cluster (:func:`scnc.verify.batch.run_campaign`).
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-from scnc.verify import verify_batch
-from scnc.verify.configs import build_config, draw_spec
+from scnc.kinds import Engine, choices
+from scnc.verify.batch import run_campaign
+from scnc.verify.configs import draw_spec
 
 
 def main() -> None:
@@ -26,43 +30,32 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=25)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--sim", choices=("verilator", "icarus"), default="verilator")
+    ap.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                    help="run the batches on a Dask cluster (tcp://host:8786; needs pip install 'scnc[cluster]')")
     ap.add_argument("--out", type=Path, default=Path("/tmp/scnc-verify-campaign"))
     args = ap.parse_args()
 
     rng = np.random.default_rng(args.seed)
-    passed = failed = 0
-    failures = []
+    specs = [draw_spec(rng, delays=True, engines=choices(Engine)) for _ in range(args.configs)]
     t_start = time.perf_counter()
-    done = 0
-    batch_no = 0
-    while done < args.configs:
-        specs, built = [], []
-        while len(specs) < min(args.batch, args.configs - done):
-            spec = draw_spec(rng, delays=True)
-            graph, inputs = build_config(spec)
-            specs.append(spec)
-            built.append((graph, inputs))
-        if not specs:
-            continue
-        t0 = time.perf_counter()
-        res = verify_batch([g for g, _ in built], args.out / f"batch{batch_no}", inputs=[i for _, i in built],
-                           sim=args.sim, build_root=args.out / "builds", seed=args.seed, timeout_s=3600)
-        for spec, r in zip(specs, res.results):
-            if r.get("ok"):
-                passed += 1
-            else:
-                failed += 1
-                failures.append({"spec": spec.to_dict(), "first_divergence": r.get("first_divergence"),
-                                 "protocol": r.get("protocol")})
-        done += len(specs)
-        print(f"batch {batch_no}: {len(specs)} configs, build {res.run.build_s:.1f} s, sim {res.run.test_s:.1f} s, "
-              f"total {time.perf_counter() - t0:.1f} s; so far passed {passed}, failed {failed}",
-              flush=True)
-        batch_no += 1
+
+    def report(k: int, res: dict) -> None:
+        ok = sum(r["ok"] for r in res["results"])
+        print(f"batch {k}: {len(res['results'])} configs, build {res['build_s']:.1f} s, sim {res['test_s']:.1f} s, "
+              f"total {res['seconds']:.1f} s; passed {ok}", flush=True)
+
+    batches = run_campaign(specs, args.out, batch=args.batch, sim=args.sim, build_root=args.out / "builds",
+                           seed=args.seed, timeout_s=3600, scheduler=args.scheduler, progress=report)
+    results = [r for b in batches for r in b["results"]]
+    passed = sum(r["ok"] for r in results)
+    failures = [{"spec": r["spec"], "first_divergence": r["first_divergence"], "protocol": r["protocol"]}
+                for r in results if not r["ok"]]
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "failures.json").write_text(json.dumps(failures, indent=1))
-    print(json.dumps({"configs": done, "passed": passed, "failed": failed,
-                      "sim": args.sim, "seed": args.seed, "seconds": round(time.perf_counter() - t_start, 1)}))
+    print(json.dumps({"configs": len(results), "passed": passed, "failed": len(results) - passed,
+                      "values_compared": sum(r["values_compared"] for r in results), "batches": len(batches),
+                      "scheduler": args.scheduler, "sim": args.sim, "seed": args.seed,
+                      "seconds": round(time.perf_counter() - t_start, 1)}))
 
 
 if __name__ == "__main__":

@@ -1,24 +1,44 @@
 """Verification speed on W-digits (64 -> 128 -> 10, random weights, scnc.ir.quantize defaults).
 
-Compiles the core, verifies N digits test samples in Verilator (and optionally Icarus) through the
-cocotb bench, and times scnc.ref on the same samples. Prints a table and one JSON line.
+Compiles the core, then measures on the same generated Verilog:
 
-    python benchmarks/verify_speed.py [--samples 20] [--icarus-samples 2] [--out /tmp/scnc-verify-speed]
+* the **bare Verilator loop** -- a C++ ``main`` (no Python, no VPI) that drives the same input beats
+  into ``i_data`` back to back and drains ``o_data`` and ``trace`` with ``ready`` tied high: the
+  physical limit of the simulator on this design;
+* ``scnc verify`` (:func:`scnc.verify.verify_build`, cocotb bench) on Verilator and optionally Icarus,
+  with ``--jobs`` simulator processes each;
+* :mod:`scnc.ref` (Numba) on the same samples.
+
+It prints a table, harness overhead = bare samples/s / cocotb samples/s (Verilator, one job), and one
+JSON line.
+
+    python benchmarks/verify_speed.py [--samples 20] [--bare-samples 10] [--icarus-samples 2] \
+        [--jobs 1 2] [--flow always] [--out /tmp/scnc-verify-speed]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
+import resource
+import shutil
+import subprocess
 import time
 from pathlib import Path
 
 
 from scnc import ref
 from scnc.ir import QuantOptions, from_network, quantize
-from scnc.rtl import compile_graph
+from scnc.manifest import Manifest
+from scnc.rtl import WAIVERS, compile_graph
 from scnc.snn.network import Network
 from scnc.verify import choose_inputs, verify_build
+from scnc.verify.cases import input_beats, make_case
+from scnc.verify.runner import build_environ
+from scnc.verify.tools import find_simulator
+from scnc.verify.verify import prebuild
 
 
 def w_digits(seed: int = 0):
@@ -26,10 +46,225 @@ def w_digits(seed: int = 0):
     return quantize(from_network(net), QuantOptions())
 
 
+# ---- the bare Verilator loop ----------------------------------------------------------------------
+_BARE_MAIN = r"""// scnc benchmark: bare Verilator loop (no Python, no VPI) on the generated core
+#include <cstdio>
+#include <cstdint>
+#include <cstdlib>
+#include <vector>
+#include <chrono>
+#include "verilated.h"
+#include "V{top}.h"
+
+static uint64_t fold(uint64_t h, uint64_t v) {{ return (h ^ v) * 0x100000001b3ULL; }}
+
+int main(int argc, char** argv) {{
+    // argv[1]: input beats file: "<beats>\n" then one hex beat per line, samples back to back
+    FILE* f = std::fopen(argv[1], "r");
+    if (!f) {{ std::fprintf(stderr, "cannot open %s\n", argv[1]); return 2; }}
+    unsigned long long n = 0, v = 0;
+    if (std::fscanf(f, "%llu", &n) != 1) return 2;
+    std::vector<uint64_t> beats(n);
+    for (unsigned long long i = 0; i < n; ++i) {{ if (std::fscanf(f, "%llx", &v) != 1) return 2; beats[i] = v; }}
+    std::fclose(f);
+    const uint64_t want_out = std::strtoull(argv[2], nullptr, 10), want_trace = std::strtoull(argv[3], nullptr, 10);
+    const uint64_t max_cycles = std::strtoull(argv[4], nullptr, 10);
+    VerilatedContext ctx;
+    V{top} top{{&ctx}};
+    top.clk = 0; top.rst = 1; top.i_data__valid = 0; top.o_data__ready = 1; {trace_ready}
+    top.eval();
+    for (int i = 0; i < 3; ++i) {{ top.clk = 1; top.eval(); top.clk = 0; top.eval(); }}
+    top.rst = 0; top.clk = 1; top.eval();  // one idle edge with rst low, as the cocotb bench does
+    uint64_t k = 0, outs = 0, traces = 0, cycles = 0, h = 1469598103934665603ULL;
+    auto t0 = std::chrono::steady_clock::now();
+    while ((outs < want_out || traces < want_trace) && cycles < max_cycles) {{
+        // falling edge: drive the inputs for the coming rising edge, settle
+        top.clk = 0;
+        top.i_data__valid = k < n;
+        if (k < n) top.i_data__payload = beats[k];
+        top.eval();
+        // what moves at the rising edge (sinks tied ready)
+        if (top.i_data__valid && top.i_data__ready) ++k;
+        if (top.o_data__valid) {{ h = fold(h, top.o_data__payload); ++outs; }}
+        {trace_take}
+        top.clk = 1;
+        top.eval();
+        ++cycles;
+    }}
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("{{\"cycles\": %llu, \"seconds\": %.6f, \"o_data_beats\": %llu, \"trace_beats\": %llu, "
+                "\"inputs_accepted\": %llu, \"checksum\": \"%016llx\"}}\n",
+                (unsigned long long)cycles, s, (unsigned long long)outs, (unsigned long long)traces,
+                (unsigned long long)k, (unsigned long long)h);
+    return (outs == want_out && traces == want_trace) ? 0 : 1;
+}}
+"""
+
+
+def bare_main_cpp(man: Manifest) -> str:
+    """C++ of the bare loop for a core (payloads up to 64 bits: W-digits' widths)."""
+    for st in man.streams:
+        if st.payload.width > 64:
+            raise ValueError(f"bare loop: stream {st.name} is {st.payload.width} bits wide; only <= 64 supported")
+    if man.has_trace:
+        trace_ready = "top.trace__ready = 1;"
+        trace_take = "if (top.trace__valid) { h = fold(h, top.trace__payload); ++traces; }"
+    else:
+        trace_ready, trace_take = "", ""
+    cpp = _BARE_MAIN.format(top=man.top, trace_ready=trace_ready, trace_take=trace_take)
+    # Verilator escapes "__" in port names as "___05F" in the C++ class members
+    return re.sub(r"\btop\.(\w+?)__(\w+)", r"top.\1___05F\2", cpp)
+
+
+def build_bare(core_dir: Path, man: Manifest, out: Path) -> tuple[Path, float]:
+    """Build the bare loop with the same Verilator the cocotb runs use; returns (executable, seconds)."""
+    tool = find_simulator("verilator")
+    out.mkdir(parents=True, exist_ok=True)
+    main = out / "bare_main.cpp"
+    main.write_text(bare_main_cpp(man))
+    exe = out / "obj" / "bare"
+    t0 = time.perf_counter()
+    cmd = [tool.executable, "--cc", "--exe", "--build", "-j", "1", "--top-module", man.top,
+           *[f"-Wno-{w}" for w in sorted(set(WAIVERS))], "-Mdir", str(out / "obj"), "-o", "bare",
+           str(man.verilog_path(core_dir)), str(main)]
+    with build_environ():
+        env = tool.environ(dict(os.environ))
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"bare Verilator build failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return exe, time.perf_counter() - t0
+
+
+_BARE_ICARUS_TB = """// scnc benchmark: bare Icarus testbench (no cocotb, no VPI) around the recorder wrapper
+module scnc_bare_tb;
+  reg rst = 1'b1;
+  reg [{iw}:0] beats [0:{n_last}];
+  reg [{iw}:0] payload = 0;
+  reg valid = 1'b0;
+  integer k = 0, outs = 0;
+  wire ready, o_valid;
+  {top} dut (.rst(rst), .i_data__payload(payload), .i_data__valid(valid), .i_data__ready(ready),
+             .o_data__valid(o_valid), .o_data__ready(1'b1), .trace__ready(1'b1), .scnc_rec_flush(1'b0){rest});
+  initial begin
+    $readmemh("{beats}", beats);
+    repeat (3) @(posedge dut.clk);
+    @(negedge dut.clk) rst = 1'b0;
+    @(posedge dut.clk);
+  end
+  // drive at the falling edge, count at the rising edge (as the cocotb bench does)
+  always @(negedge dut.clk) if (!rst) begin
+    valid <= k < {n};
+    if (k < {n}) payload <= beats[k];
+  end
+  always @(posedge dut.clk) if (!rst) begin
+    if (valid && ready) k <= k + 1;
+    if (o_valid) begin
+      outs = outs + 1;
+      if (outs == {want_out}) begin
+        $display("cycles %0d trace_beats %0d", $time / 10, dut.scnc_rec_beats);
+        $finish;
+      end
+    end
+  end
+endmodule
+"""
+
+
+def run_bare_icarus(core_dir: Path, man: Manifest, case, work: Path) -> dict:
+    """A pure-Verilog testbench (``$readmemh`` inputs, sinks tied ready) on the recorder wrapper with
+    its HDL clock, compiled by the same Icarus the bench uses: Icarus' own speed on this design."""
+    from scnc.verify.recorder import RECORDER_TOP, recorder_wrapper
+    from scnc.verify.runner import ICARUS_ARGS
+
+    work.mkdir(parents=True, exist_ok=True)
+    beats = [b for sample in input_beats(case) for b in sample]
+    (work / "beats.hex").write_text("\n".join(f"{b:x}" for b in beats) + "\n")
+    (work / "wrapper.v").write_text(recorder_wrapper(man, hdl_clock=True))
+    tied = {"rst", "i_data__payload", "i_data__valid", "i_data__ready", "o_data__valid", "o_data__ready",
+            "trace__ready", "clk"}
+    rest = "".join(f", .{p.name}()" for p in man.ports if p.name not in tied)
+    iw = man.i_data.payload.width - 1
+    tb = _BARE_ICARUS_TB.format(top=RECORDER_TOP, iw=iw, n=len(beats), n_last=len(beats) - 1,
+                                beats=work / "beats.hex", want_out=case.samples * (case.timesteps + 1), rest=rest)
+    (work / "tb.v").write_text(tb)
+    vvp = work / "bare.vvp"
+    subprocess.run(["iverilog", *ICARUS_ARGS, "-s", "scnc_bare_tb", "-o", str(vvp), str(man.verilog_path(core_dir)),
+                    str(work / "wrapper.v"), str(work / "tb.v")], check=True, capture_output=True, text=True)
+    cpu0 = children_cpu_s()
+    t0 = time.perf_counter()
+    proc = subprocess.run(["vvp", "-n", str(vvp), "-none"], capture_output=True, text=True, cwd=work)
+    seconds, cpu = time.perf_counter() - t0, children_cpu_s() - cpu0
+    if proc.returncode != 0 or "cycles" not in proc.stdout:
+        raise RuntimeError(f"bare Icarus run failed: {proc.stdout[-2000:]} {proc.stderr[-2000:]}")
+    fields = proc.stdout.split()
+    B = case.samples
+    return {"samples": B, "seconds": seconds, "cpu_s": cpu, "samples_per_s": B / seconds,
+            "samples_per_cpu_s": B / cpu, "cycles": int(fields[fields.index("cycles") + 1])}
+
+
+def children_cpu_s() -> float:
+    """CPU seconds (user + system) of this process's finished children so far.
+
+    The machine may be shared: wall time then measures the neighbours too, CPU time of the
+    simulator processes does not. Both are reported.
+    """
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def run_bare(exe: Path, man: Manifest, case, work: Path) -> dict:
+    """Run the bare loop on ``case``'s input beats; returns its JSON (cycles, seconds, beats)."""
+    beats = [b for sample in input_beats(case) for b in sample]
+    path = work / "bare_inputs.txt"
+    path.write_text(f"{len(beats)}\n" + "\n".join(f"{b:x}" for b in beats) + "\n")
+    B = case.samples
+    want_out = B * (case.timesteps + 1)
+    want_trace = B * man.trace.beats_per_sample if man.has_trace else 0
+    cpu0 = children_cpu_s()
+    proc = subprocess.run([str(exe), str(path), str(want_out), str(want_trace),
+                           str(4 * B * man.cycles.per_sample + 10_000)], capture_output=True, text=True)
+    cpu = children_cpu_s() - cpu0
+    if proc.returncode != 0:
+        raise RuntimeError(f"bare loop failed ({proc.returncode}): {proc.stdout} {proc.stderr}")
+    res = json.loads(proc.stdout)
+    res["samples"] = B
+    res["cpu_s"] = cpu
+    res["samples_per_cpu_s"] = B / cpu
+    res["samples_per_s"] = B / res["seconds"]
+    res["cycles_per_s"] = res["cycles"] / res["seconds"]
+    return res
+
+
+def measure(out: Path, man: Manifest, *, sim: str, samples: int, flow: str, trace_path: str, jobs: int):
+    """One timed ``verify_build`` on a cached simulator build: ``(key, report, children's CPU s)``."""
+    core = out / "core"
+    prebuild(sim=sim, verilog=man.verilog_path(core), manifest=man, out_dir=core / "verify",
+             build_root=(out / "builds").resolve(), trace_path=trace_path)
+    cpu0 = children_cpu_s()
+    rep = verify_build(core, sim=sim, samples=samples, build_root=out / "builds", flow=flow, jobs=jobs,
+                       trace_path=trace_path)
+    return f"{sim}_{trace_path}_jobs{jobs}", rep, children_cpu_s() - cpu0
+
+
+def _row(name: str, samples: int, build_s, run_s: float, sps: float, cps: float, note: str,
+         cpu_s: float | None = None) -> str:
+    b = "-" if build_s is None else f"{build_s:.1f}"
+    c = "-" if cpu_s is None else f"{cpu_s:.1f}"
+    spc = "-" if cpu_s is None else f"{samples / cpu_s:.3f}"
+    return f"{name:<30}{samples:>8}{b:>10}{run_s:>9.1f}{sps:>11.3f}{cps:>12.3g}{c:>9}{spc:>12}  {note}"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--samples", type=int, default=20)
-    ap.add_argument("--icarus-samples", type=int, default=0)
+    ap.add_argument("--samples", type=int, default=20, help="samples of each Verilator cocotb run")
+    ap.add_argument("--bare-samples", type=int, default=10, help="samples of the bare C++ loop (0: skip)")
+    ap.add_argument("--icarus-samples", type=int, default=0, help="samples of each Icarus run (0: skip)")
+    ap.add_argument("--bare-icarus-samples", type=int, default=0,
+                    help="samples of a pure-Verilog Icarus testbench (no cocotb; 0: skip)")
+    ap.add_argument("--jobs", type=int, nargs="+", default=[1], help="simulator processes per run (e.g. 1 2)")
+    ap.add_argument("--flow", choices=("always", "random"), default="always", help="bench flow (default always)")
+    ap.add_argument("--trace-path", choices=("bulk", "monitor"), nargs="+", default=["bulk"],
+                    help="trace paths to measure: bulk (recorder wrapper) and/or monitor (per-beat Python)")
     ap.add_argument("--out", type=Path, default=Path("/tmp/scnc-verify-speed"))
     args = ap.parse_args()
 
@@ -39,36 +274,75 @@ def main() -> None:
     compile_s = time.perf_counter() - t0
     cycles = man.cycles.per_sample
 
-    inputs, _ = choose_inputs(graph, samples=args.samples)
-    ref.run(graph, **inputs, trace=True)  # warm the plan and Numba kernels
+    inputs, _ = choose_inputs(graph, samples=max(args.samples, args.bare_samples, args.icarus_samples,
+                                                 args.bare_icarus_samples, 1))
+    head = {k: v[: args.samples] for k, v in inputs.items()}
+    ref.run(graph, **head, trace=True)  # warm the plan and Numba kernels
     reps = 5
     t0 = time.perf_counter()
     for _ in range(reps):
-        ref.run(graph, **inputs, trace=True)
+        ref.run(graph, **head, trace=True)
     ref_sps = reps * args.samples / (time.perf_counter() - t0)
 
-    rows = []
-    out = {"workload": "W-digits 64-128-10", "cycles_per_sample": cycles, "compile_s": round(compile_s, 3),
-           "ref_samples_per_s": round(ref_sps, 1)}
+    out: dict = {"workload": "W-digits 64-128-10", "cycles_per_sample": cycles, "compile_s": round(compile_s, 3),
+                 "ref_samples_per_s": round(ref_sps, 1), "flow": args.flow, "cpus": os.cpu_count()}
+    lines = []
+    if args.bare_samples > 0:
+        if shutil.which("make") is None:
+            raise SystemExit("the bare loop needs make and a C++ compiler")
+        exe, bare_build_s = build_bare(args.out / "core", man, args.out / "bare")
+        case = make_case(graph, **{k: v[: args.bare_samples] for k, v in inputs.items()})
+        bare = run_bare(exe, man, case, args.out / "bare")
+        out["bare_verilator"] = {"samples": bare["samples"], "seconds": round(bare["seconds"], 3),
+                                 "cpu_s": round(bare["cpu_s"], 3),
+                                 "samples_per_cpu_s": round(bare["samples_per_cpu_s"], 3),
+                                 "samples_per_s": round(bare["samples_per_s"], 3),
+                                 "cycles_per_s": round(bare["cycles_per_s"]), "build_s": round(bare_build_s, 1),
+                                 "cycles": bare["cycles"]}
+        lines.append(_row("verilator bare C++ loop", bare["samples"], bare_build_s, bare["seconds"],
+                          bare["samples_per_s"], bare["cycles_per_s"], "(no check: physical limit)", bare["cpu_s"]))
+
+    if args.bare_icarus_samples > 0:
+        case = make_case(graph, **{k: v[: args.bare_icarus_samples] for k, v in inputs.items()})
+        bi = run_bare_icarus(args.out / "core", man, case, args.out / "bare-icarus")
+        out["bare_icarus"] = {k: round(v, 4) if isinstance(v, float) else v for k, v in bi.items()}
+        lines.append(_row("icarus bare Verilog tb", bi["samples"], None, bi["seconds"], bi["samples_per_s"],
+                          bi["cycles"] / bi["seconds"], "(no check: Icarus' own speed)", bi["cpu_s"]))
     for sim, n in (("verilator", args.samples), ("icarus", args.icarus_samples)):
         if n <= 0:
             continue
-        rep = verify_build(args.out / "core", sim=sim, samples=n, build_root=args.out / "builds")
-        rows.append((sim, rep))
-        out[sim] = {"ok": rep.ok, "samples": rep.samples, "values_compared": rep.values_compared,
-                    "mismatches": rep.mismatches, "build_s": round(rep.build_s, 2), "build_cached": rep.build_cached,
-                    "sim_s": round(rep.sim_s, 2), "samples_per_s": round(rep.samples_per_s, 3),
-                    "cycles_per_s": round(rep.samples_per_s * cycles), "simulator": rep.simulator}
+        for tp in args.trace_path:
+            for jobs in args.jobs:
+                key, rep, cpu = measure(args.out, man, sim=sim, samples=n, flow=args.flow, trace_path=tp, jobs=jobs)
+                out[key] = {"ok": rep.ok, "samples": rep.samples, "values_compared": rep.values_compared,
+                            "cpu_s": round(cpu, 2), "samples_per_cpu_s": round(rep.samples / cpu, 3),
+                            "mismatches": rep.mismatches, "build_s": round(rep.build_s, 2),
+                            "build_cached": rep.build_cached, "sim_s": round(rep.sim_s, 2),
+                            "samples_per_s": round(rep.samples_per_s, 3),
+                            "cycles_per_s": round(rep.samples_per_s * cycles), "simulator": rep.simulator}
+                lines.append(_row(f"{sim} {tp} --jobs {jobs}", rep.samples, rep.build_s, rep.sim_s,
+                                  rep.samples_per_s, rep.samples_per_s * cycles,
+                                  f"bit-exact={rep.ok} ({rep.values_compared} values)", cpu))
+    for tp in args.trace_path:
+        key = f"verilator_{tp}_jobs1"
+        if "bare_verilator" in out and key in out:
+            # per CPU second: on a shared machine wall time also counts the neighbours' load
+            out[f"harness_overhead_{tp}"] = round(out["bare_verilator"]["samples_per_cpu_s"]
+                                                  / max(out[key]["samples_per_cpu_s"], 1e-9), 2)
+            out[f"harness_overhead_{tp}_wall"] = round(out["bare_verilator"]["samples_per_s"]
+                                                       / max(out[key]["samples_per_s"], 1e-9), 2)
 
-    print(f"W-digits 64-128-10: {cycles} cycles/sample, compile {compile_s:.1f} s")
-    print(f"{'engine':<22}{'samples':>8}{'build s':>10}{'run s':>9}{'samples/s':>11}{'cycles/s':>12}  bit-exact")
-    print(f"{'scnc.ref (Numba)':<22}{args.samples:>8}{'-':>10}{args.samples / ref_sps:>9.3f}{ref_sps:>11.1f}"
-          f"{ref_sps * cycles:>12.3g}  (oracle)")
-    for sim, rep in rows:
-        print(f"{rep.simulator:<22}{rep.samples:>8}{rep.build_s:>10.1f}{rep.sim_s:>9.1f}{rep.samples_per_s:>11.3f}"
-              f"{rep.samples_per_s * cycles:>12.3g}  {rep.ok} ({rep.values_compared} values)")
-    if rows:
-        out["ref_over_verilator"] = round(ref_sps / max(out.get("verilator", {}).get("samples_per_s", 1e-9), 1e-9), 1)
+    print(f"W-digits 64-128-10: {cycles} cycles/sample, compile {compile_s:.1f} s, flow {args.flow}")
+    print(f"{'engine':<30}{'samples':>8}{'build s':>10}{'run s':>9}{'samples/s':>11}{'cycles/s':>12}"
+          f"{'cpu s':>9}{'samples/cpu-s':>12}  check")
+    print(_row("scnc.ref (Numba)", args.samples, None, args.samples / ref_sps, ref_sps, ref_sps * cycles,
+               "(oracle)"))
+    for line in lines:
+        print(line)
+    for tp in args.trace_path:
+        if f"harness_overhead_{tp}" in out:
+            print(f"harness overhead, {tp} trace path (bare / cocotb, Verilator, 1 job): "
+                  f"{out[f'harness_overhead_{tp}']:.2f}x per CPU second, {out[f'harness_overhead_{tp}_wall']:.2f}x wall")
     print(json.dumps(out, sort_keys=True))
 
 

@@ -13,7 +13,22 @@ the expectations :mod:`scnc.ref` computed for them). Paths arrive in the environ
                    ``random`` (seeded idle cycles between input beats, back-pressure
                    on ``o_data`` and ``trace``)
 ``SCNC_FLOW_SEED`` seed of the ``random`` flow pattern (default 0)
+``SCNC_TRACE_FILE`` bulk trace path: the file the recorder wrapper
+                   (:mod:`scnc.verify.recorder`, the top level then) writes
+                   ``trace`` beats to; unset: a Python monitor takes every beat
+``SCNC_HDL_CLOCK`` ``1``: the wrapper generates ``clk`` (the bulk path, both
+                   simulators); no cocotb clock
+``SCNC_SAMPLE_OFFSET`` index of the case's first sample in the whole run (a shard's
+                   place), which seeds the choice of back-pressured samples
 =================  ==============================================================
+
+Bulk trace path: the wrapper writes every trace beat to a file and counts complete samples; the
+bench awaits that count (one wake-up per sample), reads the file once and hands the array to the
+same :func:`~scnc.verify.scoreboard.compare`. With the ``random`` flow, ``i_data`` and ``o_data``
+keep their seeded idle cycles and back-pressure throughout, and ``trace`` is back-pressured by
+:class:`scnc_streams.StreamSink` on a seeded subset of the samples (:func:`trace_stall_samples`:
+each with probability :data:`TRACE_STALL_P`, and always the case's first), ``ready`` tied high
+otherwise.
 
 Parts: the driver (:class:`scnc_streams.StreamDriver`) offers the samples and records what entered
 the DUT; monitors (:class:`scnc_streams.StreamMonitor`, sinks tied ready) or back-pressuring sinks
@@ -34,13 +49,13 @@ from pathlib import Path
 import cocotb
 from cocotb.clock import Clock
 from cocotb.simtime import get_sim_time
-from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly
+from cocotb.triggers import ClockCycles, Event, FallingEdge, ReadOnly
 
 from scnc._io import atomic_write_text
 from scnc.manifest import Manifest
 from scnc.verify.cases import input_beats, load_case
 from scnc.verify.scoreboard import compare
-from scnc_streams import HandshakeTimeout, StreamDriver, StreamMonitor, StreamSink
+from scnc_streams import HandshakeTimeout, StreamDriver, StreamMonitor, StreamSink, TraceRecorder
 
 PERIOD_NS = 10
 FLOWS = ("always", "random")
@@ -53,6 +68,20 @@ MAX_HIGH, SHORT_LOW, LONG_P, LONG_LOW = 8, 4, 1 / 16, (16, 40)
 MAX_LOW = LONG_LOW[1]
 # cycles run after the last expected beat to catch leftovers (random flow: plus one full ready pattern)
 DRAIN_CYCLES = 16
+#: Bulk trace path, ``random`` flow: probability that a sample's trace beats are back-pressured.
+TRACE_STALL_P = 1 / 8
+
+
+def trace_stall_samples(seed: int, offset: int, samples: int) -> list[int]:
+    """Samples (indices into the case) whose ``trace`` is back-pressured on the bulk path.
+
+    Each with probability :data:`TRACE_STALL_P`, decided by the seed and the sample's index in the
+    whole run (``offset + b``), so a sample is chosen the same way whatever shard it lands in; the
+    case's first sample always, so every run stalls ``trace`` at least once.
+    """
+    chosen = [b for b in range(samples)
+              if b == 0 or random.Random(f"scnc-trace-stall:{seed}:{offset + b}").random() < TRACE_STALL_P]
+    return chosen
 
 
 def _rng(seed: int, prefix: str, stream: str) -> random.Random:
@@ -88,14 +117,17 @@ def _stream(dut, prefix: str, name: str):
     return tuple(getattr(dut, f"{prefix}{name}__{part}") for part in ("valid", "ready", "payload"))
 
 
-async def start_clock_and_reset(dut) -> None:
+async def start_clock_and_reset(dut, *, hdl_clock: bool = False) -> None:
     """Start ``clk`` and hold ``rst`` for 3 edges, released at a falling edge, then one idle edge.
 
     One edge passes with rst low before the first beat so every combinational output is resolved.
-    Verilator runs cocotb's C++ clock (no Python per edge); Icarus the Python clock.
+    With ``hdl_clock`` (the bulk trace path) the recorder wrapper's own clock runs (rising edges at
+    multiples of ``PERIOD_NS``, like cocotb's); otherwise Verilator runs cocotb's C++ clock (no Python
+    per edge) and Icarus the Python clock.
     """
-    impl = "gpi" if cocotb.SIM_NAME.lower().startswith("verilator") else "py"
-    Clock(dut.clk, PERIOD_NS, unit="ns", impl=impl).start()
+    if not hdl_clock:
+        impl = "gpi" if cocotb.SIM_NAME.lower().startswith("verilator") else "py"
+        Clock(dut.clk, PERIOD_NS, unit="ns", impl=impl).start()
     dut.rst.value = 1
     await ClockCycles(dut.clk, 3)
     await FallingEdge(dut.clk)
@@ -111,13 +143,16 @@ def tie_sinks_ready(dut, manifest: Manifest, prefix: str = "") -> None:
 
 
 async def check_core(dut, manifest: Manifest, case, results_path: Path, prefix: str = "", *,
-                     flow: str = "always", seed: int = 0) -> dict:
+                     flow: str = "always", seed: int = 0, trace_file: Path | None = None,
+                     sample_offset: int = 0) -> dict:
     """Drive ``case`` into the core whose ports are ``<prefix><port>``, compare, write the results JSON.
 
     The clock must run and reset be done (:func:`start_clock_and_reset`). ``flow``: ``"always"``
     (back to back, sinks tied ready; each sample's latency must equal the manifest's) or
     ``"random"`` (seeded by ``seed``: idle input cycles and back-pressure; latency must be at least
-    the manifest's). Returns the results dict.
+    the manifest's). ``trace_file``: the bulk trace path (the DUT is the recorder wrapper, which
+    writes this file); ``None``: a Python monitor or sink takes every trace beat.
+    ``sample_offset``: the case's first sample's index in the whole run. Returns the results dict.
     """
     if flow not in FLOWS:
         raise ValueError(f"flow must be one of {FLOWS}, got {flow!r}")
@@ -144,10 +179,21 @@ async def check_core(dut, manifest: Manifest, case, results_path: Path, prefix: 
         return StreamMonitor(dut.clk, *_stream(dut, prefix, name), period_ns=PERIOD_NS)
 
     o_mon = sink("o_data")
-    t_mon = sink("trace") if has_trace else None
+    rec = None
+    if trace_file is not None and has_trace:
+        rec = TraceRecorder(dut.clk, getattr(dut, f"{prefix}scnc_rec_beats"),
+                            getattr(dut, f"{prefix}scnc_rec_samples"), getattr(dut, f"{prefix}scnc_rec_flush"),
+                            path=trace_file, width=manifest.trace.payload.width, beats_per_sample=n_trace)
+    t_mon = sink("trace") if has_trace and rec is None else None
     tasks = [cocotb.start_soon(o_mon.run())]
     if t_mon is not None:
         tasks.append(cocotb.start_soon(t_mon.run()))
+    started = [Event() for _ in range(B)]
+    stall_sinks: list = []
+    stalled = trace_stall_samples(seed, sample_offset, B) if rnd and rec is not None else []
+    if stalled:
+        tasks.append(cocotb.start_soon(_stall_trace(dut, prefix, rec, stalled, started, stall_sinks, seed,
+                                                    sample_offset, timeout_ns)))
 
     wall0 = time.perf_counter()
     hang = None
@@ -155,13 +201,16 @@ async def check_core(dut, manifest: Manifest, case, results_path: Path, prefix: 
     first_beat_ns: list[int] = []
     leftovers: list[str] = []
     try:
-        for beats in in_beats:
+        for b, beats in enumerate(in_beats):
+            started[b].set()
             n0 = len(driver.accepted)
             accepted.append(await driver.send(beats))
             first_beat_ns.append(driver.accepted[n0][1])
         await o_mon.wait_for(B * (T + 1), timeout_ns=timeout_ns, what="o_data")
         if t_mon is not None:
             await t_mon.wait_for(B * n_trace, timeout_ns=timeout_ns, what="trace")
+        if rec is not None:
+            await rec.wait_samples(B, timeout_ns=timeout_ns, what="trace")
         # drain: the sinks keep running (a random sink passes through a whole ready pattern), so an
         # extra beat is collected (and counted by compare); then nothing may still be offered
         await ClockCycles(dut.clk, DRAIN_CYCLES + (MAX_HIGH + MAX_LOW if rnd else 0))
@@ -174,13 +223,15 @@ async def check_core(dut, manifest: Manifest, case, results_path: Path, prefix: 
             leftovers.append("busy still high after the last counts beat")
     except HandshakeTimeout as exc:
         hang = str(exc)
-    wall = time.perf_counter() - wall0
     for task in tasks:
         task.cancel()
-
+    rec_problems: list[str] = []
     observed = {"inputs": accepted, "o_data": o_mon.beats}
     if t_mon is not None:
         observed["trace"] = t_mon.beats
+    if rec is not None:
+        observed["trace"], rec_problems = await rec.collect()
+    wall = time.perf_counter() - wall0
     latencies = []
     for b, t0 in enumerate(first_beat_ns):
         k = (b + 1) * (T + 1) - 1
@@ -193,6 +244,7 @@ async def check_core(dut, manifest: Manifest, case, results_path: Path, prefix: 
         observed["latency_cycles"] = latencies  # exact with this flow: compared per sample, field "latency"
     want = [int(c) for c in want_cycles] if want_cycles is not None else [per_sample_cycles] * B
     cmp = compare(manifest, case, observed)
+    cmp.protocol.extend(rec_problems)
     # stalls only add cycles: with random flow the no-stall figure is a lower bound
     bad_latency = [b for b, c in enumerate(latencies) if (c < want[b] if rnd else c != want[b])]
     if bad_latency and (rnd or want_cycles is None):
@@ -216,7 +268,11 @@ async def check_core(dut, manifest: Manifest, case, results_path: Path, prefix: 
             "i_data_idle_cycles": driver.idle_cycles,
             **{f"{name}_{k}": getattr(mon, k) for name, mon in (("o_data", o_mon), ("trace", t_mon))
                if isinstance(mon, StreamSink) for k in ("ready_low_cycles", "stalls")},
+            **({"trace_stalled_samples": [sample_offset + b for b in stalled],
+                "trace_ready_low_cycles": sum(s.ready_low_cycles for s in stall_sinks),
+                "trace_stalls": sum(s.stalls for s in stall_sinks)} if rec is not None and rnd else {}),
         },
+        "trace_path": "bulk" if rec is not None else "monitor",
         "hang": hang,
         "sim_wall_s": round(wall, 4),
         "sim_cycles": int(get_sim_time("ns") // PERIOD_NS),
@@ -226,6 +282,27 @@ async def check_core(dut, manifest: Manifest, case, results_path: Path, prefix: 
     })
     atomic_write_text(results_path, json.dumps(summary, indent=1, sort_keys=True) + "\n")
     return summary
+
+
+async def _stall_trace(dut, prefix: str, rec: TraceRecorder, stalled: list[int], started: list, sinks: list,
+                       seed: int, offset: int, timeout_ns: int) -> None:
+    """Back-pressure ``trace`` (a :class:`StreamSink`) from the start of each chosen sample until all its
+    trace beats were recorded; ``ready`` tied high in between. The recorder takes the beats."""
+    for b in stalled:
+        await started[b].wait()
+        valid, ready, payload = _stream(dut, prefix, "trace")
+        sink = StreamSink(dut.clk, valid, ready, payload, period_ns=PERIOD_NS,
+                          hold=ready_pattern(seed, prefix, f"trace:{offset + b}"))
+        sinks.append(sink)
+        task = cocotb.start_soon(sink.run())
+        try:
+            await rec.wait_samples(b + 1, timeout_ns=timeout_ns, what=f"trace of sample {b}")
+        except HandshakeTimeout:
+            return  # the main flow times out too and reports the hang
+        finally:
+            task.cancel()
+        await FallingEdge(dut.clk)
+        ready.value = 1
 
 
 def _failure(summary: dict) -> str:
@@ -255,12 +332,19 @@ async def core_matches_reference(dut) -> None:
     # the host checked each build (files, hashes, ports) before starting the simulator: read the fields only
     loaded = [(job, Manifest.load(Path(job["manifest"]).parent, check_files=False), load_case(job["case"]))
               for job in jobs]
+    trace_file = os.environ.get("SCNC_TRACE_FILE") or None
+    if trace_file is not None and len(jobs) != 1:
+        raise RuntimeError("SCNC_TRACE_FILE (the bulk trace path) records one core; a batch has several")
+    offset = int(os.environ.get("SCNC_SAMPLE_OFFSET") or 0)
     for job, manifest, _ in loaded:
         tie_sinks_ready(dut, manifest, job["prefix"])
         getattr(dut, f"{job['prefix']}i_data__valid").value = 0
-    await start_clock_and_reset(dut)
+        if trace_file is not None:
+            getattr(dut, f"{job['prefix']}scnc_rec_flush").value = 0
+    await start_clock_and_reset(dut, hdl_clock=os.environ.get("SCNC_HDL_CLOCK") == "1")
     tasks = [cocotb.start_soon(check_core(dut, manifest, case, Path(job["results"]), job["prefix"],
-                                          flow=flow, seed=seed))
+                                          flow=flow, seed=seed, sample_offset=offset,
+                                          trace_file=Path(trace_file) if trace_file else None))
              for job, manifest, case in loaded]
     failures = []
     for (job, _, _), task in zip(loaded, tasks):

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from cocotb.simtime import get_sim_time
 from cocotb.triggers import ClockCycles, Event, FallingEdge, ReadOnly, RisingEdge, SimTimeoutError, with_timeout
 
-__all__ = ["HandshakeTimeout", "StreamDriver", "StreamMonitor", "StreamSink"]
+__all__ = ["HandshakeTimeout", "StreamDriver", "StreamMonitor", "StreamSink", "TraceRecorder"]
 
 
 def _high(signal) -> bool:
@@ -221,3 +221,59 @@ class StreamSink(_BeatCollector):
                 left = max(1, int(self.hold(True)))
                 after_low = True
 
+
+
+class TraceRecorder:
+    """Bench side of the bulk trace path (:mod:`scnc.verify.recorder`): counters, flush, the file.
+
+    The wrapper records every ``trace`` beat that moves; Python only waits for whole samples (one
+    wake-up per sample on ``scnc_rec_samples``) and reads the file once, at the end.
+
+    Parameters
+    ----------
+    clk:
+        The DUT's clock.
+    beats, samples, flush:
+        The wrapper's ``scnc_rec_beats``, ``scnc_rec_samples`` (read) and ``scnc_rec_flush`` (driven).
+    path:
+        The trace file (the wrapper's ``+scnc_trace=`` plusarg).
+    width:
+        Trace payload width (bits).
+    beats_per_sample:
+        Trace beats of one sample (the manifest's).
+    """
+
+    def __init__(self, clk, beats, samples, flush, *, path, width: int, beats_per_sample: int) -> None:
+        self.clk, self.beats, self.samples, self.flush = clk, beats, samples, flush
+        self.path, self.width, self.beats_per_sample = path, int(width), int(beats_per_sample)
+
+    @staticmethod
+    def _count(signal) -> int:
+        v = signal.value
+        return v.to_unsigned() if v.is_resolvable else 0
+
+    @property
+    def beats_recorded(self) -> int:
+        return self._count(self.beats)
+
+    async def wait_samples(self, count: int, *, timeout_ns: int, what: str) -> None:
+        """Wait until ``count`` samples of trace beats were recorded; :class:`HandshakeTimeout` when no
+        further sample completes within ``timeout_ns``."""
+        while self._count(self.samples) < count:
+            try:
+                await with_timeout(self.samples.value_change, timeout_ns, "ns")
+            except SimTimeoutError:
+                raise HandshakeTimeout(
+                    f"{what}: no complete sample for {timeout_ns} ns, {self.beats_recorded} of "
+                    f"{count * self.beats_per_sample} beats recorded") from None
+
+    async def collect(self):
+        """Flush the file (one rising edge with ``flush`` high) and read it: ``(beats, problems)``."""
+        from scnc.verify.recorder import read_trace_file
+
+        await FallingEdge(self.clk)
+        self.flush.value = 1
+        await RisingEdge(self.clk)
+        await FallingEdge(self.clk)
+        self.flush.value = 0
+        return read_trace_file(self.path, self.width)

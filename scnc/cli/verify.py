@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from ._args import integer, number
@@ -19,7 +20,14 @@ def register(sub) -> None:
     p.add_argument("build", type=Path, help="build folder (manifest.json, <top>.v, ir/)")
     p.add_argument("--sim", choices=SIMULATORS, metavar="SIM", default="verilator",
                    help="simulator: %(choices)s (default verilator)")
-    p.add_argument("--samples", type=integer(1), default=20, help="number of test samples to verify (default 20)")
+    p.add_argument("--samples", type=_samples, default=20,
+                   help="number of test samples to verify, or 'all' for the whole test split (default 20)")
+    p.add_argument("--jobs", type=integer(1), default=None,
+                   help="simulator processes: the samples are split into JOBS shards on one shared build; the "
+                        "result does not depend on JOBS (default: the number of CPUs)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run the shards on a Dask cluster, e.g. tcp://host:8786 (needs: pip install "
+                        "'scnc[cluster]'; workers must see the build folder on a shared file system)")
     p.add_argument("--dataset", choices=DATASETS, metavar="NAME", default="digits",
                    help="where the samples come from: %(choices)s (default digits); a network whose input size "
                         "does not match gets seeded random inputs")
@@ -40,12 +48,23 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+def _samples(text: str) -> int | str:
+    """``--samples``: an integer >= 1 or ``all``."""
+    if text == "all":
+        return text
+    return integer(1)(text)
+
+
 def run(args: argparse.Namespace, out: Out) -> int:
-    from ..errors import ConfigError
     from ..verify import verify_build
 
-    if args.samples < 1:
-        raise ConfigError(f"--samples must be >= 1, got {args.samples}")
+    jobs = args.jobs if args.jobs is not None else max(1, os.cpu_count() or 1)
+    if args.waves and args.jobs is None and args.scheduler is None:
+        jobs = 1  # one waveform of one run
+    if args.scheduler is not None and not args.scheduler.strip():
+        from ..errors import ConfigError
+
+        raise ConfigError("--scheduler: expected an address such as tcp://host:8786, got an empty string")
     classes = None
     if args.classes:
         from ..data import parse_classes
@@ -53,11 +72,15 @@ def run(args: argparse.Namespace, out: Out) -> int:
         classes = parse_classes(args.classes)
     rep = verify_build(args.build, sim=args.sim, samples=args.samples, dataset=args.dataset,
                        data_dir=args.data_dir, classes=classes, waves=args.waves, seed=args.seed, flow=args.flow,
-                       timeout_s=args.timeout, progress=out.say if args.progress else None)
+                       timeout_s=args.timeout, progress=out.say if args.progress else None, jobs=jobs,
+                       scheduler=args.scheduler)
     out.say(f"simulator     {rep.simulator}")
     out.say(f"inputs        {rep.inputs}")
     out.say(f"flow          {rep.flow}")
     out.say(f"samples       {rep.samples} x {rep.timesteps} steps")
+    shards = rep.results.get("shards")
+    if shards:
+        out.say(f"shards        {len(shards)}" + (f" on {args.scheduler}" if args.scheduler else " local processes"))
     out.say(f"compared      {rep.values_compared} values, {rep.mismatches} mismatches")
     out.say(f"build         {rep.build_s:.2f} s{' (cached)' if rep.build_cached else ''}")
     out.say(f"simulation    {rep.sim_s:.2f} s, {rep.samples_per_s:.3f} samples/s (scnc.ref {rep.ref_s:.2f} s)")

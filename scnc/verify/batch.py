@@ -23,7 +23,7 @@ from scnc.manifest import Manifest
 from scnc.verify.cases import make_case, save_case
 from scnc.verify.runner import RunResult
 
-__all__ = ["BatchResult", "verify_batch", "batch_wrapper"]
+__all__ = ["BatchResult", "verify_batch", "batch_wrapper", "campaign_batch", "run_campaign"]
 
 BATCH_TOP = "scnc_batch"
 #: Verilator arguments of a quick build: the generated C++ compiled at -O0.
@@ -140,3 +140,58 @@ def verify_batch(
         p = Path(job["results"])
         results.append(json.loads(p.read_text()) if p.is_file() else {"ok": False, "protocol": ["no results written"]})
     return BatchResult(results=results, run=rr, compile_s=compile_s, ref_s=ref_s)
+
+
+# ---- randomized campaigns: batches of ConfigSpecs, locally or on a Dask cluster ---------------------
+
+def campaign_batch(job: dict) -> dict:
+    """Verify one batch of random configurations; a Dask worker's entry point (plain data in and out).
+
+    ``job``: ``specs`` (:meth:`scnc.verify.configs.ConfigSpec.to_dict` each), ``out_dir``, ``sim``,
+    ``build_root``, ``seed``, ``timeout_s``, ``flow``. Returns ``{"results": [{"spec", "ok",
+    "first_divergence", "protocol", "values_compared"}, ...], "build_s", "test_s", "seconds"}``.
+    """
+    from scnc.verify.configs import ConfigSpec, build_config
+
+    t0 = time.perf_counter()
+    specs = [ConfigSpec(**{**d, "sizes": tuple(d["sizes"])}) for d in job["specs"]]
+    built = [build_config(spec) for spec in specs]
+    res = verify_batch([g for g, _ in built], job["out_dir"], inputs=[i for _, i in built], sim=job["sim"],
+                       build_root=job["build_root"], seed=int(job["seed"]), timeout_s=job.get("timeout_s"),
+                       flow=job.get("flow", "random"))
+    out = [{"spec": spec.to_dict(), "ok": bool(r.get("ok")), "first_divergence": r.get("first_divergence"),
+            "protocol": r.get("protocol"), "values_compared": int(r.get("values_compared", 0))}
+           for spec, r in zip(specs, res.results)]
+    if not res.run.ok:  # a bench that failed without a per-core verdict fails every core of the batch
+        for r in out:
+            r["ok"] = False
+    return {"results": out, "build_s": res.run.build_s, "test_s": res.run.test_s,
+            "seconds": time.perf_counter() - t0}
+
+
+def run_campaign(specs: list, out_dir: str | os.PathLike, *, batch: int = 25, sim: str = "verilator",
+                 build_root: str | os.PathLike | None = None, seed: int = 0, timeout_s: float | None = 3600,
+                 flow: str = "random", scheduler: str | None = None, progress=None) -> list[dict]:
+    """Verify ``specs`` (:class:`scnc.verify.configs.ConfigSpec`) in batches of ``batch``.
+
+    Batch ``k`` works in ``out_dir/batch<k>``; batches run one after the other here, or all at once
+    on the Dask cluster at ``scheduler`` (``"tcp://host:8786"``; workers must see ``out_dir``).
+    Returns one :func:`campaign_batch` result per batch, in order.
+    """
+    if not (isinstance(batch, int) and batch >= 1):
+        raise ConfigError(f"batch must be an integer >= 1, got {batch!r}")
+    out = Path(out_dir).resolve()
+    broot = Path(build_root).resolve() if build_root is not None else out / "builds"
+    jobs = [{"specs": [s.to_dict() for s in specs[k:k + batch]], "out_dir": str(out / f"batch{k // batch}"),
+             "sim": sim, "build_root": str(broot), "seed": int(seed), "timeout_s": timeout_s, "flow": flow}
+            for k in range(0, len(specs), batch)]
+    if scheduler is not None:
+        from scnc.verify.shard import dask_map
+
+        return dask_map(campaign_batch, jobs, scheduler)
+    results = []
+    for k, job in enumerate(jobs):
+        results.append(campaign_batch(job))
+        if progress is not None:
+            progress(k, results[-1])
+    return results

@@ -41,6 +41,7 @@ __all__ = [
     "RunResult",
     "CaseResult",
     "run_cocotb",
+    "ensure_build",
     "build_key",
     "parse_results_xml",
     "STAMP_NAME",
@@ -64,7 +65,9 @@ ICARUS_ARGS = ("-g2005",)
 #: precompiled header passes ``Vtop__pch.h.fast`` to the compiler as a file and the build fails
 #: ("linker input file not found"). Given on the make command line (through ``MAKEFLAGS``) the
 #: value wins over the makefile's.
-VERILATOR_MAKEFLAGS = ("CFG_CXXFLAGS_PCH_I=-include",)
+#: ``CFG_CXXFLAGS_COROUTINES`` is empty in the same way, so a ``--timing`` build (the bulk trace path's
+#: HDL clock) fails with "the coroutine header requires -fcoroutines"; it only applies to such builds.
+VERILATOR_MAKEFLAGS = ("CFG_CXXFLAGS_PCH_I=-include", "CFG_CXXFLAGS_COROUTINES=-fcoroutines")
 
 #: Verilator arguments after cocotb's own: cocotb's runner always passes ``--public-flat-rw``, which
 #: keeps every internal signal as a VPI-visible variable and made a W-digits core ~11x slower per
@@ -400,6 +403,34 @@ def _ensure_build(
     return final, False, seconds
 
 
+def ensure_build(
+    *,
+    sim: str,
+    sources: Sequence[Path],
+    toplevel: str,
+    build_root: Path,
+    build_args: Sequence[str] = (),
+    waves: bool = False,
+    timescale: tuple[str, str] = ("1ns", "1ps"),
+    parameters: Mapping[str, object] | None = None,
+    tool: SimTool | None = None,
+) -> tuple[Path, bool, float]:
+    """Make (or find in the cache) the build :func:`run_cocotb` would use for the same arguments.
+
+    Returns ``(build folder, reused?, seconds)``. Sharded runs call it once before starting several
+    simulator processes, so they share one build instead of racing to compile it.
+    """
+    sources = [Path(s).resolve() for s in sources]
+    for s in sources:
+        if not s.is_file():
+            raise ToolError(f"ensure_build: HDL source {s} does not exist")
+    if tool is None:
+        tool = find_simulator(sim)
+    return _ensure_build(tool=tool, sources=sources, toplevel=toplevel, build_root=Path(build_root).resolve(),
+                         build_args=build_args, parameters=dict(parameters or {}), timescale=timescale,
+                         waves=waves)
+
+
 def run_cocotb(
     *,
     sim: str,
@@ -418,6 +449,7 @@ def run_cocotb(
     tool: SimTool | None = None,
     seed: int | None = None,
     timeout_s: float | None = None,
+    plusargs: Sequence[str] = (),
 ) -> RunResult:
     """Build ``sources`` (cached) and run the cocotb tests of ``test_module`` against ``toplevel``.
 
@@ -462,6 +494,8 @@ def run_cocotb(
         (coreutils ``timeout`` through cocotb's ``SIM_CMD_PREFIX``): the result has ``timed_out``
         set (or :class:`ToolError` is raised when the killed simulator wrote no results).
         Default: no limit (use cocotb's ``timeout_time`` in the tests for simulated-time limits).
+    plusargs:
+        Run-time plusargs of the simulation (``"+name=value"``); not part of the build key.
 
     Returns
     -------
@@ -510,7 +544,7 @@ def run_cocotb(
             raise ToolError("run_cocotb: timeout_s needs the coreutils 'timeout' command on PATH")
         prefix = f"{timeout_exe} --kill-after=5 {timeout_s:g}"
         env["SIM_CMD_PREFIX"] = f"{prefix} {env.get('SIM_CMD_PREFIX', os.environ.get('SIM_CMD_PREFIX', ''))}".strip()
-    plusargs: list[str] = []
+    plusargs = list(plusargs)
     waves_file: Path | None = None
     if waves:
         if tool.name == "icarus":

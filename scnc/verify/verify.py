@@ -30,7 +30,8 @@ from scnc._resources import sim_dir
 from scnc.errors import ConfigError, DataError, ToolError
 from scnc.manifest import Manifest
 from scnc.verify.cases import Case, make_case, save_case
-from scnc.verify.runner import RunResult, build_environ, run_cocotb, sim_build_args
+from scnc.verify.recorder import MAX_PATH_CHARS, PLUSARG, RECORDER_TOP, recorder_wrapper
+from scnc.verify.runner import RunResult, build_environ, ensure_build, run_cocotb, sim_build_args
 
 __all__ = ["VerifyReport", "verify_build", "choose_inputs", "bench_dir", "FLOWS", "flow_env"]
 
@@ -38,6 +39,16 @@ _BENCH_MODULE = "scnc_bench"
 #: Flow-control patterns of the bench: ``"always"`` (input beats back to back, sinks always ready)
 #: and ``"random"`` (seeded idle cycles between input beats, back-pressure on ``o_data``/``trace``).
 FLOWS = ("always", "random")
+#: How trace beats reach the checker: ``"bulk"`` (the recorder wrapper writes them to a file, read once;
+#: :mod:`scnc.verify.recorder`) or ``"monitor"`` (a cocotb monitor wakes Python for every beat).
+TRACE_PATHS = ("bulk", "monitor")
+#: Clock period of the bench (ns); ``sim/scnc_bench.py`` uses the same.
+BENCH_PERIOD_NS = 10
+#: Verilator arguments of a bulk-path build: the recorder wrapper's clock is an HDL delay loop
+#: (``always #5 clk = ~clk``), which needs Verilator's timing support. A cocotb clock costs a VPI
+#: timer callback, a value put and a re-evaluation at every edge; the HDL clock leaves only the
+#: simulator's own time steps (see docs/verify.md, "Measured").
+VERILATOR_HDL_CLOCK_ARGS = ("--timing",)
 
 
 def flow_env(flow: str, seed: int) -> dict:
@@ -137,19 +148,22 @@ class VerifyReport:
         }
 
 
-def choose_inputs(graph, *, samples: int, dataset: str | None = "digits", data_dir=None, classes=None,
+def choose_inputs(graph, *, samples: int | str, dataset: str | None = "digits", data_dir=None, classes=None,
                   seed: int = 0) -> tuple[dict, str]:
     """The inputs to verify: ``({"intensities": ...} or {"spikes": ...}, description)``.
 
-    The first ``samples`` test samples of ``dataset`` when its feature count equals the network's
-    input size (rate coding: :func:`scnc.ref.quantize_features`; spike coding: Bernoulli spikes
+    The first ``samples`` test samples of ``dataset`` (``samples="all"``: the whole test split) when
+    its feature count equals the network's input size (rate coding: :func:`scnc.ref.quantize_features`; spike coding: Bernoulli spikes
     with the features as probabilities, seeded). Otherwise (or with ``dataset=None``) seeded random
     inputs, and the description says so.
     """
     from scnc import ref
 
-    if not (isinstance(samples, int) and samples >= 1):
-        raise ConfigError(f"samples must be an integer >= 1, got {samples!r}")
+    every = samples == "all"
+    if not every and not (isinstance(samples, int) and samples >= 1):
+        raise ConfigError(f"samples must be an integer >= 1 or 'all', got {samples!r}")
+    if every and dataset is None:
+        raise ConfigError("samples='all' means the whole test split of a data set; dataset=None has none")
     q = graph.input.quant
     n_in, T = graph.input.size, graph.timesteps
     rng = np.random.default_rng(seed)
@@ -160,12 +174,17 @@ def choose_inputs(graph, *, samples: int, dataset: str | None = "digits", data_d
 
         ds = load_dataset(dataset, split="test", data_dir=data_dir, classes=classes)
         if ds.x.shape[1] == n_in:
+            if every:
+                samples = len(ds.x)
             if len(ds.x) < samples:
                 raise DataError(f"{dataset}/test has {len(ds.x)} samples, {samples} were asked for")
             feats = np.asarray(ds.x[:samples], np.float64)
             desc = f"first {samples} samples of {dataset}/test"
         else:
             why = f" ({dataset} has {ds.x.shape[1]} features, the network {n_in} inputs)"
+            if every:
+                raise ConfigError(f"samples='all': {dataset} has {ds.x.shape[1]} features but the network "
+                                  f"{n_in} inputs, so its test split cannot be verified")
     if q.coding == "rate":
         if feats is not None:
             return {"intensities": ref.quantize_features(graph, feats).astype(np.int64)}, desc
@@ -180,7 +199,7 @@ def choose_inputs(graph, *, samples: int, dataset: str | None = "digits", data_d
 
 def _run_with_env(*, sim: str, sources, toplevel: str, module_dirs, test_dir: Path, build_root: Path,
                   results_xml: Path, extra_env: dict, waves: bool, seed: int, timeout_s: float | None,
-                  extra_build_args: tuple = ()) -> RunResult:
+                  extra_build_args: tuple = (), plusargs: tuple = ()) -> RunResult:
     """:func:`run_cocotb` of the bench module with scnc's build arguments and build environment."""
     from scnc.rtl import WAIVERS
 
@@ -213,6 +232,7 @@ def _run_with_env(*, sim: str, sources, toplevel: str, module_dirs, test_dir: Pa
             waves=waves,
             seed=seed,
             timeout_s=timeout_s,
+            plusargs=plusargs,
         )
     if icarus_vcd is not None:
         rr = dataclasses.replace(rr, waves_file=icarus_vcd)
@@ -229,23 +249,68 @@ endmodule
 """
 
 
+def _bench_top(*, sim: str, verilog: Path, manifest: Manifest, out_dir: Path, trace_path: str,
+               ) -> tuple[list[Path], str, dict, list[str], Path | None, tuple[str, ...]]:
+    """Sources, top level, bench environment, plusargs, trace file and extra Verilator build arguments
+    of one bench run.
+
+    ``trace_path="bulk"`` on a core with a trace stream: the recorder wrapper
+    (:mod:`scnc.verify.recorder`) is the top level, its file ``out_dir/trace.hex``, and it generates
+    the clock (Verilator then builds with ``--timing``, :data:`VERILATOR_HDL_CLOCK_ARGS`).
+    Otherwise the core itself, every beat through Python, clocked by cocotb.
+    """
+    if trace_path not in TRACE_PATHS:
+        raise ConfigError(f"trace_path must be one of {', '.join(map(repr, TRACE_PATHS))}, got {trace_path!r}")
+    if trace_path != "bulk" or not manifest.has_trace:
+        return [verilog], manifest.top, {}, [], None, ()
+    hdl_clock = True
+    wrapper = out_dir / f"{RECORDER_TOP}.v"
+    atomic_write_text(wrapper, recorder_wrapper(manifest, hdl_clock=hdl_clock, period_ns=BENCH_PERIOD_NS))
+    trace_file = out_dir / "trace.hex"
+    if len(str(trace_file)) > MAX_PATH_CHARS:
+        raise ConfigError(f"the trace file path {trace_file} is longer than {MAX_PATH_CHARS} characters "
+                          f"(the recorder wrapper's limit); use a shorter build folder path")
+    with contextlib.suppress(FileNotFoundError):
+        trace_file.unlink()
+    env = {"SCNC_TRACE_FILE": str(trace_file), **({"SCNC_HDL_CLOCK": "1"} if hdl_clock else {})}
+    extra = VERILATOR_HDL_CLOCK_ARGS if hdl_clock else ()
+    return [verilog, wrapper], RECORDER_TOP, env, [f"+{PLUSARG}={trace_file}"], trace_file, extra
+
+
+def prebuild(*, sim: str, verilog: Path, manifest: Manifest, out_dir: Path, build_root: Path,
+             trace_path: str = "bulk") -> tuple[Path, bool, float]:
+    """Make (or find) the simulator build a bench run in ``out_dir`` would use: ``(folder, cached?, s)``."""
+    from scnc.rtl import WAIVERS
+
+    sources, top, _, _, _, extra = _bench_top(sim=sim, verilog=verilog, manifest=manifest, out_dir=out_dir,
+                                              trace_path=trace_path)
+    build_args = sim_build_args(sim, WAIVERS) + (list(extra) if sim == "verilator" else [])
+    with build_environ():
+        return ensure_build(sim=sim, sources=sources, toplevel=top, build_root=build_root, build_args=build_args)
+
+
 def _run_bench(*, sim: str, verilog: Path, manifest: Manifest, man_path: Path, case_path: Path, out_dir: Path,
                build_root: Path, waves: bool, seed: int, timeout_s: float | None,
-               flow: str = "always") -> tuple[RunResult, dict]:
+               flow: str = "always", trace_path: str = "bulk", sample_offset: int = 0) -> tuple[RunResult, dict]:
     results = out_dir / "results.json"
     with contextlib.suppress(FileNotFoundError):
         results.unlink()
+    sources, top, env, plusargs, trace_file, extra = _bench_top(sim=sim, verilog=verilog, manifest=manifest,
+                                                                out_dir=out_dir, trace_path=trace_path)
     rr = _run_with_env(
-        sim=sim, sources=[verilog], toplevel=manifest.top, module_dirs=[bench_dir()], test_dir=out_dir,
+        sim=sim, sources=sources, toplevel=top, module_dirs=[bench_dir()], test_dir=out_dir,
         build_root=build_root, results_xml=out_dir / "results.xml",
         extra_env={"SCNC_MANIFEST": str(man_path), "SCNC_CASE": str(case_path), "SCNC_RESULTS": str(results),
-                   **flow_env(flow, seed)},
-        waves=waves, seed=seed, timeout_s=timeout_s,
+                   "SCNC_SAMPLE_OFFSET": str(int(sample_offset)), **env, **flow_env(flow, seed)},
+        waves=waves, seed=seed, timeout_s=timeout_s, plusargs=tuple(plusargs), extra_build_args=extra,
     )
     if not results.is_file():
         msg = rr.failures()[0].message if rr.failures() else "no failure reported"
         raise ToolError(f"the bench wrote no results ({msg}); simulator log {rr.test_log}")
-    return rr, json.loads(results.read_text())
+    res = json.loads(results.read_text())
+    if trace_file is not None and res.get("ok"):
+        trace_file.unlink(missing_ok=True)  # all checked: tens of MB not worth keeping (kept on a failure)
+    return rr, res
 
 
 def verify_build(
@@ -264,6 +329,9 @@ def verify_build(
     build_root: str | os.PathLike | None = None,
     timeout_s: float | None = None,
     progress: Callable[[str], None] | None = None,
+    jobs: int = 1,
+    scheduler: str | None = None,
+    trace_path: str = "bulk",
 ) -> VerifyReport:
     """Verify a compiled core bit for bit against :mod:`scnc.ref` in an HDL simulator.
 
@@ -274,7 +342,8 @@ def verify_build(
     sim:
         ``"verilator"`` or ``"icarus"``.
     samples:
-        Number of samples (ignored when ``inputs`` is given).
+        Number of samples, or ``"all"``: the whole test split of ``dataset`` (ignored when ``inputs``
+        is given).
     dataset, data_dir, classes:
         Where the samples come from (:func:`choose_inputs`); ``dataset=None``: seeded random inputs.
     waves:
@@ -298,6 +367,16 @@ def verify_build(
         Wall-clock limit of one simulator run (seconds).
     progress:
         Called with one line of text per stage.
+    jobs:
+        Simulator processes: the samples are split into ``jobs`` contiguous shards run in parallel
+        on one shared build (:mod:`scnc.verify.shard`); the report is the same for any ``jobs``
+        (counts, mismatches, first divergence with run-wide sample numbers).
+    scheduler:
+        Address of a Dask scheduler (``"tcp://host:8786"``; needs the ``cluster`` extra): the shards
+        run on its workers (``jobs`` shards, or one per local CPU when ``jobs`` is 1).
+    trace_path:
+        ``"bulk"`` (default): trace beats recorded by a simulation-only wrapper into a file the bench
+        reads once (:mod:`scnc.verify.recorder`); ``"monitor"``: a cocotb monitor takes every beat.
 
     Returns
     -------
@@ -318,6 +397,10 @@ def verify_build(
     build_dir = Path(build_dir).resolve()  # the runner works in other folders: no relative paths
     if sim not in ("verilator", "icarus"):
         raise ConfigError(f"sim must be 'verilator' or 'icarus', got {sim!r}")
+    if not (isinstance(jobs, int) and jobs >= 1):
+        raise ConfigError(f"jobs must be an integer >= 1, got {jobs!r}")
+    if trace_path not in TRACE_PATHS:
+        raise ConfigError(f"trace_path must be one of {', '.join(map(repr, TRACE_PATHS))}, got {trace_path!r}")
     flow_env(flow, seed)
     from scnc.rtl import load_build
 
@@ -339,15 +422,27 @@ def verify_build(
     case_path = save_case(case, out_dir / "case.npz")
     say(f"reference: {case.samples} samples ({desc}), scnc.ref {ref_s:.2f} s")
 
-    say(f"simulating on {sim} (flow {flow}) ...")
-    rr, res = _run_bench(sim=sim, verilog=verilog, manifest=manifest, man_path=build_dir / "manifest.json",
-                         case_path=case_path, out_dir=out_dir, build_root=broot, waves=waves, seed=seed,
-                         timeout_s=timeout_s, flow=flow)
+    sharded = jobs > 1 or scheduler is not None
+    if sharded and waves:
+        raise ConfigError("waves=True records one waveform of one run: use jobs=1 and no scheduler")
+    if sharded:
+        from scnc.verify.shard import run_sharded
+
+        where = f"Dask scheduler {scheduler}" if scheduler else f"{jobs} processes"
+        say(f"simulating on {sim} (flow {flow}, {where}) ...")
+        rr, res = run_sharded(sim=sim, build_dir=build_dir, case=case, out_dir=out_dir, build_root=broot.resolve(),
+                              seed=seed, timeout_s=timeout_s, flow=flow, trace_path=trace_path, jobs=jobs,
+                              scheduler=scheduler)
+    else:
+        say(f"simulating on {sim} (flow {flow}) ...")
+        rr, res = _run_bench(sim=sim, verilog=verilog, manifest=manifest, man_path=build_dir / "manifest.json",
+                             case_path=case_path, out_dir=out_dir, build_root=broot, waves=waves, seed=seed,
+                             timeout_s=timeout_s, flow=flow, trace_path=trace_path)
     waves_file = rr.waves_file if waves and rr.waves_file and rr.waves_file.is_file() else None
     if not res["ok"] and not waves:
         waves_file = _waves_of_first_divergence(sim=sim, verilog=verilog, manifest=manifest, build_dir=build_dir,
                                                 case=case, res=res, broot=broot, seed=seed, timeout_s=timeout_s,
-                                                say=say, flow=flow)
+                                                say=say, flow=flow, trace_path=trace_path)
     elif waves_file is not None:
         keep = out_dir / "waves" / waves_file.name
         keep.parent.mkdir(exist_ok=True)
@@ -379,7 +474,7 @@ def verify_build(
 
 
 def _waves_of_first_divergence(*, sim, verilog, manifest, build_dir, case: Case, res, broot, seed, timeout_s,
-                               say, flow: str = "always") -> Path | None:
+                               say, flow: str = "always", trace_path: str = "bulk") -> Path | None:
     """Re-run only the sample of the first divergence with waves; keep the file in verify/waves/."""
     first = res.get("first_divergence")
     b = int(first["sample"]) if first else 0
@@ -391,7 +486,7 @@ def _waves_of_first_divergence(*, sim, verilog, manifest, build_dir, case: Case,
     try:
         rr, _ = _run_bench(sim=sim, verilog=verilog, manifest=manifest, man_path=build_dir / "manifest.json",
                            case_path=sub_path, out_dir=wdir, build_root=broot, waves=True, seed=seed,
-                           timeout_s=timeout_s, flow=flow)
+                           timeout_s=timeout_s, flow=flow, trace_path=trace_path, sample_offset=b)
     except ToolError as exc:
         say(f"warning: the waveform re-run failed: {exc}")
         return None

@@ -6,7 +6,7 @@ from functools import singledispatch
 
 from ..kinds import Encoding, Engine, InputCoding
 from .graph import DelayDenseNode, Graph, SCLeak, ShiftLeak
-from .schedule import layer_plan, sample_cycles, step_cycles
+from .schedule import sample_cycles, step_cycles
 
 __all__ = ["summary"]
 

@@ -31,10 +31,9 @@ argument (:mod:`scnc.rtl.engine.group_leak`).
 from __future__ import annotations
 
 import numpy as np
-from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed, unsigned
-from amaranth.lib import data, stream, wiring
+from amaranth.hdl import Module, Mux, Signal, signed, unsigned
+from amaranth.lib import data, wiring
 from amaranth.lib.memory import Memory
-from amaranth.lib.wiring import In, Out
 
 from ..ir.schedule import LayerPlan, event_layer_plan
 from ..kinds import Encoding
@@ -45,6 +44,7 @@ from .engine.spike_queue import SpikeQueue
 from .engine.synapse_lanes import synapse_lanes
 from .engine.tables import signed_bits_of, unsigned_bits_of
 from .engine.weight_rom import WeightROM
+from .layer import layer_engine_signature
 
 __all__ = ["EventLayerEngine", "row_plan"]
 
@@ -81,18 +81,7 @@ class EventLayerEngine(wiring.Component):
         self.plan = event_layer_plan(layer, hw)
         self.trace_layout = trace_layout
         self.t_bits = max(1, t_bits)
-        sig = {
-            "go": In(1),
-            "done": Out(1),
-            "init": In(1),
-            "t": In(self.t_bits),
-            "first": In(1),
-            "spikes_in": In(layer.n_in),
-            "spikes_out": Out(layer.n_out),
-        }
-        if trace_layout is not None:
-            sig["trace"] = Out(stream.Signature(trace_layout))
-        super().__init__(sig)
+        super().__init__(layer_engine_signature(layer.n_in, layer.n_out, self.t_bits, trace_layout))
         nq = layer.neuron.quant
         # built here so that an IR problem (an SNG spec of the wrong kind) is raised at construction
         self.leak = group_leak(nq.leak, GroupLeakParams(

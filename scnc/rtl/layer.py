@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, signed, unsigned
-from amaranth.lib import stream, wiring
+from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
@@ -61,6 +61,25 @@ from .sng import CycleSNG
 
 __all__ = ["LayerEngine"]
 
+
+
+def layer_engine_signature(n_in: int, n_out: int, t_bits: int, trace_layout: data.StructLayout | None) -> dict:
+    """The members every layer engine has, whatever its schedule (the network wires engines by them):
+    ``go``/``done`` one step, ``init`` clears the state before a sample, ``t`` (``t_bits``) and ``first``
+    the time step, ``spikes_in`` / ``spikes_out`` one bit per input / neuron, and, in a trace build, a
+    ``trace`` stream of ``trace_layout`` beats."""
+    sig = {
+        "go": In(1),
+        "done": Out(1),
+        "init": In(1),
+        "t": In(t_bits),
+        "first": In(1),
+        "spikes_in": In(n_in),
+        "spikes_out": Out(n_out),
+    }
+    if trace_layout is not None:
+        sig["trace"] = Out(stream.Signature(trace_layout))
+    return sig
 
 class LayerEngine(wiring.Component):
     """Engine of one quantized layer: a dense synapse matrix feeding LIF neurons.
@@ -112,18 +131,7 @@ class LayerEngine(wiring.Component):
         q, nq = layer.synapse.quant, layer.neuron.quant
         self.n = hw.stream_bits
         self.t_bits = max(1, t_bits)
-        sig = {
-            "go": In(1),
-            "done": Out(1),
-            "init": In(1),
-            "t": In(self.t_bits),
-            "first": In(1),
-            "spikes_in": In(layer.n_in),
-            "spikes_out": Out(layer.n_out),
-        }
-        if trace_layout is not None:
-            sig["trace"] = Out(stream.Signature(trace_layout))
-        super().__init__(sig)
+        super().__init__(layer_engine_signature(layer.n_in, layer.n_out, self.t_bits, trace_layout))
         self.stochastic = hw.encoding is Encoding.SC
         self.syn_forms = (
             tuple(

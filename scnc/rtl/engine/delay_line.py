@@ -34,7 +34,7 @@ from amaranth.lib.wiring import In, Out
 
 from ...ir.schedule import LayerPlan
 from .._build import silence_on_error
-from .weight_rom import weight_block_layout
+from .weight_rom import block_words, weight_block_layout
 
 __all__ = ["SpikeHistory", "DelayROM", "DelaySelect", "delay_block_layout", "delay_block_words", "group_taps"]
 
@@ -95,18 +95,7 @@ def delay_block_layout(p_in: int, p_out: int, delay_bits: int) -> data.ArrayLayo
 def delay_block_words(delays: np.ndarray, plan: LayerPlan, delay_bits: int) -> list[int]:
     """ROM words of the delay blocks of ``delays`` (int ``(n_in, n_out)``), block ``b = h * G + g``;
     entries past ``n_in`` or ``n_out`` are 0 (their weight is 0 too)."""
-    d = np.asarray(delays, dtype=np.int64)
-    G, H, Pi, Pn = plan.groups_in, plan.groups_out, plan.p_in, plan.p_out
-    pad = np.zeros((G * Pi, H * Pn), dtype=np.int64)
-    pad[: plan.n_in, : plan.n_out] = d
-    blk = pad.reshape(G, Pi, H, Pn).transpose(2, 0, 3, 1).reshape(H * G, Pn * Pi)  # [h*G + g, nl*Pi + il]
-    words = []
-    for row in blk:
-        word = 0
-        for e in np.flatnonzero(row)[::-1]:
-            word |= int(row[e]) << (int(e) * delay_bits)
-        words.append(word)
-    return words
+    return block_words(np.asarray(delays, dtype=np.int64), plan, delay_bits)
 
 
 class DelayROM(wiring.Component):

@@ -24,7 +24,7 @@ from ...ir.schedule import LayerPlan
 
 from .._build import silence_on_error
 
-__all__ = ["weight_entry_layout", "weight_block_layout", "weight_block_words", "WeightROM"]
+__all__ = ["weight_entry_layout", "weight_block_layout", "weight_block_words", "block_words", "WeightROM"]
 
 
 def weight_entry_layout(weight_bits: int) -> data.StructLayout:
@@ -42,19 +42,24 @@ def weight_block_words(weight_q: np.ndarray, plan: LayerPlan, weight_bits: int) 
 
     The bit layout is :func:`weight_block_layout` (see the module docstring).
     """
-    w = weight_bits
     q = np.asarray(weight_q, dtype=np.int64)
+    field = np.abs(q) | ((q < 0).astype(np.int64) << weight_bits)  # entry bits: magnitude, then sign
+    return block_words(field, plan, weight_bits + 1)
+
+
+def block_words(entries: np.ndarray, plan: LayerPlan, entry_bits: int) -> list[int]:
+    """Pack per-synapse ``entries`` (non-negative int ``(n_in, n_out)``, ``entry_bits`` each) into block
+    words, block ``b = h * G + g``, entry ``nl * P_i + il`` at bit ``(nl * P_i + il) * entry_bits``;
+    entries past ``n_in`` or ``n_out`` are 0. Every per-synapse ROM (weights, delays) uses this order."""
     G, H, Pi, Pn = plan.groups_in, plan.groups_out, plan.p_in, plan.p_out
     pad = np.zeros((G * Pi, H * Pn), dtype=np.int64)
-    pad[: plan.n_in, : plan.n_out] = q
-    field = np.abs(pad) | ((pad < 0).astype(np.int64) << w)  # (G*Pi, H*Pn): entry bits
-    blk = field.reshape(G, Pi, H, Pn).transpose(2, 0, 3, 1).reshape(H * G, Pn * Pi)  # [h*G + g, nl*Pi + il]
-    fb = w + 1
+    pad[: plan.n_in, : plan.n_out] = entries
+    blk = pad.reshape(G, Pi, H, Pn).transpose(2, 0, 3, 1).reshape(H * G, Pn * Pi)  # [h*G + g, nl*Pi + il]
     words = []
     for row in blk:
         word = 0
         for e in np.flatnonzero(row)[::-1]:
-            word |= int(row[e]) << (int(e) * fb)
+            word |= int(row[e]) << (int(e) * entry_bits)
         words.append(word)
     return words
 

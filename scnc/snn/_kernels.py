@@ -179,6 +179,26 @@ def _max_size(sizes):  # pragma: no cover - compiled
     return max_n
 
 
+@njit(cache=True, inline="always")
+def _lif_grad(dv, dnext, u, s, dss, rc, surrogate, slope):  # pragma: no cover - compiled
+    """One neuron, one step of the LIF backward recursion (module docstring): from ``dv`` (dL/dv after
+    the reset, the leak path included), ``dnext`` (dL/dv_pre at step t+1), ``u = v_pre - theta``, the
+    spike ``s`` and ``dss = dL/ds``, return ``(dL/dv_pre, threshold term)``. The fused kernels and the
+    layer-by-layer (delay) kernels both use it, so their gradients are the same arithmetic."""
+    sg = _surrogate(u, surrogate, slope)
+    if rc == RESET_ZERO and s:
+        d = dss * sg
+    else:
+        d = dv + dss * sg
+    gth = -(dss * sg)
+    if s:
+        if rc == RESET_SUBTRACT:
+            gth -= dv
+        elif rc == RESET_SUBTRACT_DELAYED:
+            gth -= dnext
+    return d, gth
+
+
 @njit(cache=True, parallel=True)
 def forward_train(x, binary, sizes, w_off, n_off, w, bias, beta, theta, reset_code, n_chunks,
                   spikes, vpre, vpost):  # pragma: no cover - compiled
@@ -295,21 +315,9 @@ def backward(x, binary, sizes, w_off, n_off, w, beta, theta, reset_code, surroga
                         dv = beta_r[j] * dnext
                         if last:
                             dv += gm[j]
-                        sg = _surrogate(vpre_r[j] - theta_r[j], surrogate, slope)
-                        s = spk_r[j]
-                        dss = ds_r[j]
-                        if rc == RESET_ZERO and s:
-                            d = dss * sg
-                        else:
-                            d = dv + dss * sg
+                        d, gth = _lif_grad(dv, dnext, vpre_r[j] - theta_r[j], spk_r[j], ds_r[j], rc, surrogate, slope)
                         dvn[j] = d
                         dvp[j] = d
-                        gth = -(dss * sg)
-                        if s:
-                            if rc == RESET_SUBTRACT:
-                                gth -= dv
-                            elif rc == RESET_SUBTRACT_DELAYED:
-                                gth -= dnext
                         gth_r[j] = gth
                     if l > 0:
                         # dL/ds of the layer below at this step: j outer, i inner (vectorised)
@@ -672,19 +680,7 @@ def lif_layer_backward(beta, theta, rc, surrogate, slope, spikes, vpre, ds, gm, 
             for j in range(n):
                 dnext = dvn[j]
                 dv = beta[j] * dnext + gm_r[j]
-                sg = _surrogate(vpre_r[j] - theta[j], surrogate, slope)
-                s = spk_r[j]
-                dss = ds_r[j]
-                if rc == RESET_ZERO and s:
-                    dd = dss * sg
-                else:
-                    dd = dv + dss * sg
+                dd, g = _lif_grad(dv, dnext, vpre_r[j] - theta[j], spk_r[j], ds_r[j], rc, surrogate, slope)
                 dvn[j] = dd
                 dvp_r[j] = dd
-                g = -(dss * sg)
-                if s:
-                    if rc == RESET_SUBTRACT:
-                        g -= dv
-                    elif rc == RESET_SUBTRACT_DELAYED:
-                        g -= dnext
                 gth_r[j] = g

@@ -104,6 +104,16 @@ def _has_delays(net: Network) -> bool:
     return any(layer.delays is not None for layer in net.layers)
 
 
+def _check_labels(y, batch: int, n_classes: int) -> np.ndarray:
+    """``y`` as an integer array of shape ``(batch,)`` with every label in ``[0, n_classes)``."""
+    y = np.asarray(y)
+    if y.shape != (batch,) or not np.issubdtype(y.dtype, np.integer):
+        raise ConfigError(f"labels y must be integers of shape ({batch},), got {y.dtype} {y.shape}")
+    if y.min() < 0 or y.max() >= n_classes:
+        raise ConfigError(f"labels y must lie in [0, {n_classes}), got [{y.min()}, {y.max()}]")
+    return y
+
+
 def _check_inputs(net: Network, inputs: np.ndarray, binary: bool | None) -> tuple[np.ndarray, bool]:
     inputs = np.asarray(inputs)
     if inputs.ndim != 3 or inputs.shape[2] != net.n_inputs:
@@ -262,13 +272,9 @@ def value_and_grad(
     spec = get_loss(loss)
     sg_kind = _check_surrogate(surrogate, slope)
     inputs, binary = _check_inputs(net, inputs, binary)
-    y = np.asarray(y)
     T, B, _ = inputs.shape
     K = net.n_outputs
-    if y.shape != (B,) or not np.issubdtype(y.dtype, np.integer):
-        raise ConfigError(f"labels y must be integers of shape ({B},), got {y.dtype} {y.shape}")
-    if y.min() < 0 or y.max() >= K:
-        raise ConfigError(f"labels y must lie in [0, {K}), got [{y.min()}, {y.max()}]")
+    y = _check_labels(y, B, K)
 
     p = _Packed.of(net)
     L = len(net.layers)

@@ -30,7 +30,7 @@ import numpy as np
 from ..errors import ConfigError
 from ..kinds import ResetMode
 from . import _kernels
-from .bptt import _RESET_CODES, GradResult, LayerGrads, _check_inputs, _check_surrogate, _has_delays
+from .bptt import _RESET_CODES, GradResult, LayerGrads, _check_inputs, _check_labels, _check_surrogate, _has_delays
 from .losses import get_loss
 from .network import Network
 
@@ -213,13 +213,9 @@ def delayed_value_and_grad(
     spec = get_loss(loss)
     sg_kind = _check_surrogate(surrogate, slope)
     inputs, binary = _check_inputs(net, inputs, binary)
-    y = np.asarray(y)
     T, B, _ = inputs.shape
     K = net.n_outputs
-    if y.shape != (B,) or not np.issubdtype(y.dtype, np.integer):
-        raise ConfigError(f"labels y must be integers of shape ({B},), got {y.dtype} {y.shape}")
-    if y.min() < 0 or y.max() >= K:
-        raise ConfigError(f"labels y must lie in [0, {K}), got [{y.min()}, {y.max()}]")
+    y = _check_labels(y, B, K)
     synapses = synapses if synapses is not None else synapses_of(net)
     recs = forward_layers(net, inputs, binary, synapses)
     out = recs[-1]

@@ -29,12 +29,11 @@ from __future__ import annotations
 import numpy as np
 from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, unsigned
 from amaranth.lib import data, wiring
-from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from ...ir.schedule import LayerPlan
 from .._build import silence_on_error
-from .weight_rom import block_words, weight_block_layout
+from .weight_rom import BlockROM, block_words, weight_block_layout
 
 __all__ = ["SpikeHistory", "DelayROM", "DelaySelect", "delay_block_layout", "delay_block_words", "group_taps"]
 
@@ -98,7 +97,7 @@ def delay_block_words(delays: np.ndarray, plan: LayerPlan, delay_bits: int) -> l
     return block_words(np.asarray(delays, dtype=np.int64), plan, delay_bits)
 
 
-class DelayROM(wiring.Component):
+class DelayROM(BlockROM):
     """The delay blocks of one layer: the :class:`~.weight_rom.WeightROM`'s twin (same ``addr``/``en``).
 
     Members
@@ -113,19 +112,9 @@ class DelayROM(wiring.Component):
 
     @silence_on_error
     def __init__(self, delays: np.ndarray, plan: LayerPlan, delay_bits: int) -> None:
-        self.plan = plan
         self.delay_bits = delay_bits
-        self.words = delay_block_words(delays, plan, delay_bits)
-        self.layout = delay_block_layout(plan.p_in, plan.p_out, delay_bits)
-        super().__init__({"addr": In(range(max(plan.blocks, 2))), "en": In(1), "block": Out(self.layout)})
-
-    def elaborate(self, platform) -> Module:
-        m = Module()
-        rom = Memory(shape=unsigned(self.layout.size), depth=self.plan.blocks, init=self.words)
-        m.submodules.rom = rom
-        rd = rom.read_port()
-        m.d.comb += [rd.addr.eq(self.addr), rd.en.eq(self.en), self.block.eq(rd.data)]
-        return m
+        super().__init__(delay_block_words(delays, plan, delay_bits),
+                         delay_block_layout(plan.p_in, plan.p_out, delay_bits), plan)
 
 
 class DelaySelect(wiring.Component):

@@ -24,7 +24,7 @@ from ...ir.schedule import LayerPlan
 
 from .._build import silence_on_error
 
-__all__ = ["weight_entry_layout", "weight_block_layout", "weight_block_words", "block_words", "WeightROM"]
+__all__ = ["weight_entry_layout", "weight_block_layout", "weight_block_words", "block_words", "BlockROM", "WeightROM"]
 
 
 def weight_entry_layout(weight_bits: int) -> data.StructLayout:
@@ -64,7 +64,36 @@ def block_words(entries: np.ndarray, plan: LayerPlan, entry_bits: int) -> list[i
     return words
 
 
-class WeightROM(wiring.Component):
+class BlockROM(wiring.Component):
+    """A ROM of one word per block of a layer (``plan.blocks`` words of ``layout``), one synchronous read
+    per block: the body of every per-synapse ROM (:class:`WeightROM`, the delay ROM).
+
+    Members
+    -------
+    addr: In(range(blocks))
+        Block to read (``h * G + g``).
+    en: In(1)
+        Read ``addr`` into ``block`` at the next clock edge; ``block`` holds its value otherwise.
+    block: Out(layout)
+        The block read last.
+    """
+
+    def __init__(self, words: list[int], layout: data.ArrayLayout, plan: LayerPlan) -> None:
+        self.plan = plan
+        self.words = words
+        self.layout = layout
+        super().__init__({"addr": In(range(max(plan.blocks, 2))), "en": In(1), "block": Out(layout)})
+
+    def elaborate(self, platform) -> Module:
+        m = Module()
+        rom = Memory(shape=unsigned(self.layout.size), depth=self.plan.blocks, init=self.words)
+        m.submodules.rom = rom
+        rd = rom.read_port()
+        m.d.comb += [rd.addr.eq(self.addr), rd.en.eq(self.en), self.block.eq(rd.data)]
+        return m
+
+
+class WeightROM(BlockROM):
     """The weight blocks of one layer, one synchronous read per block.
 
     Parameters
@@ -88,22 +117,6 @@ class WeightROM(wiring.Component):
 
     @silence_on_error
     def __init__(self, weight_q: np.ndarray, plan: LayerPlan, weight_bits: int) -> None:
-        self.plan = plan
         self.weight_bits = weight_bits
-        self.words = weight_block_words(weight_q, plan, weight_bits)
-        self.layout = weight_block_layout(plan.p_in, plan.p_out, weight_bits)
-        super().__init__(
-            {
-                "addr": In(range(max(plan.blocks, 2))),
-                "en": In(1),
-                "block": Out(self.layout),
-            }
-        )
-
-    def elaborate(self, platform) -> Module:
-        m = Module()
-        rom = Memory(shape=unsigned(self.layout.size), depth=self.plan.blocks, init=self.words)
-        m.submodules.rom = rom
-        rd = rom.read_port()
-        m.d.comb += [rd.addr.eq(self.addr), rd.en.eq(self.en), self.block.eq(rd.data)]
-        return m
+        super().__init__(weight_block_words(weight_q, plan, weight_bits),
+                         weight_block_layout(plan.p_in, plan.p_out, weight_bits), plan)

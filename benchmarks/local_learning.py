@@ -8,8 +8,10 @@ Measures, with every seed explicit:
    optdigits.tes; training wall time of the local rule and of BPTT. The local classifier's
    hardware accuracy (:func:`scnc.ref.accuracy`, SC L=64 and fixed point) next to its float accuracy.
 2. *transfer*: an encoder pretrained on classes 0-4 only; the local classifier learns 5-9 from 100
-   examples (20 per class, ``few_shot`` seed 0) and is tested on optdigits.tes 5-9.
-3. *ten-shot*: the same encoder (0-4); all ten classes from 10 examples per class.
+   examples (``few_shot`` seeds 0..N-1) and is tested on optdigits.tes 5-9; two encoders: part 1's
+   recipe (plain) and the transfer recipe (3 affine copies of every source image, 256 hidden, window
+   (0, 1)); hardware accuracy (scnc.ref, SC L=64) of seed 0's classifier.
+3. *ten-shot*: the same encoders (0-4); all ten classes from 10 examples per class.
 
 Prints a table and one JSON line. Run: ``NUMBA_NUM_THREADS=1 python benchmarks/local_learning.py
 --data-dir /work/shared/data`` (about a minute on one core). ``--verify-samples 50 --build DIR`` also
@@ -21,6 +23,7 @@ several minutes). Synthesis: ``scnc synth DIR --target ice40-up5k``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import time
 
@@ -28,8 +31,50 @@ import numpy as np
 
 from scnc import ir, ref
 from scnc.data import few_shot, load_dataset
+from scnc.data.augment import augment_affine
 from scnc.local import LocalClassifier, LocalConfig, RateCoding, pretrain_encoder, train_local
 from scnc.snn import Network, TrainConfig, accuracy, train
+
+
+#: Encoders for the transfer parts: (hidden neurons, affine copies of every source image, feature window).
+#: "plain" is part 1's recipe; "affine" is the transfer recipe of docs/local_learning.md.
+TRANSFER_ENCODERS = {"plain": (128, 0, (0.7, 1.3)), "affine": (256, 3, (0.0, 1.0))}
+
+
+#: The split the transfer recipe was chosen on (never the reported 0-4 -> 5-9), and the grid (``--sweep``).
+TUNING_SPLIT = ("1,2,3,7,8", "0,4,5,6,9")
+SWEEP = {"hidden": (128, 256, 512), "affine_copies": (0, 3, 6), "window": ((0.7, 1.3), (0.0, 1.0), (0.0, 2.0)),
+         "neurons_per_column": (10, 20)}
+
+
+def sweep(data_dir: str, seeds: int = 3) -> list[dict]:
+    """The transfer recipe's grid on :data:`TUNING_SPLIT`: 100 examples of the new classes, ``seeds`` draws."""
+    source, target = TUNING_SPLIT
+    src = load_dataset("optdigits", split="train", data_dir=data_dir, classes=source)
+    new_all = load_dataset("optdigits", split="train", data_dir=data_dir, classes=target)
+    new_te = load_dataset("optdigits", split="test", data_dir=data_dir, classes=target)
+    rows = []
+    for hidden in SWEEP["hidden"]:
+        for copies in SWEEP["affine_copies"]:
+            src_v = augment_affine(src, copies, seed=0)
+            enc = pretrain_encoder(src_v.x, src_v.y, class_labels=list(src.classes), hidden=hidden, epochs=10, seed=0)
+            for window in SWEEP["window"]:
+                e = dataclasses.replace(enc, window=window)
+                f_te = e(new_te.x)
+                for k in SWEEP["neurons_per_column"]:
+                    accs = []
+                    for s in range(seeds):
+                        few = few_shot(new_all, total=100, seed=s)
+                        f = e(few.x)
+                        clf = LocalClassifier.new(LocalConfig(neurons_per_column=k, seed=s), list(few.classes),
+                                                  RateCoding.fit(f))
+                        train_local(clf, f, np.asarray(few.classes)[few.y])
+                        accs.append(clf.accuracy(f_te, new_te.y, seed=s))
+                    rows.append({"hidden": hidden, "affine_copies": copies, "window": list(window),
+                                 "neurons_per_column": k, "mean": float(np.mean(accs)), "std": float(np.std(accs))})
+                    print(f"tuning {source} -> {target}: hidden {hidden:3d}, {copies} copies, window {window}, K {k:2d}: "
+                          f"{100 * rows[-1]['mean']:.2f} +- {100 * rows[-1]['std']:.2f} %", flush=True)
+    return rows
 
 
 def _local(features, labels, classes, cfg):
@@ -46,10 +91,20 @@ def main() -> None:
     ap.add_argument("--data-dir", required=True, help="folder holding optdigits.tra / optdigits.tes")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--bptt-epochs", type=int, default=20)
+    ap.add_argument("--transfer-seeds", type=int, default=5,
+                    help="few-shot draws (and classifier seeds) of the transfer parts, 0..N-1")
     ap.add_argument("--verify-samples", type=int, default=0,
                     help="verify the compiled classifier in Verilator on this many test samples (0: skip)")
     ap.add_argument("--build", default=None, help="build folder for --verify-samples (written)")
+    ap.add_argument("--sweep", action="store_true",
+                    help="only the transfer recipe's grid on the tuning split (about 4 minutes), then exit")
     args = ap.parse_args()
+    if args.sweep:
+        rows = sweep(args.data_dir)
+        best = max(rows, key=lambda r: r["mean"])
+        print(json.dumps({"benchmark": "local_learning_sweep", "split": list(TUNING_SPLIT), "best": best, "rows": rows},
+                         sort_keys=True))
+        return
     if args.verify_samples and not args.build:
         ap.error("--verify-samples needs --build DIR")
     seed = args.seed
@@ -94,22 +149,38 @@ def main() -> None:
                    "local_seconds": t_local, "bptt_seconds": t_bptt, "bptt_epochs": args.bptt_epochs,
                    "local_epochs": cfg.epochs, "hardware": hw}
 
-    # 2. transfer: encoder on 0-4, classifier learns 5-9 from 100 examples
+    # 2. transfer: encoder on 0-4, classifier learns 5-9 from 100 examples; 3. ten classes x 10 shots on
+    # the same encoder. Two encoders: the plain one of part 1's recipe, and the transfer recipe
+    # (docs/local_learning.md): affine copies of the source images, a wider hidden layer, window (0, 1).
     src = load_dataset("optdigits", split="train", data_dir=args.data_dir, classes="0-4")
-    enc04 = pretrain_encoder(src.x, src.y, class_labels=list(src.classes), epochs=10, seed=seed)
-    new_tr = few_shot(load_dataset("optdigits", split="train", data_dir=args.data_dir, classes="5-9"), total=100, seed=seed)
+    new_all = load_dataset("optdigits", split="train", data_dir=args.data_dir, classes="5-9")
     new_te = load_dataset("optdigits", split="test", data_dir=args.data_dir, classes="5-9")
-    f_new = enc04(new_tr.x)
-    clf59, t59 = _local(f_new, np.asarray(new_tr.classes)[new_tr.y], list(new_tr.classes), cfg)
-    out["transfer_5_9"] = {"accuracy": clf59.accuracy(enc04(new_te.x), new_te.y, seed=seed), "shots": 100,
-                           "seconds": t59}
-
-    # 3. ten classes, 10 shots each, on the 0-4 encoder
-    ten = few_shot(tr, per_class=10, seed=seed)
-    f10 = enc04(ten.x)
-    clf10, t10 = _local(f10, np.asarray(ten.classes)[ten.y], list(ten.classes), cfg)
-    out["ten_shot"] = {"accuracy": clf10.accuracy(enc04(te.x), te.y, seed=seed), "shots_per_class": 10,
-                       "seconds": t10}
+    for variant, (hidden, copies, window) in TRANSFER_ENCODERS.items():
+        src_v = augment_affine(src, copies, seed=seed)
+        t0 = time.perf_counter()
+        enc04 = pretrain_encoder(src_v.x, src_v.y, class_labels=list(src.classes), hidden=hidden, epochs=10, seed=seed)
+        t_enc = time.perf_counter() - t0
+        enc04 = dataclasses.replace(enc04, window=window)
+        f_te59, f_te = enc04(new_te.x), enc04(te.x)
+        acc59, acc10, secs = [], [], []
+        for s in range(args.transfer_seeds):
+            new_tr = few_shot(new_all, total=100, seed=s)
+            c = dataclasses.replace(cfg, seed=s)
+            clf59, t59 = _local(enc04(new_tr.x), np.asarray(new_tr.classes)[new_tr.y], list(new_tr.classes), c)
+            acc59.append(clf59.accuracy(f_te59, new_te.y, seed=s))
+            secs.append(t59)
+            ten = few_shot(tr, per_class=10, seed=s)
+            clf10, _ = _local(enc04(ten.x), np.asarray(ten.classes)[ten.y], list(ten.classes), c)
+            acc10.append(clf10.accuracy(f_te, te.y, seed=s))
+            if s == 0:
+                g = ir.quantize(ir.from_checkpoint(clf59.to_checkpoint()), ir.QuantOptions(stream_length=64, seed=seed))
+                hw59 = ref.accuracy(g, clf59.intensities(f_te59), new_te.y)
+        out[f"transfer_5_9_{variant}"] = {
+            "accuracy": float(np.mean(acc59)), "std": float(np.std(acc59)), "per_seed": acc59, "shots": 100,
+            "seconds": float(np.median(secs)), "encoder_seconds": t_enc, "hidden": hidden, "affine_copies": copies,
+            "window": list(window), "seed0_float": acc59[0], "seed0_hardware_sc_L64": hw59}
+        out[f"ten_shot_{variant}"] = {"accuracy": float(np.mean(acc10)), "std": float(np.std(acc10)),
+                                      "per_seed": acc10, "shots_per_class": 10}
 
     f = out["full"]
     print(f"{'optdigits .tra -> .tes':44s} {'accuracy':>9s} {'train s':>8s}")
@@ -122,8 +193,12 @@ def main() -> None:
               f"of {v['values_compared']} values")
     print(f"{'BPTT dense SNN readout, same features':44s} {f['bptt_readout']:9.4f} {f['bptt_seconds']:8.2f}")
     print(f"{'encoder ANN head':44s} {f['ann_head']:9.4f}")
-    print(f"{'transfer: enc 0-4, local 5-9, 100 shots':44s} {out['transfer_5_9']['accuracy']:9.4f} {t59:8.2f}")
-    print(f"{'enc 0-4, local 0-9, 10 shots per class':44s} {out['ten_shot']['accuracy']:9.4f} {t10:8.2f}")
+    for variant in TRANSFER_ENCODERS:
+        t, ten = out[f"transfer_5_9_{variant}"], out[f"ten_shot_{variant}"]
+        print(f"{'transfer (' + variant + '): enc 0-4, local 5-9, 100 shots':44s} {t['accuracy']:9.4f} {t['seconds']:8.2f}"
+              f"  +- {t['std']:.4f} over {args.transfer_seeds} seeds; seed 0 float {t['seed0_float']:.4f}, "
+              f"hardware {t['seed0_hardware_sc_L64']:.4f}")
+        print(f"{'  enc 0-4, local 0-9, 10 shots per class':44s} {ten['accuracy']:9.4f} {'':8s}  +- {ten['std']:.4f}")
     print(json.dumps(out, sort_keys=True))
 
 

@@ -32,7 +32,6 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from scipy.ndimage import affine_transform
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
@@ -42,10 +41,10 @@ from sklearn.svm import SVC
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from transfer import SPLITS, _load  # noqa: E402  (the same splits and few-shot draws)
 
+from scnc.data.augment import affine_copies as _affine_copies  # noqa: E402
+
 HIDDEN = 256
 IMAGE_SIDE = 8  # optdigits: 8x8 pixels
-AFFINE_STD = 0.12  # std of the random 2x2 matrix around the identity
-SHIFT_STD_PX = 0.5  # std of the random translation, pixels
 AUGMENT_COPIES = 3  # augmented copies per source image (the source set becomes 4x)
 
 SCRATCH = ("lr_pixels", "svm_pixels", "nn1_pixels")
@@ -53,16 +52,8 @@ TRANSFER = ("lr_features", "svm_features", "lr_features_aug", "svm_features_aug"
 
 
 def affine_copies(x: np.ndarray, copies: int, seed: int) -> np.ndarray:
-    """``copies`` random small affine distortions (rotation, shear, scale, shift) of every image."""
-    rng = np.random.default_rng(seed)
-    centre = np.full(2, (IMAGE_SIDE - 1) / 2)
-    out = []
-    for _ in range(copies):
-        for img in x.reshape(-1, IMAGE_SIDE, IMAGE_SIDE):
-            a = np.eye(2) + rng.normal(0.0, AFFINE_STD, (2, 2))
-            offset = centre - a @ centre + rng.normal(0.0, SHIFT_STD_PX, 2)
-            out.append(affine_transform(img, a, offset=offset, order=1, mode="constant").ravel())
-    return np.asarray(out)
+    """``copies`` random small affine distortions of every 8x8 image (:func:`scnc.data.augment.affine_copies`)."""
+    return _affine_copies(x, (IMAGE_SIDE, IMAGE_SIDE), copies, seed)
 
 
 class FrozenFeatures:

@@ -188,3 +188,25 @@ def test_local_classifier_core_is_bit_exact_in_verilator(tmp_path):
     bad = verify_build(tmp_path / "build", sim="verilator", inputs={"intensities": xin}, dataset=None,
                        reference=planted, build_root=tmp_path / "sims")
     assert not bad.ok and bad.mismatches > 0
+
+
+def test_transfer_recipe_options(tmp_path, capsys):
+    """`pretrain --augment-affine` grows the training set; `local-train --window` is recorded and refused when continuing."""
+    enc = tmp_path / "enc.npz"
+    assert main(["pretrain", "-o", str(enc), "--classes", "0-4", "--hidden", "16", "--epochs", "1", "--shots", "50",
+                 "--augment-affine", "2", "--json", "--no-progress"]) == 0
+    assert _json(capsys.readouterr().out)["train_samples"] == 150
+    clf = tmp_path / "clf.npz"
+    assert main(["local-train", "--encoder", str(enc), "-o", str(clf), "--classes", "5-9", "--shots", "20",
+                 "--window", "0,1", "--epochs", "1", "--no-progress"]) == 0
+    from scnc.transfer import load_checkpoint
+
+    assert load_checkpoint(clf).metadata["local_classifier"]["encoder_window"] == [0.0, 1.0]
+    capsys.readouterr()
+    assert main(["local-train", "--encoder", str(enc), "--init-from", str(clf), "-o", str(tmp_path / "b.npz"),
+                 "--classes", "0-4", "--shots", "10", "--window", "0,2", "--no-progress"]) == 2
+    assert "--window" in capsys.readouterr().err and not (tmp_path / "b.npz").exists()
+    for bad in ("1,0", "0", "a,b", "0,inf"):
+        with pytest.raises(SystemExit) as e:
+            main(["local-train", "--encoder", str(enc), "-o", str(tmp_path / "c.npz"), "--window", bad])
+        assert e.value.code == 2

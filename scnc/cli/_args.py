@@ -82,6 +82,18 @@ def number(lo: float | None = None, hi: float | None = None, *, lo_open: bool = 
     return parse
 
 
+def feature_window(text: str) -> tuple[float, float]:
+    """``"0,1"`` -> ``(0.0, 1.0)``: an encoder's feature window ``LO,HI`` with ``0 <= LO < HI``, both finite."""
+    parts = text.split(",")
+    try:
+        lo, hi = (float(v) for v in parts)
+    except ValueError:
+        raise _Error(f"expected LO,HI (two numbers, e.g. '0,1'), got {_shown(text)}") from None
+    if not (math.isfinite(lo) and math.isfinite(hi) and 0.0 <= lo < hi):
+        raise _Error(f"expected finite LO,HI with 0 <= LO < HI, got {_shown(text)}")
+    return lo, hi
+
+
 def hidden_sizes(text: str) -> tuple[int, ...]:
     """``"256,128"`` -> ``(256, 128)``; ``""`` -> ``()`` (no hidden layer).
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ConfigError
-from ._args import checkpoint_output, integer, number
+from ._args import checkpoint_output, feature_window, integer, number
 from ._common import Out, add_data_options, add_output_options, check_min_accuracy, fmt_pct, load_data, require_classes
 from ._limits import check_memory
 
@@ -35,6 +35,10 @@ def register(sub) -> None:
     p.add_argument("--timesteps", type=integer(1), default=None, help="time steps per sample (default: 10)")
     p.add_argument("--threshold", type=number(0, lo_open=True), default=None,
                    help="static threshold theta0 (default: LocalConfig's)")
+    p.add_argument("--window", type=feature_window, default=None, metavar="LO,HI",
+                   help="the encoder's feature window, fractions of its hidden threshold (default: the encoder's, "
+                        "(0.7, 1.3)); for classes the encoder never saw, 0,1 keeps more features alive "
+                        "(docs/local_learning.md). Recorded in the classifier; not with --init-from")
     p.add_argument("--seed", type=integer(0), default=0,
                    help="seed of the initial resources, sample orders, rate coding and the few-shot sample")
     p.add_argument("--min-accuracy", type=number(), default=None,
@@ -58,10 +62,16 @@ def _config(args: argparse.Namespace, base):
 
 
 def run(args: argparse.Namespace, out: Out) -> int:
+    import dataclasses
+
     from ..local import LocalClassifier, LocalConfig, RateCoding, as_feature_fn, load_encoder, train_local
     from ..transfer import load_checkpoint, save_checkpoint
 
     encoder = load_encoder(args.encoder)
+    if args.window is not None:
+        if args.init_from is not None:
+            raise ConfigError(f"--window: --init-from {args.init_from} keeps the window it was trained with")
+        encoder = dataclasses.replace(encoder, window=args.window)
     features = as_feature_fn(encoder, str(args.encoder))
     train_ds = load_data(args, seed=args.seed)
     if train_ds.n_features != encoder.n_in:

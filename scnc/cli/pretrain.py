@@ -48,6 +48,10 @@ def register(sub) -> None:
     p.add_argument("--encoder", choices=ENCODERS, metavar="KIND", default="rate",
                    help="the SNN's input encoding: %(choices)s")
     p.add_argument("--seed", type=integer(0), default=0, help="seed of initialisation and shuffling")
+    p.add_argument("--augment-affine", type=integer(0), default=0, metavar="COPIES",
+                   help="add COPIES randomly distorted copies (small rotation, shear, scale, shift; seeded by "
+                        "--seed) of every training image: features that serve new classes better, e.g. as a "
+                        "local-train encoder (docs/local_learning.md); default 0")
     p.add_argument("--min-accuracy", type=number(), default=None,
                    help="exit 1 if the ANN's test-split accuracy is below this fraction")
     add_data_options(p, split_default="train")
@@ -74,6 +78,12 @@ def run(args: argparse.Namespace, out: Out) -> int:
     hidden = list(args.hidden)
     train_ds = load_data(args, seed=args.seed)
     require_classes(train_ds.classes, "scnc pretrain")
+    if args.augment_affine:
+        from ..data.augment import augment_affine
+
+        check_memory(f"{args.augment_affine} affine copies of {len(train_ds.y)} samples",
+                     4 * train_ds.x.size * (args.augment_affine + 1), args.max_memory, "use fewer --augment-affine copies")
+        train_ds = augment_affine(train_ds, args.augment_affine, seed=args.seed)
     test_ds = load_data(args, split="test", shots=None, seed=args.seed)
     n_classes = len(train_ds.classes)
     sizes = [train_ds.x.shape[1], *hidden, n_classes]

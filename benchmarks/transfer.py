@@ -58,6 +58,7 @@ from unittest import mock
 import numpy as np
 
 from scnc.data import load_dataset, parse_classes
+from scnc.data.augment import augment_affine
 from scnc.snn import Network, TrainConfig, accuracy, train
 from scnc.transfer import (
     SNNCheckpoint,
@@ -127,6 +128,9 @@ def pretrain(data_dir: str, source: str, target: str,
         cfg = TrainConfig(seed=0, **{**PRETRAIN, "epochs": spec.epochs or PRETRAIN["epochs"]}, loss=spec.loss)
         if spec.copies > 1:
             x, y = input_noise_copies(x, y, spec.noise, spec.copies)
+        if spec.affine:
+            aug = augment_affine(ds, spec.affine, seed=0)
+            x, y = aug.x, aug.y
         if spec.dihedral > 1:
             x, y = dihedral_pseudo_classes(x, y, ds.n_classes, spec.dihedral)
             x_test, y_test = dihedral_pseudo_classes(x_test, y_test, ds.n_classes, spec.dihedral)
@@ -312,6 +316,7 @@ class PretrainSpec(NamedTuple):
     noise: float = 0.0   # pixel dropout probability of the extra copies
     copies: int = 1      # the source set plus copies - 1 noisy copies
     dihedral: int = 1    # symmetries of DIHEDRAL used as pseudo-classes (1: none)
+    affine: int = 0      # random affine copies of every source image (scnc.data.augment.augment_affine)
 
 
 class Variant(NamedTuple):
@@ -334,6 +339,7 @@ PRETRAIN_SPECS: dict[str, PretrainSpec] = {
     "two-hidden": PretrainSpec(hidden=(256, 256)),
     "dihedral-4": PretrainSpec(dihedral=4),
     "dihedral-8": PretrainSpec(dihedral=8, epochs=10),
+    "affine-3": PretrainSpec(affine=3, epochs=10),
 }
 
 ABLATION: list[Variant] = [
@@ -352,6 +358,7 @@ ABLATION: list[Variant] = [
     Variant("pretrain 2 hidden layers", "two-hidden"),
     Variant("pretrain dihedral x4 classes", "dihedral-4"),
     Variant("pretrain dihedral x8, 10 ep", "dihedral-8"),
+    Variant("pretrain affine copies x3, 10 ep", "affine-3"),
 ]
 ABLATION_SHOTS = [2, 20]
 
@@ -389,7 +396,8 @@ def _pretrain_job(job: tuple) -> dict[str, Any]:
 def run_ablation(args: argparse.Namespace, pre_dir: Path) -> dict[str, Any]:
     """Pretrain every :data:`PRETRAIN_SPECS` entry on the tuning split's source, run :data:`ABLATION`."""
     source, target = TUNING_SPLIT
-    keys = sorted({v.pretrain for v in ABLATION if v.pretrain is not None})
+    variants = [v for v in ABLATION if args.variants is None or v.name in args.variants]
+    keys = sorted({v.pretrain for v in variants if v.pretrain is not None})
     pre_jobs = [(args.data_dir, source, target, key, str(pre_dir)) for key in keys]
     pre_info: dict[str, Any] = {}
     paths: dict[str, str] = {}
@@ -400,10 +408,10 @@ def run_ablation(args: argparse.Namespace, pre_dir: Path) -> dict[str, Any]:
         print(f"pretrained {key}: {info['n']} examples, source test accuracy {100 * info['accuracy']:.2f}%, "
               f"{info['seconds']:.1f} s", flush=True)
     jobs = [(args.data_dir, target, paths.get(v.pretrain or ""), v, shots, seed)
-            for v in ABLATION for shots in ABLATION_SHOTS for seed in range(args.seeds)]
+            for v in variants for shots in ABLATION_SHOTS for seed in range(args.seeds)]
     cells = _map(run_ablation_cell, jobs, args.jobs, args.progress, "ablation cells")
     rows: dict[str, dict[str, Any]] = {}
-    for v in ABLATION:
+    for v in variants:
         rows[v.name] = {}
         for shots in ABLATION_SHOTS:
             a = [c["acc"] for c in cells if c["variant"] == v.name and c["shots"] == shots]
@@ -453,6 +461,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         f"(default: {','.join(METHODS)})")
     p.add_argument("--ablation", action="store_true",
                    help="instead: the ablation on the tuning split (pretraining and fine-tuning variants, ABLATION)")
+    p.add_argument("--variants", default=None,
+                   help="with --ablation: a '|'-separated subset of the ABLATION variant names (default: all)")
     p.add_argument("--out", type=Path, default=None,
                    help="write transfer.png and transfer.json (ablation: ablation.json) here")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
@@ -461,6 +471,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         p.error("--seeds and --jobs must be >= 1")
     if not (Path(args.data_dir) / "optdigits.tra").is_file():
         p.error(f"--data-dir {args.data_dir}: no optdigits.tra there")
+    if args.variants is not None:
+        if not args.ablation:
+            p.error("--variants needs --ablation")
+        args.variants = [v.strip() for v in args.variants.split("|") if v.strip()]
+        unknown_v = sorted(set(args.variants) - {v.name for v in ABLATION})
+        if unknown_v:
+            p.error(f"--variants: unknown {unknown_v}; choose from {[v.name for v in ABLATION]}")
     if args.ablation:
         return _main_ablation(args)
     asked = [m.strip() for m in args.methods.split(",") if m.strip()]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ._args import verilog_identifier
 from ._common import Out
+from ._vocab import PLACED_TARGETS
 from ._quant import add_auto_length_options, add_engine_option, add_quant_options, load_quantized
 
 
@@ -38,6 +39,9 @@ def register(sub) -> None:
     add_quant_options(p)
     add_auto_length_options(p, data=True)
     add_engine_option(p)
+    p.add_argument("--target", choices=PLACED_TARGETS, metavar="DEVICE", default="ice40-up5k",
+                   help="device whose capacity the core is estimated against (scnc.fpga.capacity; the wrapper "
+                        "scnc synth would use: board on ice40-up5k, ooc otherwise): %(choices)s (default ice40-up5k)")
     p.add_argument("--json", action="store_true", help="print one machine-readable JSON line on stdout")
     p.set_defaults(func=run)
 
@@ -60,6 +64,14 @@ def run(args: argparse.Namespace, out: Out) -> int:
     bound = "at most " if graph.hardware.engine == "event" else ""  # event: data-dependent, scnc.ref.cycles
     out.say(f"cycles per time step {bound}{cycles.per_step.total}, per sample {bound}{cycles.per_sample} "
             f"(latency, no stall; engine {graph.hardware.engine})")
+    from ..fpga.capacity import estimate
+
+    est = estimate(graph, args.target, trace=manifest.has_trace)
+    for line in est.table():
+        out.say(line)
+    if not est.fits:
+        out.say(f"the model says this core does not fit {args.target}: scnc synth will stop before yosys "
+                "(it names options that fit; --force synthesizes anyway)")
     if manifest.has_trace:
         out.say("trace build (membrane trace port, for scnc verify); scnc synth / build-bitstream tie the trace "
                 "off; --no-trace leaves it out")
@@ -67,5 +79,5 @@ def run(args: argparse.Namespace, out: Out) -> int:
                 "ir_hash": manifest.ir_hash, "cycles_per_step": cycles.per_step.total,
                 "cycles_per_sample": cycles.per_sample, "trace": manifest.has_trace,
                 "engine": str(graph.hardware.engine), "stream_length": graph.hardware.stream_length,
-                "seconds": round(seconds, 3)})
+                "capacity": est.summary(), "seconds": round(seconds, 3)})
     return 0

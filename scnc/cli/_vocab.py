@@ -30,7 +30,6 @@ __all__ = [
     "SIMULATORS",
     "FLOWS",
     "TARGETS",
-    "PLACED_TARGETS",
     "WRAPPERS",
     "TOOL_FLAVOURS",
     "BOARDS",
@@ -99,8 +98,6 @@ SIMULATORS = Vocabulary("scnc.verify.tools", "SIMULATORS")
 FLOWS = Vocabulary("scnc.verify.verify", "FLOWS")
 TARGETS = Vocabulary("scnc.fpga.devices", "DEVICES")
 WRAPPERS = Vocabulary("scnc.fpga.wrappers", "WRAPPERS")
-#: Targets with a device (capacity estimates: ``scnc compile --target``).
-PLACED_TARGETS = Vocabulary("scnc.fpga.devices", "PLACED_DEVICES")
 TOOL_FLAVOURS = Vocabulary("scnc.fpga.tools", "TOOL_FLAVOURS")
 BOARDS = Vocabulary("scnc.fpga.bitstream", "BOARDS")
 HEAD_INITS = Vocabulary("scnc.transfer.prototype", "HEAD_INITS")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ._args import verilog_identifier
 from ._common import Out
-from ._vocab import PLACED_TARGETS
+from ._vocab import TARGETS
 from ._quant import add_auto_length_options, add_engine_option, add_quant_options, load_quantized
 
 
@@ -39,9 +39,10 @@ def register(sub) -> None:
     add_quant_options(p)
     add_auto_length_options(p, data=True)
     add_engine_option(p)
-    p.add_argument("--target", choices=PLACED_TARGETS, metavar="DEVICE", default="ice40-up5k",
+    p.add_argument("--target", choices=TARGETS, metavar="DEVICE", default="ice40-up5k",
                    help="device whose capacity the core is estimated against (scnc.fpga.capacity; the wrapper "
-                        "scnc synth would use: board on ice40-up5k, ooc otherwise): %(choices)s (default ice40-up5k)")
+                        "scnc synth would use: board on ice40-up5k, ooc otherwise; generic: no device, nothing to "
+                        "fit): %(choices)s (default ice40-up5k)")
     p.add_argument("--json", action="store_true", help="print one machine-readable JSON line on stdout")
     p.set_defaults(func=run)
 

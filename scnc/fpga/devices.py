@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from ..errors import ConfigError
 
-__all__ = ["Device", "DEVICES", "PLACED_DEVICES", "get_device"]
+__all__ = ["Device", "DEVICES", "get_device"]
 
 
 @dataclass(frozen=True)
@@ -96,10 +96,6 @@ DEVICES: dict[str, Device] = {
     "ecp5-85k": _ecp5("ecp5-85k", "--85k", 83640, 208, 156),
     "generic": Device(name="generic", family="generic", part="yosys generic synth (4-input LUTs, no device)"),
 }
-
-
-#: The targets with a device to place on (what a capacity estimate is made for: every one but ``generic``).
-PLACED_DEVICES: tuple[str, ...] = tuple(name for name, dev in DEVICES.items() if dev.place_and_route)
 
 
 def get_device(target: str) -> Device:

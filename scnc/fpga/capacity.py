@@ -32,13 +32,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ..errors import ScncError
 from ..kinds import Encoding, Engine
 from .devices import Device, get_device
 
 __all__ = ["MemorySpec", "MemoryMap", "BlockKind", "BLOCKS", "CapacityEstimate", "DoesNotFitEstimate",
            "core_memories", "wrapper_memories", "map_memory", "estimate", "estimate_build", "check_capacity",
-           "suggest", "MEASURED", "LC_MODEL", "LC_ERROR", "BRAM_TRAINED_BOUND", "BOARD_LCS", "lc_features", "requantize"]
+           "suggest", "MEASURED", "LC_MODEL", "LC_ERROR", "BRAM_TRAINED_BOUND", "BRAM_ECP5_OVER", "BOARD_LCS", "lc_features", "requantize"]
 
 
 @dataclass(frozen=True)
@@ -156,8 +158,8 @@ def core_memories(graph, *, trace: bool = False, fragment=None) -> list[MemorySp
     return mems
 
 
-def _multipliers(frag) -> list[tuple[int, int]]:
-    """Operand widths of every ``a * b`` with two non-constant operands in the design."""
+def _multipliers(frag) -> list[tuple[tuple[str, ...], tuple[int, int]]]:
+    """``(fragment path, operand widths)`` of every ``a * b`` with two non-constant operands in the design."""
     from amaranth.hdl import Const
     from amaranth.hdl._ast import Operator, Statement, Value
 
@@ -173,21 +175,21 @@ def _multipliers(frag) -> list[tuple[int, int]]:
             else:
                 yield v
 
-    def visit(x):
+    def visit(x, where):
         if id(x) in seen:
             return
         seen.add(id(x))
         if isinstance(x, Operator) and x.operator == "*" and not any(isinstance(o, Const) for o in x.operands):
-            found.append(tuple(len(o) for o in x.operands))
+            found.append((where, tuple(len(o) for o in x.operands)))
         if hasattr(x, "__dict__"):
             for e in items(x):
                 if isinstance(e, (Value, Statement)):
-                    visit(e)
+                    visit(e, where)
 
-    for _, sub in [((), frag), *_walk(frag)]:
+    for where, sub in [((), frag), *_walk(frag)]:
         for stmts in getattr(sub, "statements", {}).values():
             for s in stmts:
-                visit(s)
+                visit(s, where)
     return found
 
 
@@ -196,8 +198,28 @@ def _multipliers(frag) -> list[tuple[int, int]]:
 _DSP_RULE = {"ice40": (16, 16, 2, 11), "ecp5": (18, 18, 2, 0)}
 
 
-def _dsp_count(muls: list[tuple[int, int]], family: str) -> int:
+def _shift_leak_layers(graph) -> set[str]:
+    """Event layers whose leak factor is one power of two for every neuron (e.g. ``beta_q = L``): their group
+    table is a constant (``GroupTable.shared``) and yosys turns the product into a shift, no DSP. A shared
+    factor that is not a power of two still becomes a DSP per lane (measured: 16 SB_MAC16 for W-digits
+    event P_n = 8 with ``beta_q = 7`` in both layers). The dense engine counts beta from its stream in a
+    register: never constant."""
+    if graph.hardware.engine is not Engine.EVENT:
+        return set()
+    out = set()
+    for i, node in enumerate(graph.layers):
+        beta = getattr(node.neuron.quant.leak, "beta_q", None)
+        values = {int(b) for b in np.asarray(beta).reshape(-1)} if beta is not None else set()
+        if len(values) == 1:
+            v = next(iter(values))
+            if v & (v - 1) == 0:  # 0 or a power of two: a shift
+                out.add(f"layer{i}")
+    return out
+
+
+def _dsp_count(muls: list, family: str, constant: set[str] = frozenset()) -> int:
     rule = _DSP_RULE.get(family)
+    muls = [w for path, w in muls if not (path and path[0] in constant)]
     if rule is None:
         return len(muls)
     amax, bmax, wmin, ymin = rule
@@ -260,7 +282,8 @@ def lc_features(graph) -> dict[str, float]:
 #: seed 0, T = 25: rebuilt exactly by the test) or ``"trained"`` (the W-digits checkpoint of docs/rtl.md: its
 #: membrane widths follow the trained weights, so the random rebuild may differ by a few bits per lane).
 #: ``wrapper``: ``board`` (iCEBreaker top + UART bridge, placed: ``lcs`` = nextpnr's ICESTORM_LC) or ``ooc``
-#: (yosys ``synth_ice40 -dsp`` of the core alone, not placed: ``lcs`` is None). ``brams``, ``dsps``: mapped
+#: (on the UP5K: yosys ``synth_ice40 -dsp`` of the core alone, not placed, ``lcs`` None; on the ECP5: the
+#: out-of-context shell placed by nextpnr-ecp5, ``lcs`` = TRELLIS_COMB). ``brams``, ``dsps``: mapped
 #: block RAMs and DSPs (``dsps`` only where the synthesis is rebuilt exactly: the docs/rtl.md right-sized
 #: points report 0 DSPs, which a rebuild with DSP mapping does not reproduce).
 #: Sources: docs/fpga.md ("Measured"), docs/rtl.md (event engine tables) and the runs of this module's
@@ -294,19 +317,26 @@ MEASURED: tuple[dict, ...] = (
     {"sizes": (64, 128, 10), "weights": "trained", "target": "ice40-up5k", "wrapper": "board", "engine": "event",
      "options": {"encoding": "fixed", "stream_length": 8, "weight_bits": 3, "parallel_neurons": 32},
      "lcs": 6358, "brams": 17},
+    {"sizes": (784, 256, 10), "weights": "random", "target": "ecp5-25k", "wrapper": "ooc", "engine": "event",
+     "options": {"encoding": "sc", "stream_length": 8, "weight_bits": 3, "parallel_neurons": 16},
+     "lcs": 9575, "brams": 51, "dsps": 26},
 )
-#: Block RAM error bound of the model on the ``"trained"`` points (blocks): exact on every ``"random"`` one.
+#: Block RAM error bound of the model on the ``"trained"`` points (blocks): exact on every ``"random"`` iCE40 one.
 BRAM_TRAINED_BOUND = 2
+#: On ECP5 the model over-estimates by up to this many blocks (W-mnist: 54 estimated, 51 mapped: yosys packs
+#: the 12544 x 64 row ROM into 47 DP16KD, the model's best aspect ratio needs 50); never under.
+BRAM_ECP5_OVER = 3
 
 #: Logic cells = intercept + sum(coefficient * feature) (:func:`lc_features`) + the cells of memories left to
 #: logic (``CapacityEstimate.memory_cells``) of a board build, per engine;
 #: least squares on the placed points of :data:`MEASURED` (``tests/test_fpga_capacity.py`` refits it). The
 #: dense fit has 3 points for 3 coefficients (exact on them, not validated); the event fit 5 points, 2
 #: coefficients. ``event_inputs`` cannot be fitted from W-digits alone (all have 192 event inputs): it comes
-#: from the W-mnist ECP5 synthesis (:data:`LC_NOT_FITTED`; docs/rtl.md), the intercept absorbs the rest.
+#: from the W-mnist ECP5 synthesis (:data:`LC_NOT_FITTED`; docs/rtl.md): set so that the model gives its
+#: 9575 TRELLIS_COMB exactly (one point: how other input counts extrapolate is not measured).
 LC_MODEL: dict[str, dict[str, float]] = {
     "dense": {"intercept": 2460.0, "dense_sc_lanes": 1.59375, "dense_fixed_lanes": 4.366071},
-    "event": {"intercept": 2686.3225, "event_lanes": 87.7749, "event_inputs": 0.0},
+    "event": {"intercept": 1442.2779, "event_lanes": 87.7749, "event_inputs": 6.4794},
 }
 #: Coefficients of :data:`LC_MODEL` that are not part of the least-squares fit (set from another measurement).
 LC_NOT_FITTED = ("event_inputs",)
@@ -471,7 +501,7 @@ def estimate(graph, target: str = "ice40-up5k", wrapper: str | None = None, *, t
         target=dev.name, wrapper=wrapper, memories=maps, brams=sum(m.blocks for m in maps),
         memory_bits=sum(m.memory.bits for m in maps), logic_cells=_logic_cells(graph, wrapper, mem_cells),
         memory_cells=mem_cells,
-        dsps=_dsp_count(_multipliers(frag), dev.family) if dsp else 0, sprams=0, available=_available(dev))
+        dsps=_dsp_count(_multipliers(frag), dev.family, _shift_leak_layers(graph)) if dsp else 0, sprams=0, available=_available(dev))
 
 
 def estimate_build(build_dir, target: str = "ice40-up5k", wrapper: str | None = None) -> CapacityEstimate:

@@ -311,7 +311,7 @@ def _pareto_plot(rows: list, workload: str, path: Path) -> Path:
     meas = [p for p in MEASURED if list(p["sizes"]) == sizes and p["lcs"] is not None and p["target"] == "ice40-up5k"]
     if meas:
         ax.scatter([p["lcs"] for p in meas], [_measured_latency(p) for p in meas], s=90,
-                   facecolors="none", edgecolors="red", label="measured synthesis (LCs; latency at 18 MHz)")
+                   facecolors="none", edgecolors="red", label="measured synthesis (LCs; latency at 18 MHz, event: bound)")
     ax.axvline(5280, color="gray", lw=0.8)
     ax.set_xlabel("logic cells (UP5K has 5280)")
     ax.set_ylabel("latency per sample (us, log)")

@@ -528,7 +528,8 @@ def requantize(graph, *, engine=None, **changes):
 
     def strip(node):
         names = {f.name for f in fields(node)}
-        return replace(node, **{k: v for k, v in (("quant", None), ("count_bits", 0)) if k in names})
+        # the hardware form of each node kind: quantization, counter width, a delay line's plan
+        return replace(node, **{k: v for k, v in (("quant", None), ("count_bits", 0), ("line", None)) if k in names})
 
     opts = {**graph.provenance.get("quant_options", {}), **changes}
     float_graph = replace(graph, nodes=tuple(strip(n) for n in graph.nodes), level=Level.FLOAT, hardware=None,

@@ -103,10 +103,14 @@ def choose_hardware(graph, target: str = "ice40-up5k", *, x: np.ndarray | None =
             cands = list(DENSE_PARALLEL)
         for p_i, p_n in cands:
             changes = {k: v for k, v in (("parallel_inputs", p_i), ("parallel_neurons", p_n)) if v is not None}
-            try:
-                g = requantize(graph, engine=eng, **changes)
-            except (IRError, ScncError):
-                break  # this engine cannot run this graph (e.g. event + an LFSR stream): no P will help
+            q0 = graph.layers[0].synapse.quant
+            if eng is graph.hardware.engine and (p_i, p_n) == (q0.parallel_inputs, q0.parallel_neurons):
+                g = graph  # the graph as it is: nothing to quantize again
+            else:
+                try:
+                    g = requantize(graph, engine=eng, **changes)
+                except (IRError, ScncError):
+                    break  # this engine cannot run this graph (e.g. event + an LFSR stream): no P will help
             if eng is Engine.EVENT:
                 if x is not None:
                     if counts is None:

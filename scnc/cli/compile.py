@@ -8,7 +8,6 @@ from pathlib import Path
 
 from ._args import verilog_identifier
 from ._common import Out
-from ._vocab import TARGETS
 from ._auto_hw import add_auto_hardware_options, choose, is_auto_engine, is_auto_parallel, plain_args
 from ._quant import (
     AUTO,
@@ -22,7 +21,7 @@ from ._quant import (
     load_quantized,
     quant_options,
 )
-from ._vocab import DATASETS
+from ._vocab import DATASETS, TARGETS
 
 
 def _output_path(text: str) -> Path:

@@ -137,7 +137,7 @@ def run(args: argparse.Namespace, out: Out) -> int:
 
     cap = estimate(graph, args.target, trace=True)
     for line in cap.table():
-        out.say("      " + line.strip() if line.startswith("capacity") else "      " + line)
+        out.say("      " + line)
     verified = None
     if args.verify_samples > 0:
         from ..verify import verify_build

@@ -97,6 +97,8 @@ def main() -> None:
             rep = run_synth(out, target=args.target, wrapper="ooc")
         except DoesNotFit as e:
             rep = e.report
+        except capacity.DoesNotFitEstimate as e:  # the model stops it before yosys: say so, no synthesis
+            raise SystemExit(f"not synthesized: {e}") from None
         print(rep.table())
         mean_us = cyc.mean() / rep.fmax_mhz if rep.fmax_mhz else None
         worst_us = cyc.max() / rep.fmax_mhz if rep.fmax_mhz else None

@@ -120,6 +120,10 @@ def register(sub) -> None:
     add_auto_length_options(p, data=True)
     add_engine_option(p)
     add_auto_hardware_options(p)
+    for action in p._actions:  # compile's default differs from the shared help: say which
+        if "--stream-length" in action.option_strings:
+            action.help = action.help.replace("(default: 64)", "(default: auto when the checkpoint records a data "
+                                              "set scnc can load as its provenance, else 64)")
     p.add_argument("--target", choices=TARGETS, metavar="DEVICE", default="ice40-up5k",
                    help="device whose capacity the core is estimated against (scnc.fpga.capacity; the wrapper "
                         "scnc synth would use: board on ice40-up5k, ooc otherwise; generic: no device, nothing to "

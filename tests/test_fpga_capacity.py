@@ -112,6 +112,19 @@ def test_check_names_what_does_not_fit_and_options_that_do():
     assert C.check_capacity(_graph((64, 128, 10)), "ice40-up5k").fits
 
 
+def test_only_a_certain_overflow_stops():
+    est = C.CapacityEstimate("ice40-up5k", "board", [], 10, 0, 5400, 0, 0,
+                             available={"brams": 30, "logic_cells": 5280, "dsps": 8, "sprams": 4})
+    assert est.overflow == {"logic_cells": (5400, 5280)} and C.certain_overflow(est) == {}  # within 5 %
+    est.logic_cells = 5600
+    assert C.certain_overflow(est) == {"logic_cells": (5600, 5280)}
+    ecp5 = C.CapacityEstimate("ecp5-25k", "ooc", [], 58, 0, 100, 0, 0,
+                              available={"brams": 56, "logic_cells": 24288, "dsps": 28, "sprams": 0})
+    assert C.certain_overflow(ecp5) == {}                       # may be 55 once yosys maps it
+    ecp5.brams = 60
+    assert C.certain_overflow(ecp5) == {"brams": (60, 56)}
+
+
 def test_requantize_without_changes_is_the_same_graph():
     from scnc.ir import ir_hash
 

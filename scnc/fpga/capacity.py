@@ -40,7 +40,7 @@ from .devices import Device, get_device
 
 __all__ = ["MemorySpec", "MemoryMap", "BlockKind", "BLOCKS", "CapacityEstimate", "DoesNotFitEstimate",
            "core_memories", "wrapper_memories", "map_memory", "estimate", "estimate_build", "check_capacity",
-           "suggest", "MEASURED", "LC_MODEL", "LC_ERROR", "BRAM_TRAINED_BOUND", "BRAM_ECP5_OVER", "BOARD_LCS", "lc_features", "requantize"]
+           "suggest", "certain_overflow", "MEASURED", "LC_MODEL", "LC_ERROR", "BRAM_TRAINED_BOUND", "BRAM_ECP5_OVER", "BOARD_LCS", "lc_features", "requantize"]
 
 
 @dataclass(frozen=True)
@@ -620,13 +620,31 @@ def suggest(graph, target: str, wrapper: str | None = None, *, dsp: bool = True)
     return found
 
 
+def certain_overflow(est: CapacityEstimate) -> dict[str, tuple[int, int]]:
+    """The overflows of ``est`` that the model's stated errors cannot explain away: logic cells beyond the
+    device even at :data:`LC_ERROR` less, ECP5 block RAM beyond it even at :data:`BRAM_ECP5_OVER` fewer
+    (iCE40 block RAM and DSPs are exact). What :func:`check_capacity` stops on: a design that might fit
+    is left to the tools."""
+    family = get_device(est.target).family
+    out = {}
+    for key, (used, avail) in est.overflow.items():
+        if key == "logic_cells" and used * (1.0 - LC_ERROR) <= avail:
+            continue
+        if key == "brams" and family == "ecp5" and used - BRAM_ECP5_OVER <= avail:
+            continue
+        out[key] = (used, avail)
+    return out
+
+
 def check_capacity(graph, target: str, wrapper: str | None = None, *, trace: bool = False, dsp: bool = True,
                    where: str = "") -> CapacityEstimate:
-    """:func:`estimate`, raising :class:`DoesNotFitEstimate` (with :func:`suggest`) when it does not fit."""
+    """:func:`estimate`, raising :class:`DoesNotFitEstimate` (with :func:`suggest`) when it certainly does not
+    fit (:func:`certain_overflow`); a design over the device only within the model's error is let through."""
     est = estimate(graph, target, wrapper, trace=trace, dsp=dsp)
-    if est.fits:
+    over = certain_overflow(est)
+    if not over:
         return est
-    what = ", ".join(f"{_NAMES[k]} {u} of {a}" for k, (u, a) in est.overflow.items())
+    what = ", ".join(f"{_NAMES[k]} {u} of {a}" for k, (u, a) in over.items())
     hints = suggest(graph, target, wrapper, dsp=dsp)
     msg = (f"{where + ': ' if where else ''}the core does not fit {est.target} ({est.wrapper} wrapper) by the "
            f"capacity model: {what}")

@@ -281,6 +281,7 @@ def lc_features(graph) -> dict[str, float]:
 #: ``options`` (QuantOptions fields) and ``engine`` rebuild the graph; ``weights``: ``"random"`` (``Network.dense``
 #: seed 0, T = 25: rebuilt exactly by the test) or ``"trained"`` (the W-digits checkpoint of docs/rtl.md: its
 #: membrane widths follow the trained weights, so the random rebuild may differ by a few bits per lane).
+#: ``held_out``: checked against the model but not part of its fit.
 #: ``wrapper``: ``board`` (iCEBreaker top + UART bridge, placed: ``lcs`` = nextpnr's ICESTORM_LC) or ``ooc``
 #: (on the UP5K: yosys ``synth_ice40 -dsp`` of the core alone, not placed, ``lcs`` None; on the ECP5: the
 #: out-of-context shell placed by nextpnr-ecp5, ``lcs`` = TRELLIS_COMB). ``brams``, ``dsps``: mapped
@@ -317,6 +318,10 @@ MEASURED: tuple[dict, ...] = (
     {"sizes": (64, 128, 10), "weights": "trained", "target": "ice40-up5k", "wrapper": "board", "engine": "event",
      "options": {"encoding": "fixed", "stream_length": 8, "weight_bits": 3, "parallel_neurons": 32},
      "lcs": 6358, "brams": 17},
+    # held out of the fit: the default build of ``scnc demo`` (docs/fpga.md; 8 DSPs, 19.88 MHz)
+    {"sizes": (64, 128, 10), "weights": "trained", "target": "ice40-up5k", "wrapper": "board", "engine": "event",
+     "options": {"encoding": "sc", "stream_length": 8, "weight_bits": 3, "parallel_neurons": 8},
+     "lcs": 3950, "brams": 22, "held_out": True},
     {"sizes": (784, 256, 10), "weights": "random", "target": "ecp5-25k", "wrapper": "ooc", "engine": "event",
      "options": {"encoding": "sc", "stream_length": 8, "weight_bits": 3, "parallel_neurons": 16},
      "lcs": 9575, "brams": 51, "dsps": 26},

@@ -8,6 +8,12 @@ latency at Fmax. Prints a table, writes a PNG plot and ends with one JSON line
 
     python benchmarks/hw_cost.py [--wrapper ooc|board] [--full] [--bitstream] [--checkpoint CKPT] [--out DIR]
                                  [--engines dense,event]
+    python benchmarks/hw_cost.py --model [--workload w-digits|w-mnist] [--samples N] [--out DIR]
+
+``--model``: no synthesis; the capacity model's (scnc.fpga.capacity) logic cells and fit on the UP5K and
+the cycle model's mean cycles for dense vs event, SC vs fixed, L in {8, 16, 32, 64} and several P, with
+latency at an assumed 18 MHz; a table with the Pareto front, a PNG of latency vs logic cells with the
+measured syntheses (capacity.MEASURED) marked, and one JSON line.
 
 ``--engines`` (default ``dense``) adds the layer-engine axis: every point is built with each engine. The
 event engine's latency depends on the data, so every point also reports the mean cycles per sample of
@@ -131,7 +137,8 @@ def main() -> None:
         compile_graph(g, bdir, trace=False)
         t0 = time.perf_counter()
         try:
-            rep = synth(bdir, target="ice40-up5k", wrapper=args.wrapper, seed=args.seed)
+            # check=False: the sweep measures points that do not fit too (the capacity model would stop them)
+            rep = synth(bdir, target="ice40-up5k", wrapper=args.wrapper, seed=args.seed, check=False)
         except DoesNotFit as e:
             rep = e.report
         dt = time.perf_counter() - t0
@@ -210,5 +217,133 @@ def _plot(rows: list, path: Path) -> Path:
     return path
 
 
+# ---- the model's Pareto front (--model): no synthesis --------------------------------------------------------
+
+#: Fmax the model's latencies assume (MHz): the measured UP5K cores of docs/fpga.md and docs/rtl.md run at
+#: 17-20 MHz whatever the engine, encoding, L and P; the capacity model has no timing model.
+MODEL_FMAX_MHZ = 18.0
+WORKLOADS = {"w-digits": [64, 128, 10], "w-mnist": [784, 256, 10]}
+
+
+def model_points(sizes: list, x) -> list:
+    """Every (engine, encoding, L, P) of the sweep with the capacity model's estimate on the UP5K and its mean
+    cycles per sample (event: scnc.ref.cycles on ``x``; dense: exact)."""
+    from scnc.fpga.capacity import estimate
+    from scnc.ir.schedule import event_sample_cycles, sample_cycles
+    from scnc.ref.cycles import input_spike_counts
+    from scnc import ref
+
+    source = from_network(Network.dense(sizes, seed=0, timesteps=TIMESTEPS))
+    rows = []
+    for enc in ("sc", "fixed"):
+        for L in (8, 16, 32, 64):
+            if enc == "fixed" and L != 8:
+                continue  # fixed point has no window: L only sets the weight bits (3 at L = 8, as auto picks)
+            counts = None
+            for engine, ps in (("dense", ((8, 2), (8, 4), (16, 4), (16, 8))), ("event", ((8, 2), (8, 4), (8, 8), (8, 16)))):
+                for p_i, p_n in ps:
+                    g = graph_for(source, dict(encoding=enc, stream_length=L, weight_bits=min(3 if L == 8 else 6, L.bit_length() - 1),
+                                               parallel_inputs=p_i, parallel_neurons=p_n, engine=engine))
+                    if engine == "event":
+                        if counts is None:
+                            counts = input_spike_counts(ref.run(g, x, trace=False))
+                        cyc = float(event_sample_cycles(g, counts).mean())
+                    else:
+                        cyc = float(sample_cycles(g)["total"])
+                    est = estimate(g, "ice40-up5k")
+                    rows.append({"engine": engine, "encoding": enc, "stream_length": L, "parallel_inputs": p_i,
+                                 "parallel_neurons": p_n, "cycles": round(cyc, 1), "logic_cells": est.logic_cells,
+                                 "brams": est.brams, "dsps": est.dsps, "fits": est.fits,
+                                 "latency_us": round(cyc / MODEL_FMAX_MHZ, 1)})
+    best = float("inf")  # Pareto front: no design that fits has fewer logic cells and a lower latency
+    for r in sorted(rows, key=lambda r: (r["logic_cells"], r["latency_us"])):
+        if r["fits"] and r["latency_us"] < best:
+            best = r["latency_us"]
+            r["pareto"] = True
+    return rows
+
+
+def model_main(workload: str, samples: int, out: Path) -> None:
+    from scnc.data import load_dataset
+
+    sizes = WORKLOADS[workload]
+    if workload == "w-digits":
+        x = load_dataset("digits", split="test").x[:samples]
+    else:
+        import sys
+
+        sys.path.insert(0, str(Path(__file__).parent))
+        from w_mnist import mnist_like  # noqa: E402  (the benchmark's synthetic MNIST-like inputs)
+
+        x = mnist_like(samples)
+    rows = model_points(sizes, x)
+    print(f"{workload} {'-'.join(map(str, sizes))} on iCE40UP5K by the capacity model (latency at an assumed "
+          f"{MODEL_FMAX_MHZ:g} MHz; * = Pareto front of the designs that fit)")
+    print(f"{'engine':6} {'enc':5} {'L':>3} {'P':>5} {'cycles':>9} {'latency us':>10} {'LCs':>6} {'BRAM':>4} {'DSP':>3} fits")
+    for r in rows:
+        print(f"{r['engine']:6} {r['encoding']:5} {r['stream_length']:3d} {r['parallel_inputs']}x{r['parallel_neurons']:<3} "
+              f"{r['cycles']:9.0f} {r['latency_us']:10.1f} {r['logic_cells']:6d} {r['brams']:4d} {r['dsps']:3d} "
+              f"{'yes' if r['fits'] else 'no'}{' *' if r.get('pareto') else ''}")
+    plot = _pareto_plot(rows, workload, out / f"hw_cost_pareto_{workload}.png")
+    print(f"plot: {plot}")
+    print(json.dumps({"benchmark": "hw_cost", "mode": "model", "workload": workload, "sizes": sizes,
+                      "target": "ice40-up5k", "fmax_mhz_assumed": MODEL_FMAX_MHZ, "points": rows,
+                      "plot": str(plot)}, sort_keys=True, separators=(",", ":")))
+
+
+def _pareto_plot(rows: list, workload: str, path: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from scnc.fpga.capacity import MEASURED
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    style = {("dense", "sc"): ("tab:blue", "o"), ("dense", "fixed"): ("tab:orange", "o"),
+             ("event", "sc"): ("tab:blue", "^"), ("event", "fixed"): ("tab:orange", "^")}
+    for (engine, enc), (color, marker) in style.items():
+        pts = [r for r in rows if r["engine"] == engine and r["encoding"] == enc]
+        ax.scatter([r["logic_cells"] for r in pts], [r["latency_us"] for r in pts], c=color, marker=marker,
+                   alpha=[1.0 if r["fits"] else 0.3 for r in pts], label=f"{engine} {enc} (model)")
+    front = sorted((r for r in rows if r.get("pareto")), key=lambda r: r["logic_cells"])
+    ax.plot([r["logic_cells"] for r in front], [r["latency_us"] for r in front], "k--", lw=1, label="Pareto front")
+    sizes = WORKLOADS[workload]
+    meas = [p for p in MEASURED if list(p["sizes"]) == sizes and p["lcs"] is not None and p["target"] == "ice40-up5k"]
+    if meas:
+        ax.scatter([p["lcs"] for p in meas], [_measured_latency(p) for p in meas], s=90,
+                   facecolors="none", edgecolors="red", label="measured synthesis (LCs; latency at 18 MHz, event: bound)")
+    ax.axvline(5280, color="gray", lw=0.8)
+    ax.set_xlabel("logic cells (UP5K has 5280)")
+    ax.set_ylabel("latency per sample (us, log)")
+    ax.set_yscale("log")
+    ax.set_title(f"{workload} {'-'.join(map(str, sizes))}: latency vs logic cells (faded: does not fit)", fontsize=9)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _measured_latency(p: dict) -> float:
+    """Latency of a measured point's graph at the model's Fmax (its cycles from the cycle model; event: bound)."""
+    from scnc.ir.schedule import sample_cycles
+
+    g = graph_for(from_network(Network.dense(list(p["sizes"]), seed=0, timesteps=TIMESTEPS)),
+                  dict(p["options"], engine=p["engine"]))
+    return sample_cycles(g)["total"] / MODEL_FMAX_MHZ
+
+
 if __name__ == "__main__":
-    main()
+    import sys
+
+    if "--model" in sys.argv:
+        ap = argparse.ArgumentParser(description="the capacity model's Pareto table and PNG (no synthesis)")
+        ap.add_argument("--model", action="store_true")
+        ap.add_argument("--workload", choices=sorted(WORKLOADS), default="w-digits")
+        ap.add_argument("--samples", type=int, default=300, help="samples for the event engine's mean cycles")
+        ap.add_argument("--out", type=Path, default=Path("."), help="folder of the PNG (default: here)")
+        a = ap.parse_args()
+        model_main(a.workload, a.samples, a.out)
+    else:
+        main()

@@ -8,7 +8,20 @@ from pathlib import Path
 
 from ._args import verilog_identifier
 from ._common import Out
-from ._quant import add_auto_length_options, add_engine_option, add_quant_options, load_quantized
+from ._auto_hw import add_auto_hardware_options, choose, is_auto_engine, is_auto_parallel, plain_args
+from ._quant import (
+    AUTO,
+    AUTO_FRACTION,
+    add_auto_length_options,
+    add_engine_option,
+    add_quant_options,
+    apply_engine,
+    auto_options,
+    load_network,
+    load_quantized,
+    quant_options,
+)
+from ._vocab import DATASETS, TARGETS
 
 
 def _output_path(text: str) -> Path:
@@ -16,6 +29,74 @@ def _output_path(text: str) -> Path:
     if not text.strip():
         raise argparse.ArgumentTypeError("the output folder path is empty; name a folder, e.g. -o build/")
     return Path(text)
+
+
+def _is_ir(path: Path) -> bool:
+    return path.is_dir() or path.name in ("ir.json", "ir.npz")
+
+
+def _calibration_data(args: argparse.Namespace, ckpt, n_in: int, out):
+    """``(x, y)`` of the calibration split for the ``auto`` choices, or ``None`` (said on ``out``).
+
+    ``--stream-length auto`` given: ``--auto-dataset`` / ``--auto-split`` (as before). Otherwise the data set
+    the checkpoint records in its provenance (``scnc train`` / ``scnc demo`` write it), if scnc can load it."""
+    from ..data import load_dataset
+    from ..errors import ScncError
+    from ..ref.stream_length import calibration_split
+
+    classes = list(ckpt.class_labels) if ckpt.class_labels else None
+    if args.stream_length == AUTO:
+        name, split = args.auto_dataset, args.auto_split
+    else:
+        rec = (getattr(ckpt, "provenance", None) or {}).get("dataset")
+        name = rec.get("name") if isinstance(rec, dict) else None
+        split = args.auto_split
+        if name not in DATASETS:
+            out.say("no calibration data: the checkpoint records no data set scnc can load (provenance.dataset); "
+                    "--stream-length keeps its default 64 and the event engine is ranked by its bound "
+                    "(--stream-length auto --auto-dataset NAME measures)")
+            return None
+    try:
+        ds = load_dataset(name, split=split, data_dir=args.data_dir, classes=classes)
+    except ScncError as e:
+        if args.stream_length == AUTO:
+            raise
+        out.say(f"no calibration data ({e}); --stream-length keeps its default 64")
+        return None
+    if ds.n_features != n_in and args.stream_length != AUTO:  # (given auto: the accuracy run names it, as before)
+        out.say(f"no calibration data: {name} has {ds.n_features} features, the checkpoint {n_in} inputs; "
+                "--stream-length keeps its default 64")
+        return None
+    _, cal = calibration_split(ds.y, AUTO_FRACTION, seed=0)
+    return ds.x[cal], ds.y[cal]
+
+
+def _quantized(args: argparse.Namespace, out):
+    """The graph to compile: an IR folder as is (``--engine`` applied when given), or the checkpoint
+    quantized with the options, ``auto`` ones chosen (stream length by accuracy on the calibration data,
+    engine and parallelism by the capacity and cycle models for ``--target``)."""
+    from ..ir import from_checkpoint, quantize
+    from ..snn import accuracy
+
+    path = Path(args.source)
+    plain = plain_args(args)
+    if _is_ir(path):
+        if is_auto_engine(args) or is_auto_parallel(args):
+            out.say("quantized IR: its engine and parallelism are used as decided (give --engine to change the engine)")
+        return load_quantized(path, plain, out)[0]
+    ckpt = load_network(path, out)
+    float_graph = from_checkpoint(ckpt)
+    data = _calibration_data(args, ckpt, float_graph.input.size, out)
+    if args.stream_length is None and data is not None:
+        plain.stream_length = AUTO  # the default where calibration data exists
+    if plain.stream_length == AUTO:
+        x, y = data
+        float_acc = float(accuracy(ckpt.to_network(), x, y))
+        opts, _ = auto_options(plain, float_graph, x, y, float_acc, out)
+    else:
+        opts = quant_options(plain)
+    graph = apply_engine(quantize(float_graph, opts), plain)
+    return choose(graph, args, data[0] if data is not None else None, out)
 
 
 def register(sub) -> None:
@@ -38,6 +119,15 @@ def register(sub) -> None:
     add_quant_options(p)
     add_auto_length_options(p, data=True)
     add_engine_option(p)
+    add_auto_hardware_options(p)
+    for action in p._actions:  # compile's default differs from the shared help: say which
+        if "--stream-length" in action.option_strings:
+            action.help = action.help.replace("(default: 64)", "(default: auto when the checkpoint records a data "
+                                              "set scnc can load as its provenance, else 64)")
+    p.add_argument("--target", choices=TARGETS, metavar="DEVICE", default="ice40-up5k",
+                   help="device whose capacity the core is estimated against (scnc.fpga.capacity; the wrapper "
+                        "scnc synth would use: board on ice40-up5k, ooc otherwise; generic: no device, nothing to "
+                        "fit): %(choices)s (default ice40-up5k)")
     p.add_argument("--json", action="store_true", help="print one machine-readable JSON line on stdout")
     p.set_defaults(func=run)
 
@@ -51,7 +141,7 @@ def run(args: argparse.Namespace, out: Out) -> int:
     # checked before the (slow) quantization: a bad -o or --top fails at once, and nothing is touched
     check_top_name(args.top, where="--top")
     check_out_dir(args.output)
-    graph, _ = load_quantized(args.source, args, out)
+    graph = _quantized(args, out)
     manifest = compile_graph(graph, args.output, top_name=args.top, trace=args.trace)
     seconds = time.perf_counter() - t0
     cycles = manifest.cycles
@@ -60,6 +150,14 @@ def run(args: argparse.Namespace, out: Out) -> int:
     bound = "at most " if graph.hardware.engine == "event" else ""  # event: data-dependent, scnc.ref.cycles
     out.say(f"cycles per time step {bound}{cycles.per_step.total}, per sample {bound}{cycles.per_sample} "
             f"(latency, no stall; engine {graph.hardware.engine})")
+    from ..fpga.capacity import estimate
+
+    est = estimate(graph, args.target, trace=manifest.has_trace)
+    for line in est.table():
+        out.say(line)
+    if not est.fits:
+        out.say(f"the model says this core does not fit {args.target}: scnc synth will stop before yosys "
+                "(it names options that fit; --force synthesizes anyway)")
     if manifest.has_trace:
         out.say("trace build (membrane trace port, for scnc verify); scnc synth / build-bitstream tie the trace "
                 "off; --no-trace leaves it out")
@@ -67,5 +165,5 @@ def run(args: argparse.Namespace, out: Out) -> int:
                 "ir_hash": manifest.ir_hash, "cycles_per_step": cycles.per_step.total,
                 "cycles_per_sample": cycles.per_sample, "trace": manifest.has_trace,
                 "engine": str(graph.hardware.engine), "stream_length": graph.hardware.stream_length,
-                "seconds": round(seconds, 3)})
+                "capacity": est.summary(), "seconds": round(seconds, 3)})
     return 0

@@ -16,7 +16,8 @@ from ._args import folder_output, integer, number
 from ._common import CheckFailed, Out, add_output_options, check_min_accuracy, fmt_pct
 from ._limits import check_memory, training_bytes
 from ._quant import AUTO, AUTO_FRACTION, add_auto_length_options, add_engine_option, add_quant_options, apply_engine, auto_options, quant_options
-from ._vocab import SIMULATORS
+from ._auto_hw import add_auto_hardware_options, choose, plain_args
+from ._vocab import SIMULATORS, TARGETS
 
 
 def register(sub) -> None:
@@ -39,6 +40,10 @@ def register(sub) -> None:
     add_quant_options(p)
     add_auto_length_options(p, data=False, default_auto=True)
     add_engine_option(p)
+    add_auto_hardware_options(p)
+    p.add_argument("--target", choices=TARGETS, metavar="DEVICE", default="ice40-up5k",
+                   help="device --engine auto / --parallel auto choose for (capacity model): %(choices)s "
+                        "(default ice40-up5k)")
     add_output_options(p)
     p.set_defaults(func=run)
 
@@ -67,6 +72,7 @@ def run(args: argparse.Namespace, out: Out) -> int:
     from ..transfer import SNNCheckpoint, save_checkpoint
 
     t_start = time.perf_counter()
+    plain = plain_args(args)  # engine / parallelism 'auto' are chosen after quantization
     outdir: Path = args.output
     train_ds = load_dataset("digits", split="train")
     test_ds = load_dataset("digits", split="test")
@@ -99,12 +105,15 @@ def run(args: argparse.Namespace, out: Out) -> int:
     if auto:
         t_auto = time.perf_counter()
         cal_float = float((predict(net, cal_ds.x) == cal_ds.y).mean())
-        opts, _ = auto_options(args, from_checkpoint(ckpt), cal_ds.x, cal_ds.y, cal_float, out)
+        opts, _ = auto_options(plain, from_checkpoint(ckpt), cal_ds.x, cal_ds.y, cal_float, out)
         out.say(f"      (held out of training: {cal_ds.n} samples of the train split; chosen in "
                 f"{time.perf_counter() - t_auto:.1f} s)")
     else:
-        opts = quant_options(args)
-    graph = apply_engine(quantize(from_checkpoint(ckpt), opts), args)
+        opts = quant_options(plain)
+    graph = apply_engine(quantize(from_checkpoint(ckpt), opts), plain)
+    # engine and parallelism: fewest cycles that fit --target; the event engine's cycles are measured on
+    # the calibration split (or the training split when L was given: never the test split)
+    graph = choose(graph, args, cal_ds.x if cal_ds is not None else train_ds.x, out)
     out.say(summary(graph))
 
     out.say("[3/5] running the bit-exact hardware model (scnc.ref) on the test split")
@@ -118,8 +127,17 @@ def run(args: argparse.Namespace, out: Out) -> int:
 
     out.say("[4/5] generating the Verilog core")
     manifest = compile_graph(graph, outdir / "build")
-    out.say(f"      wrote {outdir / 'build'} ({manifest.files.verilog}, manifest.json); "
-            f"{manifest.cycles.per_sample} cycles per sample")
+    mean_cycles = float(ref.cycles(graph, hw).mean())  # exact per sample (scnc.ref.cycles), no trace port
+    q0 = graph.layers[0].synapse.quant
+    out.say(f"      wrote {outdir / 'build'} ({manifest.files.verilog}, manifest.json); engine {graph.hardware.engine}, "
+            f"P {q0.parallel_inputs}x{q0.parallel_neurons}, L = {graph.hardware.stream_length}: "
+            f"{manifest.cycles.per_sample} cycles per sample at most, {mean_cycles:.0f} on average over the test "
+            f"split (--no-trace core)")
+    from ..fpga.capacity import estimate
+
+    cap = estimate(graph, args.target, trace=True)
+    for line in cap.table():
+        out.say("      " + line)
     verified = None
     if args.verify_samples > 0:
         from ..verify import verify_build
@@ -138,7 +156,10 @@ def run(args: argparse.Namespace, out: Out) -> int:
     out.say(f"done in {seconds:.1f} s")
     out.result({"command": "demo", "accuracy": hw_acc, "float_accuracy": float_acc, "agreement": agree,
                 "checkpoint": str(ckpt_path), "build": str(outdir / "build"), "ir_hash": ir_hash(graph),
-                "cycles_per_sample": manifest.cycles.per_sample, "seconds": round(seconds, 3),
+                "cycles_per_sample": manifest.cycles.per_sample, "mean_cycles_per_sample": round(mean_cycles, 1),
+                "engine": str(graph.hardware.engine), "stream_length": graph.hardware.stream_length,
+                "parallel": [q0.parallel_inputs, q0.parallel_neurons], "capacity": cap.summary(),
+                "seconds": round(seconds, 3),
                 "verify": verified})
     if verified is not None and not verified["ok"]:
         raise CheckFailed(f"the core differs from scnc.ref ({verified['mismatches']} mismatches)")

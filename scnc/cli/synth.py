@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from ._args import integer, number
-from ._common import EXIT_CHECK_FAILED, Out
+from ._common import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, Out
 from ._vocab import TARGETS, TOOL_FLAVOURS, WRAPPERS
 
 
@@ -30,6 +30,9 @@ def register(sub) -> None:
     p.add_argument("--no-dsp", dest="dsp", action="store_false", help="map multipliers to LUTs, not DSP blocks")
     p.add_argument("--timeout", type=number(0, lo_open=True), default=None,
                    help="wall-clock limit per tool run (seconds, > 0)")
+    p.add_argument("--force", action="store_true",
+                   help="synthesize even when the capacity model (checked first, in a second) says the core does "
+                        "not fit (docs/fpga.md, 'Capacity check')")
     p.add_argument("--json", action="store_true",
                    help="print one machine-readable JSON line on stdout (human text goes to stderr)")
     p.set_defaults(func=run)
@@ -37,13 +40,23 @@ def register(sub) -> None:
 
 def run(args: argparse.Namespace, out: Out) -> int:
     from ..fpga import DoesNotFit, synth
+    from ..fpga.capacity import DoesNotFitEstimate
     from ..manifest import Manifest
 
     wrapper = args.wrapper or ("board" if args.target == "ice40-up5k" else "ooc")
     summary = {"command": "synth", "build": str(args.build), "target": args.target, "wrapper": wrapper}
     try:
         rep = synth(args.build, target=args.target, wrapper=wrapper, yosys=args.yosys, seed=args.seed,
-                    freq_mhz=args.freq, dsp=args.dsp, timeout_s=args.timeout)
+                    freq_mhz=args.freq, dsp=args.dsp, timeout_s=args.timeout, check=not args.force)
+    except DoesNotFitEstimate as e:
+        # stopped before yosys: the model's table, what does not fit, and options that would
+        for line in e.estimate.table():
+            out.say(line)
+        out.say(f"DOES NOT FIT (capacity model, no tool was run): {e}")
+        summary.update({"fits": False, "stage": "capacity", "capacity": e.estimate.summary(),
+                        "suggestions": list(e.suggestions)})
+        out.result(summary)
+        return EXIT_BAD_INPUT
     except DoesNotFit as e:
         out.say(e.report.table())
         out.say(f"DOES NOT FIT: {e}")

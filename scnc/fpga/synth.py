@@ -265,7 +265,7 @@ def _clear(folder: Path) -> None:
 
 def synth(build_dir: str | os.PathLike, *, target: str = "ice40-up5k", wrapper: str = "board",
           yosys: str = "yowasp", seed: int = 0, freq_mhz: float | None = None, dsp: bool = True,
-          timeout_s: float | None = None, asc: bool = False) -> SynthReport:
+          timeout_s: float | None = None, asc: bool = False, check: bool = True) -> SynthReport:
     """Synthesize, place and route a compiled core; write ``<build>/synth/report.json``.
 
     Parameters
@@ -289,6 +289,9 @@ def synth(build_dir: str | os.PathLike, *, target: str = "ice40-up5k", wrapper: 
         Wall-clock limit per tool run (seconds).
     asc:
         Also write the placed and routed design (``synth/design.asc`` / ``design.config``) for packing.
+    check:
+        Run the capacity model first (:func:`scnc.fpga.capacity.check_capacity`): a design it says does
+        not fit stops before any tool runs. ``False`` (``scnc synth --force``) synthesizes anyway.
 
     Returns
     -------
@@ -302,6 +305,8 @@ def synth(build_dir: str | os.PathLike, *, target: str = "ice40-up5k", wrapper: 
         The build folder fails a check of :func:`load_manifest`.
     DoesNotFit
         The design needs more LUTs/FFs/BRAMs/DSPs than the device has (``report.json`` is still written).
+    DoesNotFitEstimate
+        ``check`` and the capacity model says the design does not fit (nothing is written).
     ToolError
         A tool is missing or failed (the message quotes the log's tail; logs stay in ``synth/``).
     """
@@ -313,8 +318,15 @@ def synth(build_dir: str | os.PathLike, *, target: str = "ice40-up5k", wrapper: 
     if dev.place_and_route and wrapper == "board" and dev.family != "ice40":
         raise ConfigError(f"wrapper 'board' is the iCEBreaker (ice40-up5k); use wrapper='ooc' for {target}")
     build = Path(build_dir)
-    man = load_manifest(build)
+    from ..rtl.compile import load_build
+
+    man, graph = load_build(build)
     wrap = wrapper_for(wrapper, man) if dev.place_and_route else None
+    if check and dev.place_and_route:
+        from .capacity import check_capacity
+
+        # a design the model says cannot fit stops here, in a second, not minutes into nextpnr
+        check_capacity(graph, dev.name, wrap.name, trace=man.has_trace, dsp=dsp, where=str(build))
     yosys_exe = find_tool("yosys", yosys)
     nextpnr_exe = find_tool(f"nextpnr-{dev.family}", yosys) if dev.place_and_route else None
 

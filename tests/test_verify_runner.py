@@ -15,7 +15,8 @@ import pytest
 
 from scnc.errors import ToolError
 from scnc.verify import tools
-from scnc.verify.runner import STAMP_NAME, build_key, parse_results_xml, run_cocotb
+from scnc.verify.runner import (STAMP_NAME, VERILATOR_MAIN, build_key, parse_results_xml, run_cocotb,
+                                verilator_clock_args)
 from scnc.verify.tools import SimTool
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "verify"
@@ -78,6 +79,52 @@ def test_build_key_depends_on_content_not_folder(tmp_path):
 )
 def test_build_key_depends_on_each_input(tmp_path, change):
     assert _key(tmp_path, **change) != _key(tmp_path)
+
+
+def test_build_key_names_a_custom_verilator_main_by_content(tmp_path):
+    base = _key(tmp_path)
+    with_main = _key(tmp_path, verilator_main=VERILATOR_MAIN)
+    assert with_main != base  # a build with scnc's main is not cocotb's
+    copy = tmp_path / VERILATOR_MAIN.name
+    copy.write_bytes(VERILATOR_MAIN.read_bytes())
+    assert _key(tmp_path, verilator_main=copy) == with_main
+    copy.write_bytes(VERILATOR_MAIN.read_bytes() + b"// changed\n")
+    assert _key(tmp_path, verilator_main=copy) != with_main
+    # without a main the inputs are what they were before the option existed: old builds stay valid
+    assert "verilator_main" not in build_key(tool=FAKE_TOOL, sources=[COUNTER_V], toplevel="counter8",
+                                             build_args=[], parameters={}, timescale=("1ns", "1ps"),
+                                             waves=False)[1]
+
+
+def test_verilator_clock_args_checks_port_and_period():
+    assert verilator_clock_args("clk", 10) == ["-CFLAGS", "-DSCNC_CLOCK=clk",
+                                               "-CFLAGS", "-DSCNC_CLOCK_HALF_PERIOD_PS=5000"]
+    for port, period in (("i_data__valid", 10), ("clk;", 10), ("clk", 9), ("clk", 0), ("clk", 10.0)):
+        with pytest.raises(ToolError, match="clock"):
+            verilator_clock_args(port, period)
+
+
+def test_custom_main_replaces_exactly_cocotbs_main(monkeypatch):
+    import cocotb_tools.config
+    from cocotb_tools.runner import Verilator
+
+    from scnc.verify.runner import _verilator_runner_with_main
+
+    stock = str(cocotb_tools.config.share_dir / "lib" / "verilator" / "verilator.cpp")
+    monkeypatch.setattr(Verilator, "_build_command",
+                        lambda self: [["verilator", "-cc", stock, "top.v"], ["make", "-f", "Vtop.mk"]])
+    cmds = _verilator_runner_with_main(VERILATOR_MAIN)._build_command()
+    assert cmds == [["verilator", "-cc", str(VERILATOR_MAIN), "top.v"], ["make", "-f", "Vtop.mk"]]
+    # a cocotb whose command no longer names its main: refuse rather than build with cocotb's loop
+    monkeypatch.setattr(Verilator, "_build_command", lambda self: [["verilator", "-cc", "top.v"]])
+    with pytest.raises(ToolError, match="exactly once"):
+        _verilator_runner_with_main(VERILATOR_MAIN)._build_command()
+
+
+def test_verilator_main_is_refused_for_icarus(tmp_path):
+    with pytest.raises(ToolError, match="only Verilator"):
+        run_cocotb(sim="icarus", sources=[COUNTER_V], toplevel="counter8", test_module="m", test_dir=tmp_path,
+                   build_root=tmp_path / "b", tool=FAKE_TOOL, verilator_main=VERILATOR_MAIN)
 
 
 def test_parse_results_xml(tmp_path):
@@ -211,6 +258,17 @@ def test_verilator_planted_failure_reported(verilator_first):
     assert bad.build_cached
     assert (bad.passed, bad.failed, bad.ok) == (1, 1, False)
     assert "12 == 13" in bad.failures()[0].message
+
+
+@pytest.mark.sim
+def test_verilator_main_generates_the_clock(verilator_first):
+    """scnc's Verilator main (what the bulk-path bench builds with): edges from C++, cocotb's timers
+    and falling-edge writes behave as with a cocotb clock."""
+    root, _ = verilator_first
+    res = _run("verilator", root / "builds", root / "run-main", module="counter_cxx_clock",
+               verilator_main=VERILATOR_MAIN, build_args=verilator_clock_args("clk", 10))
+    assert (res.passed, res.failed) == (2, 0), [c.message for c in res.failures()]
+    assert not res.build_cached and "verilator_main.cpp" in res.build_log.read_text()
 
 
 @pytest.mark.sim

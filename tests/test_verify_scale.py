@@ -155,6 +155,19 @@ def test_bulk_trace_path_matches_the_per_beat_monitor(core, build_root, flow) ->
 
 
 @pytest.mark.sim
+def test_verilator_main_clock_matches_cocotbs_clock(core, build_root) -> None:
+    """Verilator: the bulk path (clock toggled by scnc's Verilator main, no cocotb clock) and the
+    per-beat monitor (cocotb's GPI clock, cocotb's main) see the same beats at the same cycles."""
+    d, g, _ = core
+    inputs = _inputs(g, 3, seed=5)
+    bulk = verify_build(d, sim="verilator", inputs=inputs, flow="always", build_root=build_root)
+    mon = verify_build(d, sim="verilator", inputs=inputs, flow="always", build_root=build_root, trace_path="monitor")
+    assert bulk.ok and mon.ok, (bulk.summary(), mon.summary())
+    assert bulk.values_compared == mon.values_compared
+    assert bulk.latency_cycles == mon.latency_cycles  # cycle-exact, and equal to scnc.ref's (flow always)
+
+
+@pytest.mark.sim
 @needs_icarus
 def test_sharded_run_gives_the_same_verdict_and_first_divergence(core, build_root, tmp_path) -> None:
     """A planted threshold (Verilog off by one) that only shows on later samples: any number of shards

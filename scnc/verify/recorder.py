@@ -14,9 +14,11 @@ only:
   per sample;
 * ``scnc_rec_flush`` (input): a rising edge with it high flushes the file, so the bench can read
   it while the simulator still runs;
-* optionally (``hdl_clock=True``, what :func:`scnc.verify.verify_build` uses on both simulators;
-  Verilator needs ``--timing`` for it) the clock itself, ``clk`` toggled by the wrapper every half
-  period instead of a cocotb clock calling into the simulator at every edge.
+* optionally (``hdl_clock=True``, what :func:`scnc.verify.verify_build` uses on Icarus; Verilator
+  would need ``--timing``) the clock itself, ``clk`` toggled by the wrapper every half period
+  instead of a cocotb clock calling into the simulator at every edge. On Verilator the wrapper
+  keeps ``clk`` an input and scnc's Verilator main toggles it in C++
+  (:data:`scnc.verify.runner.VERILATOR_MAIN`), which costs less than Verilator's timing scheduler.
 
 ``ready`` of ``trace`` stays a port the bench drives: tied high for the bulk of the samples, and
 driven by the back-pressuring :class:`scnc_streams.StreamSink` on a seeded subset of them.

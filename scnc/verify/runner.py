@@ -49,6 +49,8 @@ __all__ = [
     "VERILATOR_MAKEFLAGS",
     "VERILATOR_SPEED_ARGS",
     "sim_build_args",
+    "VERILATOR_MAIN",
+    "verilator_clock_args",
     "build_environ",
     "ccache_environ",
 ]
@@ -65,8 +67,9 @@ ICARUS_ARGS = ("-g2005",)
 #: precompiled header passes ``Vtop__pch.h.fast`` to the compiler as a file and the build fails
 #: ("linker input file not found"). Given on the make command line (through ``MAKEFLAGS``) the
 #: value wins over the makefile's.
-#: ``CFG_CXXFLAGS_COROUTINES`` is empty in the same way, so a ``--timing`` build (the bulk trace path's
-#: HDL clock) fails with "the coroutine header requires -fcoroutines"; it only applies to such builds.
+#: ``CFG_CXXFLAGS_COROUTINES`` is empty in the same way, so a ``--timing`` build (an HDL clock on
+#: Verilator: the earlier bulk-path harness, and ``benchmarks/verify_speed.py``'s variants) fails with
+#: "the coroutine header requires -fcoroutines"; it only applies to such builds.
 VERILATOR_MAKEFLAGS = ("CFG_CXXFLAGS_PCH_I=-include", "CFG_CXXFLAGS_COROUTINES=-fcoroutines")
 
 #: Verilator arguments after cocotb's own: cocotb's runner always passes ``--public-flat-rw``, which
@@ -74,6 +77,28 @@ VERILATOR_MAKEFLAGS = ("CFG_CXXFLAGS_PCH_I=-include", "CFG_CXXFLAGS_COROUTINES=-
 #: clock cycle (measured 14.5 vs 1.3 us CPU per idle cycle). scnc's benches touch only top-level
 #: ports, so only those stay public.
 VERILATOR_SPEED_ARGS = ("--no-public-flat-rw", "--public-depth", "1")
+
+
+#: scnc's Verilator main, compiled in place of cocotb's ``verilator.cpp`` by the bench builds of
+#: :mod:`scnc.verify.verify`: cocotb's simulation loop, plus a clock generated in C++ (configured by
+#: :func:`verilator_clock_args`). A cocotb ``Clock`` costs a VPI timer callback, a value put and a
+#: re-evaluation per edge; an HDL clock (``always #5``) needs ``--timing``, whose scheduler resumes a
+#: coroutine per edge. docs/verify.md ("The bulk trace path") has the measurements.
+VERILATOR_MAIN = Path(__file__).with_name("verilator_main.cpp")
+
+
+def verilator_clock_args(port: str, period_ns: int) -> list[str]:
+    """Build arguments that make :data:`VERILATOR_MAIN` toggle the top-level input ``port``.
+
+    The clock starts high; edges every ``period_ns / 2`` ns (falling first), so rising edges fall
+    on multiples of ``period_ns`` like cocotb's ``Clock``. ``port`` must be a plain identifier
+    (Verilator renames ports with ``__`` in the C++ model); ``period_ns`` a positive even integer.
+    """
+    if not (port.isidentifier() and "__" not in port and port.isascii()):
+        raise ToolError(f"clock port must be a plain identifier without '__', got {port!r}")
+    if not (isinstance(period_ns, int) and period_ns > 0 and period_ns % 2 == 0):
+        raise ToolError(f"clock period must be a positive even number of ns, got {period_ns!r}")
+    return ["-CFLAGS", f"-DSCNC_CLOCK={port}", "-CFLAGS", f"-DSCNC_CLOCK_HALF_PERIOD_PS={period_ns * 500}"]
 
 
 def sim_build_args(sim: str, waivers: Sequence[str] = ()) -> list[str]:
@@ -255,11 +280,14 @@ def build_key(
     parameters: Mapping[str, object],
     timescale: tuple[str, str],
     waves: bool,
+    verilator_main: Path | None = None,
 ) -> tuple[str, dict[str, object]]:
     """Cache key of a build: ``(first 16 hex digits of the SHA-256, the JSON-able inputs hashed)``.
 
     Source files enter by base name and content (not by full path), so the same design generated
-    into different folders reuses one build. Files they ``include`` are not tracked.
+    into different folders reuses one build. Files they ``include`` are not tracked. A custom
+    Verilator main (``verilator_main``) enters the same way; without one the key is what it was
+    before that option existed, so earlier builds stay valid.
     """
     try:
         cocotb_version = importlib.metadata.version("cocotb")
@@ -276,6 +304,8 @@ def build_key(
         "timescale": list(timescale),
         "waves": bool(waves),
     }
+    if verilator_main is not None:
+        inputs["verilator_main"] = [Path(verilator_main).name, _file_digest(Path(verilator_main))]
     digest = hashlib.sha256(canonical_json(inputs).encode()).hexdigest()
     return digest[:16], inputs
 
@@ -326,13 +356,43 @@ def _tool_environ(tool: SimTool, waves: bool) -> dict[str, str]:
     return env
 
 
-def _get_runner(sim: str):  # -> cocotb_tools.runner.Runner
+def _get_runner(sim: str, verilator_main: Path | None = None):  # -> cocotb_tools.runner.Runner
     from cocotb_tools.runner import get_runner
 
+    if verilator_main is not None:
+        if sim != "verilator":
+            raise ToolError(f"verilator_main is a Verilator option; sim is {sim!r}")
+        return _verilator_runner_with_main(Path(verilator_main))
     try:
         return get_runner(sim)
     except SystemExit as exc:  # the runner exits when the executable is not on PATH
         raise ToolError(f"cocotb runner for {sim!r} could not start: {exc}") from None
+
+
+def _verilator_runner_with_main(main: Path):  # -> cocotb_tools.runner.Verilator
+    """cocotb's Verilator runner, building with ``main`` in place of cocotb's ``verilator.cpp``.
+
+    The runner hard-codes its main (``<cocotb share>/lib/verilator/verilator.cpp``) in the Verilator
+    command; this subclass swaps exactly that argument and fails loudly if it is not there (a cocotb
+    whose command line changed), rather than silently building with cocotb's loop.
+    """
+    import cocotb_tools.config
+    from cocotb_tools.runner import Verilator
+
+    stock = str(cocotb_tools.config.share_dir / "lib" / "verilator" / "verilator.cpp")
+
+    class _Runner(Verilator):
+        def _build_command(self):
+            cmds = super()._build_command()
+            hits = [(i, j) for i, cmd in enumerate(cmds) for j, arg in enumerate(cmd) if str(arg) == stock]
+            if len(hits) != 1:
+                raise ToolError(f"cocotb's Verilator build command does not name {stock} exactly once "
+                                f"(found {len(hits)}); cannot substitute scnc's main {main}")
+            i, j = hits[0]
+            cmds[i] = [*cmds[i][:j], str(main), *cmds[i][j + 1:]]
+            return cmds
+
+    return _Runner()
 
 
 def _ensure_build(
@@ -345,12 +405,13 @@ def _ensure_build(
     parameters: Mapping[str, object],
     timescale: tuple[str, str],
     waves: bool,
+    verilator_main: Path | None = None,
 ) -> tuple[Path, bool, float]:
     """Return (build folder, reused?, seconds), building into a temp folder + rename when needed."""
     t0 = time.perf_counter()
     key, inputs = build_key(
         tool=tool, sources=sources, toplevel=toplevel, build_args=build_args,
-        parameters=parameters, timescale=timescale, waves=waves,
+        parameters=parameters, timescale=timescale, waves=waves, verilator_main=verilator_main,
     )
     name = f"{tool.name}-{key}"
     final = build_root / name
@@ -365,7 +426,7 @@ def _ensure_build(
     log = tmp / "build.log"
     try:
         with _scoped_environ(_tool_environ(tool, waves)):
-            runner = _get_runner(tool.name)
+            runner = _get_runner(tool.name, verilator_main)
             try:
                 runner.build(
                     sources=list(sources),
@@ -414,6 +475,7 @@ def ensure_build(
     timescale: tuple[str, str] = ("1ns", "1ps"),
     parameters: Mapping[str, object] | None = None,
     tool: SimTool | None = None,
+    verilator_main: Path | None = None,
 ) -> tuple[Path, bool, float]:
     """Make (or find in the cache) the build :func:`run_cocotb` would use for the same arguments.
 
@@ -428,7 +490,19 @@ def ensure_build(
         tool = find_simulator(sim)
     return _ensure_build(tool=tool, sources=sources, toplevel=toplevel, build_root=Path(build_root).resolve(),
                          build_args=build_args, parameters=dict(parameters or {}), timescale=timescale,
-                         waves=waves)
+                         waves=waves, verilator_main=_checked_main(tool, verilator_main))
+
+
+def _checked_main(tool: SimTool, verilator_main: Path | None) -> Path | None:
+    """``verilator_main`` resolved, after checking it exists and goes with a Verilator build."""
+    if verilator_main is None:
+        return None
+    if tool.name != "verilator":
+        raise ToolError(f"verilator_main {verilator_main} given for a {tool.name} build; only Verilator takes one")
+    main = Path(verilator_main).resolve()
+    if not main.is_file():
+        raise ToolError(f"verilator_main {main} does not exist")
+    return main
 
 
 def run_cocotb(
@@ -450,6 +524,7 @@ def run_cocotb(
     seed: int | None = None,
     timeout_s: float | None = None,
     plusargs: Sequence[str] = (),
+    verilator_main: Path | None = None,
 ) -> RunResult:
     """Build ``sources`` (cached) and run the cocotb tests of ``test_module`` against ``toplevel``.
 
@@ -496,6 +571,9 @@ def run_cocotb(
         Default: no limit (use cocotb's ``timeout_time`` in the tests for simulated-time limits).
     plusargs:
         Run-time plusargs of the simulation (``"+name=value"``); not part of the build key.
+    verilator_main:
+        Verilator only: a C++ ``main`` compiled in place of cocotb's ``verilator.cpp`` (scnc's is
+        :data:`VERILATOR_MAIN`, which generates the clock); its content is part of the build key.
 
     Returns
     -------
@@ -533,6 +611,7 @@ def run_cocotb(
     build_dir, cached, build_s = _ensure_build(
         tool=tool, sources=sources, toplevel=toplevel, build_root=build_root,
         build_args=build_args, parameters=parameters, timescale=timescale, waves=waves,
+        verilator_main=_checked_main(tool, verilator_main),
     )
 
     env = _tool_environ(tool, waves)

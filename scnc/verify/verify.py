@@ -31,7 +31,8 @@ from scnc.errors import ConfigError, DataError, ToolError
 from scnc.manifest import Manifest
 from scnc.verify.cases import Case, make_case, save_case
 from scnc.verify.recorder import MAX_PATH_CHARS, PLUSARG, RECORDER_TOP, recorder_wrapper
-from scnc.verify.runner import RunResult, build_environ, ensure_build, run_cocotb, sim_build_args
+from scnc.verify.runner import (VERILATOR_MAIN, RunResult, build_environ, ensure_build, run_cocotb, sim_build_args,
+                                verilator_clock_args)
 
 __all__ = ["VerifyReport", "verify_build", "choose_inputs", "bench_dir", "FLOWS", "flow_env"]
 
@@ -44,11 +45,15 @@ FLOWS = ("always", "random")
 TRACE_PATHS = ("bulk", "monitor")
 #: Clock period of the bench (ns); ``sim/scnc_bench.py`` uses the same.
 BENCH_PERIOD_NS = 10
-#: Verilator arguments of a bulk-path build: the recorder wrapper's clock is an HDL delay loop
-#: (``always #5 clk = ~clk``), which needs Verilator's timing support. A cocotb clock costs a VPI
-#: timer callback, a value put and a re-evaluation at every edge; the HDL clock leaves only the
-#: simulator's own time steps (see docs/verify.md, "Measured").
-VERILATOR_HDL_CLOCK_ARGS = ("--timing",)
+#: Verilator arguments of a bulk-path build, after :func:`~scnc.verify.runner.sim_build_args` and the
+#: clock's (:func:`~scnc.verify.runner.verilator_clock_args`): the model and Verilator's runtime
+#: (VPI included) compiled at ``-O2`` instead of ``verilated.mk``'s ``-Os``, 1.5x faster per cycle on
+#: W-digits. Verilator's own ``-O3``, ``--x-assign fast`` and ``--x-initial fast`` generate the same
+#: C++ for scnc's cores, so they are not given. See docs/verify.md ("Measured").
+VERILATOR_BENCH_ARGS: tuple[str, ...] = ("-CFLAGS", "-O2")
+#: Environment of the bench's simulator process: numpy's OpenBLAS would start a thread per core at
+#: import (they spin for a while, costing CPU); the bench's numpy work is a few small arrays.
+BENCH_THREAD_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
 
 def flow_env(flow: str, seed: int) -> dict:
@@ -199,13 +204,16 @@ def choose_inputs(graph, *, samples: int | str, dataset: str | None = "digits", 
 
 def _run_with_env(*, sim: str, sources, toplevel: str, module_dirs, test_dir: Path, build_root: Path,
                   results_xml: Path, extra_env: dict, waves: bool, seed: int, timeout_s: float | None,
-                  extra_build_args: tuple = (), plusargs: tuple = ()) -> RunResult:
+                  extra_build_args: tuple = (), plusargs: tuple = (), verilator_main: Path | None = None,
+                  ) -> RunResult:
     """:func:`run_cocotb` of the bench module with scnc's build arguments and build environment."""
     from scnc.rtl import WAIVERS
 
     build_args = sim_build_args(sim, WAIVERS)
     if sim == "verilator":
         build_args += list(extra_build_args)
+    else:
+        verilator_main = None
     icarus_vcd = None
     if waves and sim == "icarus":
         # cocotb's Icarus dump module is SystemVerilog, which -g2005 rejects: use a Verilog-2005 one
@@ -233,6 +241,7 @@ def _run_with_env(*, sim: str, sources, toplevel: str, module_dirs, test_dir: Pa
             seed=seed,
             timeout_s=timeout_s,
             plusargs=plusargs,
+            verilator_main=verilator_main,
         )
     if icarus_vcd is not None:
         rr = dataclasses.replace(rr, waves_file=icarus_vcd)
@@ -249,32 +258,48 @@ endmodule
 """
 
 
-def _bench_top(*, sim: str, verilog: Path, manifest: Manifest, out_dir: Path, trace_path: str,
-               ) -> tuple[list[Path], str, dict, list[str], Path | None, tuple[str, ...]]:
-    """Sources, top level, bench environment, plusargs, trace file and extra Verilator build arguments
-    of one bench run.
+@dataclass(frozen=True)
+class _BenchTop:
+    """What one bench run simulates: sources, top level, and how it is built and run."""
+
+    sources: list
+    top: str
+    env: dict
+    plusargs: list
+    trace_file: Path | None
+    build_args: tuple = ()            # Verilator only, after scnc's usual ones
+    verilator_main: Path | None = None
+
+
+def _bench_top(*, sim: str, verilog: Path, manifest: Manifest, out_dir: Path, trace_path: str) -> _BenchTop:
+    """Sources, top level, bench environment, plusargs, trace file and Verilator build options of a run.
 
     ``trace_path="bulk"`` on a core with a trace stream: the recorder wrapper
-    (:mod:`scnc.verify.recorder`) is the top level, its file ``out_dir/trace.hex``, and it generates
-    the clock (Verilator then builds with ``--timing``, :data:`VERILATOR_HDL_CLOCK_ARGS`).
+    (:mod:`scnc.verify.recorder`) is the top level, its file ``out_dir/trace.hex``, and the simulator
+    generates the clock (``SCNC_SIM_CLOCK=1``: no cocotb clock). Verilator: scnc's main
+    (:data:`~scnc.verify.runner.VERILATOR_MAIN`) toggles the wrapper's ``clk`` input in C++
+    (:func:`~scnc.verify.runner.verilator_clock_args`); Icarus: the wrapper's HDL clock
+    (``always #5``). Both with rising edges at multiples of :data:`BENCH_PERIOD_NS`.
     Otherwise the core itself, every beat through Python, clocked by cocotb.
     """
     if trace_path not in TRACE_PATHS:
         raise ConfigError(f"trace_path must be one of {', '.join(map(repr, TRACE_PATHS))}, got {trace_path!r}")
     if trace_path != "bulk" or not manifest.has_trace:
-        return [verilog], manifest.top, {}, [], None, ()
-    hdl_clock = True
+        return _BenchTop([verilog], manifest.top, {}, [], None)
+    cxx_clock = sim == "verilator"
     wrapper = out_dir / f"{RECORDER_TOP}.v"
-    atomic_write_text(wrapper, recorder_wrapper(manifest, hdl_clock=hdl_clock, period_ns=BENCH_PERIOD_NS))
+    atomic_write_text(wrapper, recorder_wrapper(manifest, hdl_clock=not cxx_clock, period_ns=BENCH_PERIOD_NS))
     trace_file = out_dir / "trace.hex"
     if len(str(trace_file)) > MAX_PATH_CHARS:
         raise ConfigError(f"the trace file path {trace_file} is longer than {MAX_PATH_CHARS} characters "
                           f"(the recorder wrapper's limit); use a shorter build folder path")
     with contextlib.suppress(FileNotFoundError):
         trace_file.unlink()
-    env = {"SCNC_TRACE_FILE": str(trace_file), **({"SCNC_HDL_CLOCK": "1"} if hdl_clock else {})}
-    extra = VERILATOR_HDL_CLOCK_ARGS if hdl_clock else ()
-    return [verilog, wrapper], RECORDER_TOP, env, [f"+{PLUSARG}={trace_file}"], trace_file, extra
+    env = {"SCNC_TRACE_FILE": str(trace_file), "SCNC_SIM_CLOCK": "1"}
+    if cxx_clock:
+        return _BenchTop([verilog, wrapper], RECORDER_TOP, env, [f"+{PLUSARG}={trace_file}"], trace_file,
+                         (*verilator_clock_args("clk", BENCH_PERIOD_NS), *VERILATOR_BENCH_ARGS), VERILATOR_MAIN)
+    return _BenchTop([verilog, wrapper], RECORDER_TOP, env, [f"+{PLUSARG}={trace_file}"], trace_file)
 
 
 def prebuild(*, sim: str, verilog: Path, manifest: Manifest, out_dir: Path, build_root: Path,
@@ -282,11 +307,11 @@ def prebuild(*, sim: str, verilog: Path, manifest: Manifest, out_dir: Path, buil
     """Make (or find) the simulator build a bench run in ``out_dir`` would use: ``(folder, cached?, s)``."""
     from scnc.rtl import WAIVERS
 
-    sources, top, _, _, _, extra = _bench_top(sim=sim, verilog=verilog, manifest=manifest, out_dir=out_dir,
-                                              trace_path=trace_path)
-    build_args = sim_build_args(sim, WAIVERS) + (list(extra) if sim == "verilator" else [])
+    bt = _bench_top(sim=sim, verilog=verilog, manifest=manifest, out_dir=out_dir, trace_path=trace_path)
+    build_args = sim_build_args(sim, WAIVERS) + (list(bt.build_args) if sim == "verilator" else [])
     with build_environ():
-        return ensure_build(sim=sim, sources=sources, toplevel=top, build_root=build_root, build_args=build_args)
+        return ensure_build(sim=sim, sources=bt.sources, toplevel=bt.top, build_root=build_root,
+                            build_args=build_args, verilator_main=bt.verilator_main)
 
 
 def _run_bench(*, sim: str, verilog: Path, manifest: Manifest, man_path: Path, case_path: Path, out_dir: Path,
@@ -295,14 +320,16 @@ def _run_bench(*, sim: str, verilog: Path, manifest: Manifest, man_path: Path, c
     results = out_dir / "results.json"
     with contextlib.suppress(FileNotFoundError):
         results.unlink()
-    sources, top, env, plusargs, trace_file, extra = _bench_top(sim=sim, verilog=verilog, manifest=manifest,
-                                                                out_dir=out_dir, trace_path=trace_path)
+    bt = _bench_top(sim=sim, verilog=verilog, manifest=manifest, out_dir=out_dir, trace_path=trace_path)
+    trace_file = bt.trace_file
     rr = _run_with_env(
-        sim=sim, sources=sources, toplevel=top, module_dirs=[bench_dir()], test_dir=out_dir,
+        sim=sim, sources=bt.sources, toplevel=bt.top, module_dirs=[bench_dir()], test_dir=out_dir,
         build_root=build_root, results_xml=out_dir / "results.xml",
-        extra_env={"SCNC_MANIFEST": str(man_path), "SCNC_CASE": str(case_path), "SCNC_RESULTS": str(results),
-                   "SCNC_SAMPLE_OFFSET": str(int(sample_offset)), **env, **flow_env(flow, seed)},
-        waves=waves, seed=seed, timeout_s=timeout_s, plusargs=tuple(plusargs), extra_build_args=extra,
+        extra_env={**{k: v for k, v in BENCH_THREAD_ENV.items() if k not in os.environ},
+                   "SCNC_MANIFEST": str(man_path), "SCNC_CASE": str(case_path), "SCNC_RESULTS": str(results),
+                   "SCNC_SAMPLE_OFFSET": str(int(sample_offset)), **bt.env, **flow_env(flow, seed)},
+        waves=waves, seed=seed, timeout_s=timeout_s, plusargs=tuple(bt.plusargs), extra_build_args=bt.build_args,
+        verilator_main=bt.verilator_main,
     )
     if not results.is_file():
         msg = rr.failures()[0].message if rr.failures() else "no failure reported"

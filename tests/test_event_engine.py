@@ -95,10 +95,15 @@ def test_event_cycle_model_by_hand() -> None:
     # layer 0: H = 3; layer 1: H = 2. Spike counts (B=1, T=2, layers=2): step 0: 4 and 1; step 1: 0 and 5
     counts = np.array([[[4, 1], [0, 5]]])
     inp, out = 2, 1  # spike coding: accept the beat, start the first layer; the output beat
-    step0 = inp + 3 * (4 + 3) + 2 * (1 + 3) + out
-    step1 = inp + 3 * (0 + 3) + 2 * (5 + 3) + out
+    # no trace port: H * (s + 1) accumulate cycles (the groups' updates overlap the next group's ACC),
+    # then the last group's 3 pipeline stages
+    step0 = inp + (3 * (4 + 1) + 3) + (2 * (1 + 1) + 3) + out
+    step1 = inp + (3 * (0 + 1) + 3) + (2 * (5 + 1) + 3) + out
     assert event_sample_cycles(g, counts).tolist() == [step0 + step1 + 1]
-    assert event_sample_cycles(g, counts, trace=True).tolist() == [step0 + step1 + 1 + 2 * (5 + 3)]
+    # trace build: one group at a time, H * (s + 3) and one cycle per trace beat
+    traced0 = inp + 3 * (4 + 3) + 2 * (1 + 3) + out
+    traced1 = inp + 3 * (0 + 3) + 2 * (5 + 3) + out
+    assert event_sample_cycles(g, counts, trace=True).tolist() == [traced0 + traced1 + 1 + 2 * (5 + 3)]
     # the manifest's bound: every input spiking
     assert sample_cycles(g)["total"] == int(event_sample_cycles(g, np.array([[[6, 5], [6, 5]]]))[0])
 

@@ -20,7 +20,7 @@ from ..errors import IRError
 from ..kinds import Encoding, Engine, InputCoding
 
 __all__ = ["LayerPlan", "layer_plan", "input_cycles_per_step", "step_cycles", "sample_cycles", "cdiv",
-           "EventLayerPlan", "event_layer_plan", "event_sample_cycles"]
+           "EventLayerPlan", "event_layer_plan", "event_sample_cycles", "EVENT_UPDATE_STAGES"]
 
 
 def cdiv(a: int, b: int) -> int:
@@ -168,14 +168,31 @@ class EventLayerPlan:
 
     def cycles_per_step(self, spikes_in: int, trace: bool = False) -> int:
         """Cycles of one time step after ``go`` up to and including ``done`` (no stall) when
-        ``spikes_in`` of the layer's inputs spiked: ``H * (spikes_in + 3)``, plus ``n_out`` trace beats
-        in a trace build."""
-        return self.groups_out * (spikes_in + 3) + (self.n_out if trace else 0)
+        ``spikes_in`` of the layer's inputs spiked.
+
+        Each group accumulates for ``spikes_in + 1`` cycles (one pop per spiking input, one cycle for
+        the last row to land), then goes down the update pipeline (:data:`EVENT_UPDATE_STAGES` stages:
+        launch, integrate/clamp, fire/reset/write-back).
+
+        * no trace port: the groups overlap -- group ``h + 1`` accumulates while group ``h`` is in the
+          pipeline -- so only the last group's pipeline adds: ``H * (spikes_in + 1) + 3``;
+        * trace build: one group at a time, its beats read the held write-back stage:
+          ``H * (spikes_in + 3) + n_out`` (launch and integrate cycles, then one cycle per beat).
+        """
+        acc = self.groups_out * (spikes_in + 1)
+        if trace:
+            return acc + self.groups_out * (EVENT_UPDATE_STAGES - 1) + self.n_out
+        return acc + EVENT_UPDATE_STAGES
 
     @property
     def worst_cycles_per_step(self) -> int:
         """:meth:`cycles_per_step` with every input spiking and no trace port (the manifest's bound)."""
         return self.cycles_per_step(self.n_in)
+
+
+#: Stages of the event engine's update pipeline (:class:`scnc.rtl.engine.lif_update.PipelinedLIFUpdate`:
+#: launch -> integrate and clamp -> fire, reset and write back); its cycle counts above depend on it.
+EVENT_UPDATE_STAGES = 3
 
 
 def event_layer_plan(layer, hw) -> EventLayerPlan:
@@ -210,7 +227,9 @@ def event_sample_cycles(graph, spike_counts, *, trace: bool = False):
     Returns
     -------
     numpy.ndarray
-        int64 ``(B,)``: ``load + sum_t (input + sum_l H_l * (s_l[t] + 3) [+ n_out_l] + 1) + 1`` cycles.
+        int64 ``(B,)``: ``load + sum_t (input + sum_l c_l(s_l[t]) + 1) + 1`` cycles, with
+        ``c_l(s) = H_l * (s + 1) + 3`` (no trace port) or ``H_l * (s + 3) + n_out_l`` (trace build):
+        :meth:`EventLayerPlan.cycles_per_step`, linear in ``s`` with slope ``H_l`` either way.
     """
     import numpy as np
 

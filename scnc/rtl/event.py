@@ -39,7 +39,7 @@ from ..ir.schedule import LayerPlan, event_layer_plan
 from ..kinds import Encoding
 from ._build import silence_on_error
 from .engine.group_leak import GroupLeakParams, GroupTable, group_leak
-from .engine.lif_update import LIFUpdate
+from .engine.lif_update import PipelinedLIFUpdate
 from .engine.spike_queue import SpikeQueue
 from .engine.synapse_lanes import synapse_lanes
 from .engine.tables import signed_bits_of, unsigned_bits_of
@@ -94,8 +94,9 @@ class EventLayerEngine(wiring.Component):
         q, nq = layer.synapse.quant, layer.neuron.quant
         n_in, n_out, H, Pn = plan.n_in, plan.n_out, plan.groups_out, plan.p_out
         M = nq.membrane_bits
+        traced = self.trace_layout is not None
 
-        h = Signal(range(max(H, 2)))
+        h = Signal(range(max(H, 2)))             # the group in ACC
         base = Signal(range(max(plan.rows, 2)))  # h * n_in: the first row of group h
         u = Signal(range(max(Pn, 2)))            # trace lane
         fresh = Signal()                         # first ACC cycle of a group: the queue loads spikes_in
@@ -113,7 +114,7 @@ class EventLayerEngine(wiring.Component):
             stream_bits=self.hw.stream_bits, current_bits=q.current_bits)
         m.d.comb += [lanes.block.eq(rom.block), lanes.spikes[0].eq(inflight)]
 
-        # ---- group constants, membranes, P_n-wide update ---------------------------------------
+        # ---- group constants and membranes: read in a group's first ACC cycle, held until its launch
         bias_q = np.asarray(nq.bias_q, dtype=np.int64)
         thr_q = np.asarray(nq.threshold_q, dtype=np.int64)
         m.submodules.bias_q = bias = GroupTable(bias_q, signed(signed_bits_of(bias_q)), Pn)
@@ -131,73 +132,108 @@ class EventLayerEngine(wiring.Component):
         m.submodules.membrane = mem
         mrd = mem.read_port()
         mwr = mem.write_port()
-        m.d.comb += [mrd.en.eq(load), mrd.addr.eq(h), mwr.addr.eq(h)]
+        m.d.comb += [mrd.en.eq(load), mrd.addr.eq(h)]
         stored = data.View(word, mrd.data)
+
+        # ---- the P_n-wide update pipeline (PipelinedLIFUpdate.STAGES stages) --------------------
+        # A group is *launched* in the cycle after its ACC ends: its currents are complete, and its
+        # membrane word and constants (read in its first ACC cycle) are on the read ports. The group
+        # index, a valid bit and "last group" ride along the pipeline to the write-back stage.
+        advance = Signal()
+        launch = Signal()         # this cycle is a group's launch cycle (stage 1)
+        launch_h = Signal.like(h)  # ... of this group
+        launch_last = Signal()
+        valid1, last1, h1 = Signal(), Signal(), Signal.like(h)  # stage 2 holds a group
+        valid2, last2, h2 = Signal(), Signal(), Signal.like(h)  # stage 3 holds a group (write-back)
+        with m.If(advance):
+            m.d.sync += [valid1.eq(launch), last1.eq(launch_last), h1.eq(launch_h),
+                         valid2.eq(valid1), last2.eq(last1), h2.eq(h1)]
         v_new = Signal(word)
         spikes = Signal(Pn)
         saturated = Signal(Pn)
         for nl in range(Pn):
-            upd = LIFUpdate(membrane_bits=M, current_bits=q.current_bits, bias_shape=bias.shape,
-                            threshold_shape=thr.shape, reset=nq.reset)
+            upd = PipelinedLIFUpdate(membrane_bits=M, current_bits=q.current_bits, bias_shape=bias.shape,
+                                     threshold_shape=thr.shape, reset=nq.reset)
             m.submodules[f"update{nl}"] = upd
             v_old = Mux(self.first, 0, stored[nl])  # the stored membrane (0 at a sample's first step)
             if upd.reads_old:
                 m.d.comb += upd.old.eq(v_old)
-            m.d.comb += [leak.v[nl].eq(v_old), upd.leaked.eq(leak.leaked[nl]), upd.current.eq(lanes.currents[nl]),
-                         upd.bias.eq(bias.data[nl]), upd.threshold.eq(thr.data[nl]),
+            m.d.comb += [upd.advance.eq(advance), leak.v[nl].eq(v_old), upd.leaked.eq(leak.leaked[nl]),
+                         upd.current.eq(lanes.currents[nl]), upd.bias.eq(bias.data[nl]),
+                         upd.threshold.eq(thr.data[nl]),
                          v_new[nl].eq(upd.v_new), spikes[nl].eq(upd.spike), saturated[nl].eq(upd.saturated)]
-        m.d.comb += mwr.data.eq(v_new)
+        write = Signal()  # stage 3 writes its group back: membranes and spike bits
+        m.d.comb += [mwr.addr.eq(h2), mwr.data.eq(v_new), mwr.en.eq(write)]
         spk = Signal(H * Pn)  # spike bits of every lane (lanes past n_out are never read)
+        with m.If(write):
+            m.d.sync += spk.word_select(h2, Pn).eq(spikes)
         m.d.comb += self.spikes_out.eq(spk[:n_out])
 
-        if self.trace_layout is not None:
+        if traced:
             nidx = Signal(range(max(n_out, 2)))
             tr = self.trace.payload
             m.d.comb += [tr.layer.eq(self.index), tr.neuron.eq(nidx), tr.step.eq(self.t),
                          tr.membrane.eq(v_new.as_value().word_select(u, M).as_signed()),
                          tr.spike.eq(spikes.bit_select(u, 1)), tr.saturated.eq(saturated.bit_select(u, 1))]
 
-        def next_group_or_done():
-            """The cycle that ends group ``h``: the next group's ACC, or ``done`` after the last one."""
-            with m.If(last_h):
-                m.d.comb += [self.done.eq(1), step_done.eq(1)]
-                m.next = "IDLE"
-            with m.Else():
-                m.d.comb += lanes.clear.eq(1)
-                m.d.sync += [h.eq(h + 1), base.eq(base + n_in), fresh.eq(1)]
-                m.next = "ACC"
+        def start_group(first_group: bool) -> None:
+            """Enter ACC for group 0 (``first_group``) or the next group."""
+            if first_group:
+                m.d.sync += [h.eq(0), base.eq(0)]
+            else:
+                m.d.sync += [h.eq(h + 1), base.eq(base + n_in)]
+            m.d.sync += [fresh.eq(1), inflight.eq(0)]
+            m.next = "ACC"
 
+        if not traced:
+            m.d.sync += launch.eq(0)  # a one-cycle strobe: ACC's last cycle sets it for the next cycle
         with m.FSM(name="engine"):
             with m.State("IDLE"):
                 with m.If(self.go):
-                    m.d.comb += lanes.clear.eq(1)
-                    m.d.sync += [h.eq(0), base.eq(0), fresh.eq(1), inflight.eq(0)]
-                    m.next = "ACC"
+                    start_group(True)
             with m.State("ACC"):
-                m.d.comb += lanes.accumulate.eq(1)
+                # the first cycle of a group: clear the currents (the previous group's are complete
+                # and launched this cycle) and read the group's membrane word and constants
+                m.d.comb += [lanes.accumulate.eq(1), lanes.clear.eq(fresh), load.eq(fresh)]
                 m.d.sync += fresh.eq(0)
                 with m.If(queue.valid):
                     m.d.comb += [rom.en.eq(1), queue.pop.eq(1)]
                     m.d.sync += inflight.eq(1)
-                with m.Else():
-                    m.d.sync += inflight.eq(0)
-                    m.next = "READ"
-            with m.State("READ"):
-                m.d.comb += load.eq(1)
-                m.next = "UPDATE"
-            with m.State("UPDATE"):
-                m.d.comb += mwr.en.eq(1)
-                m.d.sync += spk.word_select(h, Pn).eq(spikes)
-                if self.trace_layout is not None:
+                with m.Else():  # the last row lands this cycle: the group's ACC ends
+                    m.d.sync += [inflight.eq(0), launch_h.eq(h), launch_last.eq(last_h)]
+                    if traced:
+                        m.next = "LAUNCH"
+                    else:
+                        m.d.sync += launch.eq(1)
+                        with m.If(last_h):
+                            m.next = "DRAIN"
+                        with m.Else():
+                            start_group(False)
+            if not traced:
+                # overlapped: group h+1 accumulates while group h goes down the pipeline
+                m.d.comb += [advance.eq(1), write.eq(valid2)]
+                with m.State("DRAIN"):
+                    with m.If(valid2 & last2):
+                        m.d.comb += [self.done.eq(1), step_done.eq(1)]
+                        m.next = "IDLE"
+            else:
+                # a trace build runs one group at a time: the trace beats read the held stage 3
+                with m.State("LAUNCH"):
+                    m.d.comb += [advance.eq(1), launch.eq(1)]
+                    m.next = "STAGE2"
+                with m.State("STAGE2"):
+                    m.d.comb += advance.eq(1)
                     m.d.sync += [u.eq(0), nidx.eq(h * Pn)]
                     m.next = "TRACE"
-                else:
-                    next_group_or_done()
-            if self.trace_layout is not None:
                 with m.State("TRACE"):
-                    m.d.comb += self.trace.valid.eq(1)
+                    # the write-back is repeated while the beats go out (same word, same bits)
+                    m.d.comb += [write.eq(1), self.trace.valid.eq(1)]
                     with m.If(self.trace.ready):
                         m.d.sync += [u.eq(u + 1), nidx.eq(nidx + 1)]
                         with m.If((u == Pn - 1) | (nidx == n_out - 1)):
-                            next_group_or_done()
+                            with m.If(last_h):
+                                m.d.comb += [self.done.eq(1), step_done.eq(1)]
+                                m.next = "IDLE"
+                            with m.Else():
+                                start_group(False)
         return m

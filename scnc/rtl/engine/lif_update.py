@@ -25,7 +25,7 @@ from ...kinds import ResetMode
 
 from .._build import silence_on_error
 
-__all__ = ["LIFUpdate"]
+__all__ = ["LIFUpdate", "PipelinedLIFUpdate", "saturate", "delayed_reset"]
 
 
 def _reset_subtract(v_sat: Value, spike: Value, threshold: Value) -> Value:
@@ -109,16 +109,114 @@ class LIFUpdate(wiring.Component):
     def elaborate(self, platform) -> Module:
         m = Module()
         M = self.membrane_bits
-        vmin, vmax = -(1 << (M - 1)), (1 << (M - 1)) - 1
         v_pre_e = self.leaked + self.current + self.bias
         if self.reads_old:
-            v_pre_e = v_pre_e - Mux(self.old >= self.threshold, self.threshold, 0)
+            v_pre_e = v_pre_e - delayed_reset(self.old, self.threshold)
         v_pre = Signal(v_pre_e.shape())
         m.d.comb += v_pre.eq(v_pre_e)
-        over = v_pre > vmax
-        under = v_pre < vmin
         v_sat = Signal(signed(M))
-        m.d.comb += [v_sat.eq(Mux(over, vmax, Mux(under, vmin, v_pre))), self.saturated.eq(over | under)]
+        sat_value, saturated = saturate(v_pre, M)
+        m.d.comb += [v_sat.eq(sat_value), self.saturated.eq(saturated)]
         m.d.comb += self.spike.eq(v_sat >= self.threshold)
         m.d.comb += self.v_new.eq(_RESETS[self.reset](v_sat, self.spike, self.threshold))
+        return m
+
+
+# ---- the pieces of the update, shared by the combinational and the pipelined unit ---------------
+
+def delayed_reset(old: Value, threshold: Value) -> Value:
+    """The previous step's reset that ``"subtract_delayed"`` takes off ``v_pre``: ``threshold * [old >= threshold]``."""
+    return Mux(old >= threshold, threshold, 0)
+
+
+def saturate(v_pre: Value, membrane_bits: int) -> tuple[Value, Value]:
+    """``(clamp(v_pre, -2^(M-1), 2^(M-1) - 1), [v_pre was clamped])``."""
+    vmin, vmax = -(1 << (membrane_bits - 1)), (1 << (membrane_bits - 1)) - 1
+    over = v_pre > vmax
+    under = v_pre < vmin
+    return Mux(over, vmax, Mux(under, vmin, v_pre)), over | under
+
+
+class PipelinedLIFUpdate(wiring.Component):
+    """:class:`LIFUpdate` cut into :data:`STAGES` clocked stages (the event engine's update pipeline).
+
+    The arithmetic is :class:`LIFUpdate`'s, term for term (the same :func:`saturate`,
+    :func:`delayed_reset` and reset functions); only registers are added, so ``v_new``, ``spike`` and
+    ``saturated`` are those of :class:`LIFUpdate` on the inputs presented :data:`STAGES` ``- 1``
+    advancing cycles earlier::
+
+        stage 1 (inputs):  leaked, current + bias, threshold [, threshold * [old >= threshold]]  -> registers
+        stage 2:           v_pre = leaked + (current + bias) [- delayed reset]; clamp            -> registers
+        stage 3 (outputs): spike = [v_sat >= threshold]; v_new = reset(v_sat)                    (combinational)
+
+    The cut puts one carry chain (or the clamp's compare and mux) between registers instead of the
+    whole chain leak -> three-input add -> clamp -> compare -> subtract of :class:`LIFUpdate`.
+
+    Members
+    -------
+    leaked, current, bias, threshold[, old]:
+        As :class:`LIFUpdate` (stage 1's inputs).
+    advance: In(1)
+        Every register takes its stage's value at this clock edge (0: the pipeline holds).
+    v_new, spike, saturated: Out
+        As :class:`LIFUpdate` (stage 3's outputs).
+    """
+
+    #: Stages from the inputs to the outputs: the outputs are the inputs' update ``STAGES - 1``
+    #: advancing edges later.
+    STAGES = 3
+
+    reads_old = LIFUpdate.reads_old
+
+    @silence_on_error
+    def __init__(self, *, membrane_bits: int, current_bits: int, bias_shape: ShapeCastable,
+                 threshold_shape: ShapeCastable, reset: ResetMode) -> None:
+        if not isinstance(membrane_bits, int) or membrane_bits < 2:
+            raise ValueError(f"membrane_bits must be an int >= 2, not {membrane_bits!r}")
+        self.membrane_bits = membrane_bits
+        self.current_bits = current_bits
+        self.bias_shape, self.threshold_shape = Shape.cast(bias_shape), Shape.cast(threshold_shape)
+        self.reset = ResetMode(reset)
+        members = {
+            "leaked": In(signed(membrane_bits)),
+            "current": In(signed(current_bits)),
+            "bias": In(self.bias_shape),
+            "threshold": In(self.threshold_shape),
+            "advance": In(1),
+            "v_new": Out(signed(membrane_bits)),
+            "spike": Out(1),
+            "saturated": Out(1),
+        }
+        if self.reads_old:
+            members["old"] = In(signed(membrane_bits))
+        super().__init__(members)
+
+    def elaborate(self, platform) -> Module:
+        m = Module()
+        M = self.membrane_bits
+        # stage 1 -> 2: the leaked membrane and the step's input current + bias, each one register
+        cb_e = self.current + self.bias
+        leaked1 = Signal(signed(M))
+        cb1 = Signal(cb_e.shape())
+        thr1 = Signal(self.threshold_shape)
+        regs1 = [leaked1.eq(self.leaked), cb1.eq(cb_e), thr1.eq(self.threshold)]
+        if self.reads_old:
+            back1 = Signal(self.threshold_shape)
+            regs1.append(back1.eq(delayed_reset(self.old, self.threshold)))
+        # stage 2 -> 3: v_pre (one add, or two with the delayed reset) and its clamp
+        v_pre_e = leaked1 + cb1
+        if self.reads_old:
+            v_pre_e = v_pre_e - back1
+        v_pre = Signal(v_pre_e.shape())
+        m.d.comb += v_pre.eq(v_pre_e)
+        sat_value, saturated = saturate(v_pre, M)
+        v_sat2 = Signal(signed(M))
+        sat2 = Signal()
+        thr2 = Signal(self.threshold_shape)
+        regs2 = [v_sat2.eq(sat_value), sat2.eq(saturated), thr2.eq(thr1)]
+        with m.If(self.advance):
+            m.d.sync += regs1 + regs2
+        # stage 3: fire and reset (combinational, read in the cycle the engine writes back)
+        m.d.comb += [self.spike.eq(v_sat2 >= thr2), self.saturated.eq(sat2)]
+        m.d.comb += self.v_new.eq(_RESETS[self.reset](v_sat2, self.spike, thr2))
         return m

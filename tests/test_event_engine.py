@@ -95,14 +95,14 @@ def test_event_cycle_model_by_hand() -> None:
     # layer 0: H = 3; layer 1: H = 2. Spike counts (B=1, T=2, layers=2): step 0: 4 and 1; step 1: 0 and 5
     counts = np.array([[[4, 1], [0, 5]]])
     inp, out = 2, 1  # spike coding: accept the beat, start the first layer; the output beat
-    # no trace port: H * (s + 1) accumulate cycles (the groups' updates overlap the next group's ACC),
-    # then the last group's 3 pipeline stages
-    step0 = inp + (3 * (4 + 1) + 3) + (2 * (1 + 1) + 3) + out
-    step1 = inp + (3 * (0 + 1) + 3) + (2 * (5 + 1) + 3) + out
+    # no trace port: 1 load cycle, H * (s + 1) issue cycles (rows and one end token per group; the
+    # groups' pipelines overlap the next group's issue), then the last group's 4-cycle tail
+    step0 = inp + (1 + 3 * (4 + 1) + 4) + (1 + 2 * (1 + 1) + 4) + out
+    step1 = inp + (1 + 3 * (0 + 1) + 4) + (1 + 2 * (5 + 1) + 4) + out
     assert event_sample_cycles(g, counts).tolist() == [step0 + step1 + 1]
-    # trace build: one group at a time, H * (s + 3) and one cycle per trace beat
-    traced0 = inp + 3 * (4 + 3) + 2 * (1 + 3) + out
-    traced1 = inp + 3 * (0 + 3) + 2 * (5 + 3) + out
+    # trace build: one group at a time, 1 + H * (s + 4), and one cycle per trace beat
+    traced0 = inp + (1 + 3 * (4 + 4)) + (1 + 2 * (1 + 4)) + out
+    traced1 = inp + (1 + 3 * (0 + 4)) + (1 + 2 * (5 + 4)) + out
     assert event_sample_cycles(g, counts, trace=True).tolist() == [traced0 + traced1 + 1 + 2 * (5 + 3)]
     # the manifest's bound: every input spiking
     assert sample_cycles(g)["total"] == int(event_sample_cycles(g, np.array([[[6, 5], [6, 5]]]))[0])
@@ -120,17 +120,19 @@ def test_spike_queue_pops_every_set_bit_lowest_first(n: int, data) -> None:
         for vec in vectors:
             ctx.set(dut.spikes, vec)
             ctx.set(dut.load, 1)
+            ctx.set(dut.pop, 1)  # load wins over pop: nothing is lost from the new vector
+            await ctx.tick()
+            ctx.set(dut.load, 0)
+            ctx.set(dut.spikes, ~vec & ((1 << n) - 1))  # read only when loading
             got = []
             for _ in range(n + 2):
                 if not ctx.get(dut.valid):
                     break
                 got.append(ctx.get(dut.addr))
-                ctx.set(dut.pop, 1)
                 await ctx.tick()
-                ctx.set(dut.load, 0)
             ctx.set(dut.pop, 0)
-            ctx.set(dut.load, 0)
             assert got == [j for j in range(n) if vec >> j & 1], (vec, got)
+            assert ctx.get(dut.addr) == 0
             await ctx.tick()
 
     _run(dut, bench)

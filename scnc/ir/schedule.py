@@ -20,7 +20,7 @@ from ..errors import IRError
 from ..kinds import Encoding, Engine, InputCoding
 
 __all__ = ["LayerPlan", "layer_plan", "input_cycles_per_step", "step_cycles", "sample_cycles", "cdiv",
-           "EventLayerPlan", "event_layer_plan", "event_sample_cycles", "EVENT_UPDATE_STAGES"]
+           "EventLayerPlan", "event_layer_plan", "event_sample_cycles", "EVENT_LOAD_CYCLES", "EVENT_TAIL_CYCLES"]
 
 
 def cdiv(a: int, b: int) -> int:
@@ -170,19 +170,20 @@ class EventLayerPlan:
         """Cycles of one time step after ``go`` up to and including ``done`` (no stall) when
         ``spikes_in`` of the layer's inputs spiked.
 
-        Each group accumulates for ``spikes_in + 1`` cycles (one pop per spiking input, one cycle for
-        the last row to land), then goes down the update pipeline (:data:`EVENT_UPDATE_STAGES` stages:
-        launch, integrate/clamp, fire/reset/write-back).
+        One cycle loads the address queue from the input spikes; then every group issues one token
+        per cycle, ``spikes_in`` weight rows and an end token (``spikes_in + 1`` cycles). A token
+        passes A1 (ROM address) and A2 (accumulate; an end token launches its group: update stage
+        S1), then S2 and S3 (write-back): :data:`EVENT_TAIL_CYCLES` cycles from the end token to S3.
 
-        * no trace port: the groups overlap -- group ``h + 1`` accumulates while group ``h`` is in the
-          pipeline -- so only the last group's pipeline adds: ``H * (spikes_in + 1) + 3``;
-        * trace build: one group at a time, its beats read the held write-back stage:
-          ``H * (spikes_in + 3) + n_out`` (launch and integrate cycles, then one cycle per beat).
+        * no trace port: the groups overlap -- group ``h + 1`` is issued while group ``h`` goes down
+          the pipelines -- so only the last group's tail adds: ``1 + H * (spikes_in + 1) + 4``;
+        * trace build: one group at a time, its beats read the held S3 (one cycle each):
+          ``1 + H * (spikes_in + 4) + n_out``.
         """
-        acc = self.groups_out * (spikes_in + 1)
+        issue = EVENT_LOAD_CYCLES + self.groups_out * (spikes_in + 1)
         if trace:
-            return acc + self.groups_out * (EVENT_UPDATE_STAGES - 1) + self.n_out
-        return acc + EVENT_UPDATE_STAGES
+            return issue + self.groups_out * (EVENT_TAIL_CYCLES - 1) + self.n_out
+        return issue + EVENT_TAIL_CYCLES
 
     @property
     def worst_cycles_per_step(self) -> int:
@@ -190,9 +191,13 @@ class EventLayerPlan:
         return self.cycles_per_step(self.n_in)
 
 
-#: Stages of the event engine's update pipeline (:class:`scnc.rtl.engine.lif_update.PipelinedLIFUpdate`:
-#: launch -> integrate and clamp -> fire, reset and write back); its cycle counts above depend on it.
-EVENT_UPDATE_STAGES = 3
+#: Cycles the event engine spends loading its address queue at the start of a layer-step.
+EVENT_LOAD_CYCLES = 1
+#: Cycles from a group's end token to its write-back, inclusive: A1 (ROM and membrane address), A2 = S1
+#: (the launch: accumulators complete, leak), S2 (integrate, clamp), S3 (fire, reset, write back) --
+#: the stages of :class:`scnc.rtl.event.EventLayerEngine` and
+#: :class:`scnc.rtl.engine.lif_update.PipelinedLIFUpdate` (``STAGES = 3``: S1..S3).
+EVENT_TAIL_CYCLES = 4
 
 
 def event_layer_plan(layer, hw) -> EventLayerPlan:
@@ -228,7 +233,7 @@ def event_sample_cycles(graph, spike_counts, *, trace: bool = False):
     -------
     numpy.ndarray
         int64 ``(B,)``: ``load + sum_t (input + sum_l c_l(s_l[t]) + 1) + 1`` cycles, with
-        ``c_l(s) = H_l * (s + 1) + 3`` (no trace port) or ``H_l * (s + 3) + n_out_l`` (trace build):
+        ``c_l(s) = 1 + H_l * (s + 1) + 4`` (no trace port) or ``1 + H_l * (s + 4) + n_out_l`` (trace build):
         :meth:`EventLayerPlan.cycles_per_step`, linear in ``s`` with slope ``H_l`` either way.
     """
     import numpy as np

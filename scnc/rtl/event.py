@@ -96,58 +96,58 @@ class EventLayerEngine(wiring.Component):
         M = nq.membrane_bits
         traced = self.trace_layout is not None
 
-        h = Signal(range(max(H, 2)))             # the group in ACC
+        # ---- ISSUE: one token per cycle, a weight row (an address popped) or a group's end ------
+        h = Signal(range(max(H, 2)))             # the group being issued
         base = Signal(range(max(plan.rows, 2)))  # h * n_in: the first row of group h
-        u = Signal(range(max(Pn, 2)))            # trace lane
-        fresh = Signal()                         # first ACC cycle of a group: the queue loads spikes_in
-        inflight = Signal()                      # a row was read last cycle: accumulate it now
         last_h = h == H - 1
-
-        # ---- address queue, weight rows, accumulators -------------------------------------------
+        issue = Signal()                         # this cycle issues a token (FSM state ISSUE)
         m.submodules.queue = queue = SpikeQueue(n_in)
-        m.d.comb += [queue.spikes.eq(self.spikes_in), queue.load.eq(fresh)]
-        m.submodules.weights = rom = WeightROM(q.weight_q, row_plan(plan), q.weight_bits)
-        m.d.comb += rom.addr.eq(base + queue.addr)
-        # every row is added as sign(q) * m (see the module docstring): the fixed lanes with one input lane
-        m.submodules.lanes = lanes = synapse_lanes(
-            Encoding.FIXED, p_in=1, p_out=Pn, weight_bits=q.weight_bits, compare_shift=q.compare_shift,
-            stream_bits=self.hw.stream_bits, current_bits=q.current_bits)
-        m.d.comb += [lanes.block.eq(rom.block), lanes.spikes[0].eq(inflight)]
+        m.d.comb += queue.spikes.eq(self.spikes_in)
+        # the token registers of stage A1 (row address) and A2 (row on the ROM's output)
+        row1, end1, last1, j1 = Signal(), Signal(), Signal(), Signal.like(queue.addr)
+        base1, h1 = Signal.like(base), Signal.like(h)
+        row2, end2, last2, h2 = Signal(), Signal(), Signal(), Signal.like(h)
+        m.d.sync += [row1.eq(issue & queue.valid), end1.eq(issue & ~queue.valid), last1.eq(last_h),
+                     j1.eq(queue.addr), base1.eq(base), h1.eq(h),
+                     row2.eq(row1), end2.eq(end1), last2.eq(last1), h2.eq(h1)]
+        m.d.comb += queue.pop.eq(issue & queue.valid)
 
-        # ---- group constants and membranes: read in a group's first ACC cycle, held until its launch
+        # ---- A1: read the row; an end token reads its group's membrane word and constants -------
+        m.submodules.weights = rom = WeightROM(q.weight_q, row_plan(plan), q.weight_bits)
+        m.d.comb += [rom.addr.eq(base1 + j1), rom.en.eq(row1)]
         bias_q = np.asarray(nq.bias_q, dtype=np.int64)
         thr_q = np.asarray(nq.threshold_q, dtype=np.int64)
         m.submodules.bias_q = bias = GroupTable(bias_q, signed(signed_bits_of(bias_q)), Pn)
         m.submodules.threshold_q = thr = GroupTable(thr_q, unsigned(unsigned_bits_of(thr_q)), Pn)
         m.submodules.leak = leak = self.leak
-        load = Signal()
         for tbl in (bias, thr, leak):
-            m.d.comb += [tbl.group.eq(h)]
-        m.d.comb += [bias.en.eq(load), thr.en.eq(load), leak.load.eq(load)]
+            m.d.comb += tbl.group.eq(h1)
+        m.d.comb += [bias.en.eq(end1), thr.en.eq(end1), leak.load.eq(end1)]
         step_done = Signal()
         m.d.comb += [leak.init.eq(self.init), leak.t.eq(self.t), leak.step_done.eq(step_done)]
-
         word = data.ArrayLayout(signed(M), Pn)
         mem = Memory(shape=unsigned(word.size), depth=H, init=[])
         m.submodules.membrane = mem
         mrd = mem.read_port()
         mwr = mem.write_port()
-        m.d.comb += [mrd.en.eq(load), mrd.addr.eq(h)]
+        m.d.comb += [mrd.en.eq(end1), mrd.addr.eq(h1)]
         stored = data.View(word, mrd.data)
 
-        # ---- the P_n-wide update pipeline (PipelinedLIFUpdate.STAGES stages) --------------------
-        # A group is *launched* in the cycle after its ACC ends: its currents are complete, and its
-        # membrane word and constants (read in its first ACC cycle) are on the read ports. The group
-        # index, a valid bit and "last group" ride along the pipeline to the write-back stage.
-        advance = Signal()
-        launch = Signal()         # this cycle is a group's launch cycle (stage 1)
-        launch_h = Signal.like(h)  # ... of this group
-        launch_last = Signal()
-        valid1, last1, h1 = Signal(), Signal(), Signal.like(h)  # stage 2 holds a group
-        valid2, last2, h2 = Signal(), Signal(), Signal.like(h)  # stage 3 holds a group (write-back)
+        # ---- A2: accumulate a row (sign(q) * m, see the module docstring); an end token launches
+        # its group (its currents are complete, its word and constants on the read ports) and clears
+        m.submodules.lanes = lanes = synapse_lanes(
+            Encoding.FIXED, p_in=1, p_out=Pn, weight_bits=q.weight_bits, compare_shift=q.compare_shift,
+            stream_bits=self.hw.stream_bits, current_bits=q.current_bits)
+        m.d.comb += [lanes.block.eq(rom.block), lanes.spikes[0].eq(row2), lanes.accumulate.eq(1),
+                     lanes.clear.eq(end2)]
+
+        # ---- S1 (= the launch cycle, A2 of the end token), S2, S3: the update pipeline ----------
+        advance = Signal()  # the update pipeline moves (a trace build holds S3 while its beats go out)
+        valid_s2, last_s2, h_s2 = Signal(), Signal(), Signal.like(h)  # S2 holds a group
+        valid_s3, last_s3, h_s3 = Signal(), Signal(), Signal.like(h)  # S3 holds a group (write-back)
         with m.If(advance):
-            m.d.sync += [valid1.eq(launch), last1.eq(launch_last), h1.eq(launch_h),
-                         valid2.eq(valid1), last2.eq(last1), h2.eq(h1)]
+            m.d.sync += [valid_s2.eq(end2), last_s2.eq(last2), h_s2.eq(h2),
+                         valid_s3.eq(valid_s2), last_s3.eq(last_s2), h_s3.eq(h_s2)]
         v_new = Signal(word)
         spikes = Signal(Pn)
         saturated = Signal(Pn)
@@ -162,69 +162,58 @@ class EventLayerEngine(wiring.Component):
                          upd.current.eq(lanes.currents[nl]), upd.bias.eq(bias.data[nl]),
                          upd.threshold.eq(thr.data[nl]),
                          v_new[nl].eq(upd.v_new), spikes[nl].eq(upd.spike), saturated[nl].eq(upd.saturated)]
-        write = Signal()  # stage 3 writes its group back: membranes and spike bits
-        m.d.comb += [mwr.addr.eq(h2), mwr.data.eq(v_new), mwr.en.eq(write)]
+        write = Signal()  # S3 writes its group back: membranes and spike bits
+        m.d.comb += [mwr.addr.eq(h_s3), mwr.data.eq(v_new), mwr.en.eq(write)]
         spk = Signal(H * Pn)  # spike bits of every lane (lanes past n_out are never read)
         with m.If(write):
-            m.d.sync += spk.word_select(h2, Pn).eq(spikes)
+            m.d.sync += spk.word_select(h_s3, Pn).eq(spikes)
         m.d.comb += self.spikes_out.eq(spk[:n_out])
 
-        if traced:
-            nidx = Signal(range(max(n_out, 2)))
-            tr = self.trace.payload
-            m.d.comb += [tr.layer.eq(self.index), tr.neuron.eq(nidx), tr.step.eq(self.t),
-                         tr.membrane.eq(v_new.as_value().word_select(u, M).as_signed()),
-                         tr.spike.eq(spikes.bit_select(u, 1)), tr.saturated.eq(saturated.bit_select(u, 1))]
+        # ---- sequencer ---------------------------------------------------------------------------
+        def next_group() -> None:
+            m.d.sync += [h.eq(h + 1), base.eq(base + n_in)]
 
-        def start_group(first_group: bool) -> None:
-            """Enter ACC for group 0 (``first_group``) or the next group."""
-            if first_group:
-                m.d.sync += [h.eq(0), base.eq(0)]
-            else:
-                m.d.sync += [h.eq(h + 1), base.eq(base + n_in)]
-            m.d.sync += [fresh.eq(1), inflight.eq(0)]
-            m.next = "ACC"
-
-        if not traced:
-            m.d.sync += launch.eq(0)  # a one-cycle strobe: ACC's last cycle sets it for the next cycle
         with m.FSM(name="engine"):
             with m.State("IDLE"):
                 with m.If(self.go):
-                    start_group(True)
-            with m.State("ACC"):
-                # the first cycle of a group: clear the currents (the previous group's are complete
-                # and launched this cycle) and read the group's membrane word and constants
-                m.d.comb += [lanes.accumulate.eq(1), lanes.clear.eq(fresh), load.eq(fresh)]
-                m.d.sync += fresh.eq(0)
-                with m.If(queue.valid):
-                    m.d.comb += [rom.en.eq(1), queue.pop.eq(1)]
-                    m.d.sync += inflight.eq(1)
-                with m.Else():  # the last row lands this cycle: the group's ACC ends
-                    m.d.sync += [inflight.eq(0), launch_h.eq(h), launch_last.eq(last_h)]
+                    m.d.sync += [h.eq(0), base.eq(0)]
+                    m.next = "LOAD"
+            with m.State("LOAD"):
+                # spikes_in is final from the cycle after go (the stage before writes it in its done cycle)
+                m.d.comb += queue.load.eq(1)
+                m.next = "ISSUE"
+            with m.State("ISSUE"):
+                m.d.comb += issue.eq(1)
+                with m.If(~queue.valid):  # the group's end token; the queue starts over for the next group
+                    m.d.comb += queue.load.eq(1)
                     if traced:
-                        m.next = "LAUNCH"
+                        m.next = "UPDATE"
                     else:
-                        m.d.sync += launch.eq(1)
                         with m.If(last_h):
                             m.next = "DRAIN"
                         with m.Else():
-                            start_group(False)
+                            next_group()
             if not traced:
-                # overlapped: group h+1 accumulates while group h goes down the pipeline
-                m.d.comb += [advance.eq(1), write.eq(valid2)]
+                # overlapped: group h+1 is issued and accumulated while group h goes down the pipeline
+                m.d.comb += [advance.eq(1), write.eq(valid_s3)]
                 with m.State("DRAIN"):
-                    with m.If(valid2 & last2):
+                    with m.If(valid_s3 & last_s3):
                         m.d.comb += [self.done.eq(1), step_done.eq(1)]
                         m.next = "IDLE"
             else:
-                # a trace build runs one group at a time: the trace beats read the held stage 3
-                with m.State("LAUNCH"):
-                    m.d.comb += [advance.eq(1), launch.eq(1)]
-                    m.next = "STAGE2"
-                with m.State("STAGE2"):
+                # a trace build runs one group at a time: the beats read the held S3
+                u = Signal(range(max(Pn, 2)))  # trace lane
+                nidx = Signal(range(max(n_out, 2)))
+                tr = self.trace.payload
+                m.d.comb += [tr.layer.eq(self.index), tr.neuron.eq(nidx), tr.step.eq(self.t),
+                             tr.membrane.eq(v_new.as_value().word_select(u, M).as_signed()),
+                             tr.spike.eq(spikes.bit_select(u, 1)), tr.saturated.eq(saturated.bit_select(u, 1))]
+                with m.State("UPDATE"):
+                    # the end token in A1, A2 (launch), then S2; S3 is reached when valid_s2 moves on
                     m.d.comb += advance.eq(1)
-                    m.d.sync += [u.eq(0), nidx.eq(h * Pn)]
-                    m.next = "TRACE"
+                    with m.If(valid_s2):
+                        m.d.sync += [u.eq(0), nidx.eq(h * Pn)]
+                        m.next = "TRACE"
                 with m.State("TRACE"):
                     # the write-back is repeated while the beats go out (same word, same bits)
                     m.d.comb += [write.eq(1), self.trace.valid.eq(1)]
@@ -235,5 +224,6 @@ class EventLayerEngine(wiring.Component):
                                 m.d.comb += [self.done.eq(1), step_done.eq(1)]
                                 m.next = "IDLE"
                             with m.Else():
-                                start_group(False)
+                                next_group()
+                                m.next = "ISSUE"
         return m

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from amaranth.hdl import unsigned
+from amaranth.hdl import signed, unsigned
 from amaranth.sim import Simulator
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -25,11 +25,12 @@ from scnc import ref
 from scnc.errors import IRError
 from scnc.ir import QuantOptions, from_network, load_ir, quantize, save_ir, set_engine, summary
 from scnc.ir.graph import SCLeak, ShiftLeak
-from scnc.ir.schedule import event_layer_plan, event_sample_cycles, sample_cycles
-from scnc.kinds import Encoding, Engine
-from scnc.ref.scalar import sc_leak, shift_leak
+from scnc.ir.schedule import EVENT_TAIL_CYCLES, event_layer_plan, event_sample_cycles, sample_cycles
+from scnc.kinds import Encoding, Engine, ResetMode
+from scnc.ref.scalar import lif_update, sc_leak, shift_leak
 from scnc.rtl import compile_graph, load_build, simulate
 from scnc.rtl.engine.group_leak import GroupLeakParams, GroupTable, group_leak
+from scnc.rtl.engine.lif_update import PipelinedLIFUpdate
 from scnc.rtl.engine.spike_queue import SpikeQueue
 from scnc.snn.network import Network
 from scnc.trace import first_divergence
@@ -209,6 +210,50 @@ def test_group_shift_leak_is_the_scalar_leak_on_every_lane() -> None:
                 ctx.set(dut.v[nl], v)
             for nl in range(4):
                 assert ctx.get(dut.leaked[nl]) == shift_leak(v, int(leak.shift[nl]))
+
+    _run(dut, bench)
+
+
+# ---- the pipelined LIF update ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("reset", list(ResetMode))
+def test_pipelined_lif_update_is_the_scalar_update_two_cycles_later(reset) -> None:
+    """A new input every cycle (as the overlapped engine launches groups back to back), then a hold:
+    every output is :func:`scnc.ref.scalar.lif_update` of the inputs ``STAGES - 1`` advancing edges
+    before, and ``advance = 0`` freezes S3 (what a trace build's beats read)."""
+    M, cb, bb, tb = 5, 7, 4, 4
+    assert PipelinedLIFUpdate.STAGES + 1 == EVENT_TAIL_CYCLES  # A1, then S1..S3: the cycle model's tail
+    dut = PipelinedLIFUpdate(membrane_bits=M, current_bits=cb, bias_shape=signed(bb), threshold_shape=tb,
+                             reset=reset)
+    assert dut.reads_old == (reset is ResetMode.SUBTRACT_DELAYED) == ("old" in dut.signature.members)
+    rng = np.random.default_rng(5)
+    cases = [(int(rng.integers(-16, 16)), int(rng.integers(-64, 64)), int(rng.integers(-8, 8)),
+              int(rng.integers(0, 16)), int(rng.integers(-16, 16))) for _ in range(300)]
+    cases += [(15, 63, 7, 0, 15), (-16, -64, -8, 15, -16), (0, 0, 0, 0, 0)]  # both clamps, threshold 0
+    want = [lif_update(lv, cur, b, thr, M, reset, old=old) for lv, cur, b, thr, old in cases]
+    lag = PipelinedLIFUpdate.STAGES - 1
+
+    async def bench(ctx):
+        ctx.set(dut.advance, 1)
+        for i in range(len(cases) + lag):
+            if i < len(cases):
+                lv, cur, b, thr, old = cases[i]
+                for port, v in ((dut.leaked, lv), (dut.current, cur), (dut.bias, b), (dut.threshold, thr)):
+                    ctx.set(port, v)
+                if dut.reads_old:
+                    ctx.set(dut.old, old)
+            if i >= lag:
+                w = want[i - lag]
+                got = (ctx.get(dut.v_new), ctx.get(dut.spike), ctx.get(dut.saturated))
+                assert got == (w.membrane, w.spike, int(w.saturated)), (cases[i - lag], got, w)
+            await ctx.tick()
+        # hold: new inputs, no advance -> the outputs stay those of the last case
+        ctx.set(dut.advance, 0)
+        ctx.set(dut.leaked, 3)
+        for _ in range(3):
+            await ctx.tick()
+        w = want[-1]
+        assert (ctx.get(dut.v_new), ctx.get(dut.spike)) == (w.membrane, w.spike)
 
     _run(dut, bench)
 

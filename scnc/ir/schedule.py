@@ -141,10 +141,12 @@ class EventLayerPlan:
     """How one dense LIF layer is scheduled by the event engine (``scnc.rtl.event``).
 
     Per neuron group ``h`` (``P_n`` neurons, ``H = ceil(n_out / P_n)`` groups) and time step, the engine
-    pops the addresses of the inputs that spiked, one per cycle, and reads weight row ``(j, h)``
-    (``P_n`` weights); one more cycle lets the last row's read land, then READ (membrane word of
-    group ``h`` and its constants) and UPDATE (all ``P_n`` neurons at once). A trace build emits the
-    group's trace beats after UPDATE, one per neuron per cycle.
+    pops the addresses of the inputs that spiked, one per cycle, each a token that reads weight row
+    ``(j, h)`` (``P_n`` weights) and adds it two cycles later; an end token follows the last row and
+    launches the group's pipelined update (all ``P_n`` neurons at once, written back three cycles
+    later). Without a trace port the next group is issued while a group's tokens and update are
+    in flight; a trace build runs one group at a time and emits its trace beats, one per neuron per
+    cycle. :meth:`cycles_per_step` counts these cycles.
 
     Members
     -------

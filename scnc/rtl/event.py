@@ -1,23 +1,30 @@
 """The event-driven engine of one dense LIF layer: reads only the weight rows of inputs that spiked.
 
 Same ports and same arithmetic as :class:`~scnc.rtl.layer.LayerEngine` (``docs/hardware.md`` §3), a
-different schedule (:class:`~scnc.ir.schedule.EventLayerPlan`). One time step, started by ``go``::
+different schedule (:class:`~scnc.ir.schedule.EventLayerPlan`). One time step, started by ``go``, is a
+stream of *tokens* through a pipeline, one token per cycle::
 
-    spikes_in --> SpikeQueue --addr j--> WeightROM row (j, h) --P_n weights--> FixedSynapseLanes (P_i = 1)
-                                                                                     | currents[P_n]
-    membrane RAM word h (P_n membranes) --> group leak (P_n lanes) --> LIFUpdate x P_n --> RAM, spikes, trace
-    GroupTable bias_q, threshold_q (word h) ------------------------------^
+    ISSUE     SpikeQueue pops input j (a row token), or, when empty, emits the group's end token and
+              reloads from spikes_in for the next group                      | registered: j, h, kind
+    A1        row: WeightROM address h * n_in + j            end: membrane word h, constants of h
+    A2        row: currents[P_n] += sign(q) * m (FixedSynapseLanes, P_i = 1)
+              end: launch = S1 of the group's update (currents complete, word and constants on the
+                   read ports: leak, current + bias); the accumulators clear
+    S2        v_pre = leaked + (current + bias) [- delayed reset]; clamp
+    S3        spike = [v_sat >= threshold]; reset; membrane word and spike bits written back
 
-For every neuron group ``h`` (``P_n`` neurons):
+(:class:`~scnc.rtl.engine.lif_update.PipelinedLIFUpdate` is S1..S3, ``P_n`` of them.) A step begins
+with one LOAD cycle (the queue copies ``spikes_in``, final from the cycle after ``go``). Group ``h``
+issues ``s + 1`` tokens for ``s`` spiking inputs; without a trace port group ``h + 1`` is issued while
+group ``h`` is in A1..S3 (different membrane words, and each stage holds one group), so a step is
+``1 + H * (s + 1) + 4`` cycles; ``done`` comes with the last group's S3. A trace build issues one
+group at a time and holds S3 while the group's beats go out (one cycle per neuron; a stalled trace
+stream holds it): ``1 + H * (s + 4) + n_out``.
 
-1. **ACC** (``s + 1`` cycles for ``s`` input spikes): the queue starts from ``spikes_in`` and pops one
-   spiking input ``j`` per cycle; its row ``(j, h)`` is read from the weight ROM (word ``h * n_in + j``) and
-   added, one cycle later, to the ``P_n`` current accumulators as ``sign(q) * m`` with
-   ``m = |q| << compare_shift``. The last cycle pops nothing and lets the last row land.
-2. **READ**: the group's membrane word and constants.
-3. **UPDATE**: all ``P_n`` neurons leak, integrate, saturate, fire and reset at once; the word is written
-   back and the spike bits set. A trace build then spends one cycle per neuron of the group on its trace
-   beat (TRACE; a stalled trace stream holds it).
+Every register boundary is there for Fmax: the queue's output is registered before the ROM address
+adder (the old path queue -> adder -> ROM address was the UP5K critical path), and the update's
+leak -> add -> clamp -> compare -> reset chain is cut in three. No stage ever stalls and every token
+takes one cycle per stage, which is why the cycle count is exact and data-dependent only through ``s``.
 
 Why the currents are exact: the dense engine adds ``sign(q) * cnt_S(t, m)`` per synapse, a count over the
 window. Encoding ``"fixed"`` defines it as ``m``; encoding ``"sc"`` needs ``cnt_S(t, m) = m``, which holds
@@ -104,9 +111,12 @@ class EventLayerEngine(wiring.Component):
         m.submodules.queue = queue = SpikeQueue(n_in)
         m.d.comb += queue.spikes.eq(self.spikes_in)
         # the token registers of stage A1 (row address) and A2 (row on the ROM's output)
-        row1, end1, last1, j1 = Signal(), Signal(), Signal(), Signal.like(queue.addr)
-        base1, h1 = Signal.like(base), Signal.like(h)
-        row2, end2, last2, h2 = Signal(), Signal(), Signal(), Signal.like(h)
+        # (data registers reset-less, so they pack with any LUT; the token kinds row/end are reset)
+        row1, end1 = Signal(), Signal()
+        last1, j1 = Signal(reset_less=True), Signal.like(queue.addr, reset_less=True)
+        base1, h1 = Signal.like(base, reset_less=True), Signal.like(h, reset_less=True)
+        row2, end2 = Signal(), Signal()
+        last2, h2 = Signal(reset_less=True), Signal.like(h, reset_less=True)
         m.d.sync += [row1.eq(issue & queue.valid), end1.eq(issue & ~queue.valid), last1.eq(last_h),
                      j1.eq(queue.addr), base1.eq(base), h1.eq(h),
                      row2.eq(row1), end2.eq(end1), last2.eq(last1), h2.eq(h1)]
@@ -143,8 +153,8 @@ class EventLayerEngine(wiring.Component):
 
         # ---- S1 (= the launch cycle, A2 of the end token), S2, S3: the update pipeline ----------
         advance = Signal()  # the update pipeline moves (a trace build holds S3 while its beats go out)
-        valid_s2, last_s2, h_s2 = Signal(), Signal(), Signal.like(h)  # S2 holds a group
-        valid_s3, last_s3, h_s3 = Signal(), Signal(), Signal.like(h)  # S3 holds a group (write-back)
+        valid_s2, last_s2, h_s2 = Signal(), Signal(reset_less=True), Signal.like(h, reset_less=True)  # S2 holds a group
+        valid_s3, last_s3, h_s3 = Signal(), Signal(reset_less=True), Signal.like(h, reset_less=True)  # S3: write-back
         with m.If(advance):
             m.d.sync += [valid_s2.eq(end2), last_s2.eq(last2), h_s2.eq(h2),
                          valid_s3.eq(valid_s2), last_s3.eq(last_s2), h_s3.eq(h_s2)]
@@ -153,14 +163,16 @@ class EventLayerEngine(wiring.Component):
         saturated = Signal(Pn)
         for nl in range(Pn):
             upd = PipelinedLIFUpdate(membrane_bits=M, current_bits=q.current_bits, bias_shape=bias.shape,
-                                     threshold_shape=thr.shape, reset=nq.reset)
+                                     threshold_shape=thr.shape, reset=nq.reset,
+                                     const_threshold=thr.values[0] if thr.shared else None)
             m.submodules[f"update{nl}"] = upd
             v_old = Mux(self.first, 0, stored[nl])  # the stored membrane (0 at a sample's first step)
             if upd.reads_old:
                 m.d.comb += upd.old.eq(v_old)
+            if upd.const_threshold is None:
+                m.d.comb += upd.threshold.eq(thr.data[nl])
             m.d.comb += [upd.advance.eq(advance), leak.v[nl].eq(v_old), upd.leaked.eq(leak.leaked[nl]),
                          upd.current.eq(lanes.currents[nl]), upd.bias.eq(bias.data[nl]),
-                         upd.threshold.eq(thr.data[nl]),
                          v_new[nl].eq(upd.v_new), spikes[nl].eq(upd.spike), saturated[nl].eq(upd.saturated)]
         write = Signal()  # S3 writes its group back: membranes and spike bits
         m.d.comb += [mwr.addr.eq(h_s3), mwr.data.eq(v_new), mwr.en.eq(write)]

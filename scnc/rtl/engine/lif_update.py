@@ -17,7 +17,7 @@ writes back and reports in the trace beat.
 
 from __future__ import annotations
 
-from amaranth.hdl import Module, Mux, Shape, ShapeCastable, Signal, Value, signed
+from amaranth.hdl import Const, Module, Mux, Shape, ShapeCastable, Signal, Value, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -152,10 +152,18 @@ class PipelinedLIFUpdate(wiring.Component):
     The cut puts one carry chain (or the clamp's compare and mux) between registers instead of the
     whole chain leak -> three-input add -> clamp -> compare -> subtract of :class:`LIFUpdate`.
 
+    Parameters
+    ----------
+    membrane_bits, current_bits, bias_shape, threshold_shape, reset:
+        As :class:`LIFUpdate`.
+    const_threshold:
+        The threshold when every neuron shares it: a constant, so no ``threshold`` port and no
+        threshold registers (``None``: per-neuron, the threshold is registered along with its neuron).
+
     Members
     -------
     leaked, current, bias, threshold[, old]:
-        As :class:`LIFUpdate` (stage 1's inputs).
+        As :class:`LIFUpdate` (stage 1's inputs; ``threshold`` only without ``const_threshold``).
     advance: In(1)
         Every register takes its stage's value at this clock edge (0: the pipeline holds).
     v_new, spike, saturated: Out
@@ -170,23 +178,27 @@ class PipelinedLIFUpdate(wiring.Component):
 
     @silence_on_error
     def __init__(self, *, membrane_bits: int, current_bits: int, bias_shape: ShapeCastable,
-                 threshold_shape: ShapeCastable, reset: ResetMode) -> None:
+                 threshold_shape: ShapeCastable, reset: ResetMode, const_threshold: int | None = None) -> None:
         if not isinstance(membrane_bits, int) or membrane_bits < 2:
             raise ValueError(f"membrane_bits must be an int >= 2, not {membrane_bits!r}")
+        if const_threshold is not None and (not isinstance(const_threshold, int) or const_threshold < 0):
+            raise ValueError(f"const_threshold must be None or an int >= 0, not {const_threshold!r}")
         self.membrane_bits = membrane_bits
         self.current_bits = current_bits
         self.bias_shape, self.threshold_shape = Shape.cast(bias_shape), Shape.cast(threshold_shape)
         self.reset = ResetMode(reset)
+        self.const_threshold = const_threshold
         members = {
             "leaked": In(signed(membrane_bits)),
             "current": In(signed(current_bits)),
             "bias": In(self.bias_shape),
-            "threshold": In(self.threshold_shape),
             "advance": In(1),
             "v_new": Out(signed(membrane_bits)),
             "spike": Out(1),
             "saturated": Out(1),
         }
+        if const_threshold is None:
+            members["threshold"] = In(self.threshold_shape)
         if self.reads_old:
             members["old"] = In(signed(membrane_bits))
         super().__init__(members)
@@ -194,15 +206,25 @@ class PipelinedLIFUpdate(wiring.Component):
     def elaborate(self, platform) -> Module:
         m = Module()
         M = self.membrane_bits
+        # the data registers have no reset (only the engine's valid bits do): iCE40 logic cells share
+        # their set/reset line per block, so reset-less registers pack next to any LUT
+        regs1, regs2 = [], []
+        if self.const_threshold is None:  # a per-neuron threshold travels with its neuron
+            thr1 = Signal(self.threshold_shape, reset_less=True)
+            thr2 = Signal(self.threshold_shape, reset_less=True)
+            thr0 = self.threshold
+            regs1.append(thr1.eq(thr0))
+            regs2.append(thr2.eq(thr1))
+        else:  # shared by every neuron: a constant, no registers
+            thr0 = thr1 = thr2 = Const(self.const_threshold, self.threshold_shape)
         # stage 1 -> 2: the leaked membrane and the step's input current + bias, each one register
         cb_e = self.current + self.bias
-        leaked1 = Signal(signed(M))
-        cb1 = Signal(cb_e.shape())
-        thr1 = Signal(self.threshold_shape)
-        regs1 = [leaked1.eq(self.leaked), cb1.eq(cb_e), thr1.eq(self.threshold)]
+        leaked1 = Signal(signed(M), reset_less=True)
+        cb1 = Signal(cb_e.shape(), reset_less=True)
+        regs1 += [leaked1.eq(self.leaked), cb1.eq(cb_e)]
         if self.reads_old:
-            back1 = Signal(self.threshold_shape)
-            regs1.append(back1.eq(delayed_reset(self.old, self.threshold)))
+            back1 = Signal(self.threshold_shape, reset_less=True)
+            regs1.append(back1.eq(delayed_reset(self.old, thr0)))
         # stage 2 -> 3: v_pre (one add, or two with the delayed reset) and its clamp
         v_pre_e = leaked1 + cb1
         if self.reads_old:
@@ -210,10 +232,9 @@ class PipelinedLIFUpdate(wiring.Component):
         v_pre = Signal(v_pre_e.shape())
         m.d.comb += v_pre.eq(v_pre_e)
         sat_value, saturated = saturate(v_pre, M)
-        v_sat2 = Signal(signed(M))
-        sat2 = Signal()
-        thr2 = Signal(self.threshold_shape)
-        regs2 = [v_sat2.eq(sat_value), sat2.eq(saturated), thr2.eq(thr1)]
+        v_sat2 = Signal(signed(M), reset_less=True)
+        sat2 = Signal(reset_less=True)
+        regs2 += [v_sat2.eq(sat_value), sat2.eq(saturated)]
         with m.If(self.advance):
             m.d.sync += regs1 + regs2
         # stage 3: fire and reset (combinational, read in the cycle the engine writes back)

@@ -136,12 +136,23 @@ class EventLayerEngine(wiring.Component):
         step_done = Signal()
         m.d.comb += [leak.init.eq(self.init), leak.t.eq(self.t), leak.step_done.eq(step_done)]
         word = data.ArrayLayout(signed(M), Pn)
-        mem = Memory(shape=unsigned(word.size), depth=H, init=[])
-        m.submodules.membrane = mem
-        mrd = mem.read_port()
-        mwr = mem.write_port()
-        m.d.comb += [mrd.en.eq(end1), mrd.addr.eq(h1)]
-        stored = data.View(word, mrd.data)
+        membrane_write = Signal()  # S3 writes its group's word (the write-back, below)
+        v_new = Signal(word)
+        h_s3 = Signal.like(h, reset_less=True)
+        if H > 1:
+            mem = Memory(shape=unsigned(word.size), depth=H, init=[])
+            m.submodules.membrane = mem
+            mrd = mem.read_port()
+            mwr = mem.write_port()
+            m.d.comb += [mrd.en.eq(end1), mrd.addr.eq(h1), mwr.addr.eq(h_s3), mwr.data.eq(v_new),
+                         mwr.en.eq(membrane_write)]
+            stored = data.View(word, mrd.data)
+        else:
+            # one group: the word itself is the register the launch reads (a read register would be a
+            # second copy: the only group is launched, then written back, once per step)
+            stored = Signal(word, name="membrane")
+            with m.If(membrane_write):
+                m.d.sync += stored.eq(v_new)
 
         # ---- A2: accumulate a row (sign(q) * m, see the module docstring); an end token launches
         # its group (its currents are complete, its word and constants on the read ports) and clears
@@ -154,11 +165,10 @@ class EventLayerEngine(wiring.Component):
         # ---- S1 (= the launch cycle, A2 of the end token), S2, S3: the update pipeline ----------
         advance = Signal()  # the update pipeline moves (a trace build holds S3 while its beats go out)
         valid_s2, last_s2, h_s2 = Signal(), Signal(reset_less=True), Signal.like(h, reset_less=True)  # S2 holds a group
-        valid_s3, last_s3, h_s3 = Signal(), Signal(reset_less=True), Signal.like(h, reset_less=True)  # S3: write-back
+        valid_s3, last_s3 = Signal(), Signal(reset_less=True)  # S3 holds a group (write-back; h_s3 above)
         with m.If(advance):
             m.d.sync += [valid_s2.eq(end2), last_s2.eq(last2), h_s2.eq(h2),
                          valid_s3.eq(valid_s2), last_s3.eq(last_s2), h_s3.eq(h_s2)]
-        v_new = Signal(word)
         spikes = Signal(Pn)
         saturated = Signal(Pn)
         for nl in range(Pn):
@@ -175,7 +185,7 @@ class EventLayerEngine(wiring.Component):
                          upd.current.eq(lanes.currents[nl]), upd.bias.eq(bias.data[nl]),
                          v_new[nl].eq(upd.v_new), spikes[nl].eq(upd.spike), saturated[nl].eq(upd.saturated)]
         write = Signal()  # S3 writes its group back: membranes and spike bits
-        m.d.comb += [mwr.addr.eq(h_s3), mwr.data.eq(v_new), mwr.en.eq(write)]
+        m.d.comb += membrane_write.eq(write)
         spk = Signal(H * Pn)  # spike bits of every lane (lanes past n_out are never read)
         with m.If(write):
             m.d.sync += spk.word_select(h_s3, Pn).eq(spikes)

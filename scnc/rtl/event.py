@@ -7,10 +7,11 @@ stream of *tokens* through a pipeline, one token per cycle::
     ISSUE     SpikeQueue pops input j (a row token), or, when empty, emits the group's end token and
               reloads from spikes_in for the next group                      | registered: j, h, kind
     A1        row: WeightROM address h * n_in + j            end: membrane word h, constants of h
-    A2        row: currents[P_n] += sign(q) * m (FixedSynapseLanes, P_i = 1)
+    A2        row: currents[P_n] += sign(q) * m (FixedRowLanes, P_i = 1; a group's first row loads)
               end: launch = S1 of the group's update (currents complete, word and constants on the
-                   read ports: leak, current + bias); the accumulators clear
-    S2        v_pre = leaked + (current + bias) [- delayed reset]; clamp
+                   read ports: leak); an empty group's end token clears the accumulators
+    S2        v_pre = leaked + current + bias [- delayed reset]; clamp (the currents are still the
+              group's: the next group's first row lands at the end of this cycle at the earliest)
     S3        spike = [v_sat >= threshold]; reset; membrane word and spike bits written back
 
 (:class:`~scnc.rtl.engine.lif_update.PipelinedLIFUpdate` is S1..S3, ``P_n`` of them.) A step begins
@@ -43,12 +44,11 @@ from amaranth.lib import data, wiring
 from amaranth.lib.memory import Memory
 
 from ..ir.schedule import LayerPlan, event_layer_plan
-from ..kinds import Encoding
 from ._build import silence_on_error
 from .engine.group_leak import GroupLeakParams, GroupTable, group_leak
 from .engine.lif_update import PipelinedLIFUpdate
 from .engine.spike_queue import SpikeQueue
-from .engine.synapse_lanes import synapse_lanes
+from .engine.synapse_lanes import FixedRowLanes
 from .engine.tables import signed_bits_of, unsigned_bits_of
 from .engine.weight_rom import WeightROM
 from .layer import layer_engine_signature
@@ -117,9 +117,15 @@ class EventLayerEngine(wiring.Component):
         base1, h1 = Signal.like(base, reset_less=True), Signal.like(h, reset_less=True)
         row2, end2 = Signal(), Signal()
         last2, h2 = Signal(reset_less=True), Signal.like(h, reset_less=True)
+        # "first": the group's first row (the accumulators load it instead of adding it); on an end
+        # token: the group had no row (the accumulators clear)
+        rows_seen = Signal()  # a row of the group being issued was issued
+        first1, first2 = Signal(reset_less=True), Signal(reset_less=True)
         m.d.sync += [row1.eq(issue & queue.valid), end1.eq(issue & ~queue.valid), last1.eq(last_h),
-                     j1.eq(queue.addr), base1.eq(base), h1.eq(h),
-                     row2.eq(row1), end2.eq(end1), last2.eq(last1), h2.eq(h1)]
+                     first1.eq(~rows_seen), j1.eq(queue.addr), base1.eq(base), h1.eq(h),
+                     row2.eq(row1), end2.eq(end1), last2.eq(last1), first2.eq(first1), h2.eq(h1)]
+        with m.If(issue):
+            m.d.sync += rows_seen.eq(queue.valid)
         m.d.comb += queue.pop.eq(issue & queue.valid)
 
         # ---- A1: read the row; an end token reads its group's membrane word and constants -------
@@ -154,13 +160,16 @@ class EventLayerEngine(wiring.Component):
             with m.If(membrane_write):
                 m.d.sync += stored.eq(v_new)
 
-        # ---- A2: accumulate a row (sign(q) * m, see the module docstring); an end token launches
-        # its group (its currents are complete, its word and constants on the read ports) and clears
-        m.submodules.lanes = lanes = synapse_lanes(
-            Encoding.FIXED, p_in=1, p_out=Pn, weight_bits=q.weight_bits, compare_shift=q.compare_shift,
+        # ---- A2: accumulate a row (sign(q) * m, see the module docstring; a group's first row is
+        # loaded, not added); an end token launches its group (its currents are complete, its word and
+        # constants on the read ports). The currents stay until the next group's first row lands, at
+        # the earliest at the end of the cycle after the launch: S2 reads them then. An empty group's
+        # end token clears them.
+        m.submodules.lanes = lanes = FixedRowLanes(
+            p_in=1, p_out=Pn, weight_bits=q.weight_bits, compare_shift=q.compare_shift,
             stream_bits=self.hw.stream_bits, current_bits=q.current_bits)
         m.d.comb += [lanes.block.eq(rom.block), lanes.spikes[0].eq(row2), lanes.accumulate.eq(1),
-                     lanes.clear.eq(end2)]
+                     lanes.load.eq(first2), lanes.clear.eq(end2 & first2)]
 
         # ---- S1 (= the launch cycle, A2 of the end token), S2, S3: the update pipeline ----------
         advance = Signal()  # the update pipeline moves (a trace build holds S3 while its beats go out)
@@ -174,6 +183,7 @@ class EventLayerEngine(wiring.Component):
         for nl in range(Pn):
             upd = PipelinedLIFUpdate(membrane_bits=M, current_bits=q.current_bits, bias_shape=bias.shape,
                                      threshold_shape=thr.shape, reset=nq.reset,
+                                     const_bias=bias.values[0] if bias.shared else None,
                                      const_threshold=thr.values[0] if thr.shared else None)
             m.submodules[f"update{nl}"] = upd
             v_old = Mux(self.first, 0, stored[nl])  # the stored membrane (0 at a sample's first step)
@@ -181,8 +191,10 @@ class EventLayerEngine(wiring.Component):
                 m.d.comb += upd.old.eq(v_old)
             if upd.const_threshold is None:
                 m.d.comb += upd.threshold.eq(thr.data[nl])
+            if upd.const_bias is None:
+                m.d.comb += upd.bias.eq(bias.data[nl])
             m.d.comb += [upd.advance.eq(advance), leak.v[nl].eq(v_old), upd.leaked.eq(leak.leaked[nl]),
-                         upd.current.eq(lanes.currents[nl]), upd.bias.eq(bias.data[nl]),
+                         upd.current.eq(lanes.currents[nl]),
                          v_new[nl].eq(upd.v_new), spikes[nl].eq(upd.spike), saturated[nl].eq(upd.saturated)]
         write = Signal()  # S3 writes its group back: membranes and spike bits
         m.d.comb += membrane_write.eq(write)

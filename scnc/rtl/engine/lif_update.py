@@ -141,67 +141,90 @@ class PipelinedLIFUpdate(wiring.Component):
     """:class:`LIFUpdate` cut into :data:`STAGES` clocked stages (the event engine's update pipeline).
 
     The arithmetic is :class:`LIFUpdate`'s, term for term (the same :func:`saturate`,
-    :func:`delayed_reset` and reset functions); only registers are added, so ``v_new``, ``spike`` and
-    ``saturated`` are those of :class:`LIFUpdate` on the inputs presented :data:`STAGES` ``- 1``
-    advancing cycles earlier::
+    :func:`delayed_reset` and reset functions); only registers are added::
 
-        stage 1 (inputs):  leaked, current + bias, threshold [, threshold * [old >= threshold]]  -> registers
-        stage 2:           v_pre = leaked + (current + bias) [- delayed reset]; clamp            -> registers
-        stage 3 (outputs): spike = [v_sat >= threshold]; v_new = reset(v_sat)                    (combinational)
+        S1 (launch):  leaked, bias, threshold [, threshold * [old >= threshold]]          -> registers
+        S2:           v_pre = leaked + current + bias [- delayed reset]; clamp             -> registers
+        S3 (outputs): spike = [v_sat >= threshold]; v_new = reset(v_sat)                   (combinational)
 
-    The cut puts one carry chain (or the clamp's compare and mux) between registers instead of the
-    whole chain leak -> three-input add -> clamp -> compare -> subtract of :class:`LIFUpdate`.
+    ``current`` is an S2 input: it is read one advancing cycle after the other inputs (the event
+    engine's accumulators hold a group's currents until the next group's first row lands, so they need
+    no copy). The outputs are :class:`LIFUpdate`'s on those inputs, ``STAGES - 1`` advancing edges
+    after S1. The cut puts one carry chain (or the clamp's compare and mux) between registers instead
+    of the whole chain leak -> three-input add -> clamp -> compare -> subtract of :class:`LIFUpdate`.
 
     Parameters
     ----------
     membrane_bits, current_bits, bias_shape, threshold_shape, reset:
         As :class:`LIFUpdate`.
-    const_threshold:
-        The threshold when every neuron shares it: a constant, so no ``threshold`` port and no
-        threshold registers (``None``: per-neuron, the threshold is registered along with its neuron).
+    const_bias, const_threshold:
+        The bias / threshold when every neuron shares it: a constant, so no port and no registers
+        (``None``: per-neuron, the value is registered along with its neuron).
 
     Members
     -------
-    leaked, current, bias, threshold[, old]:
-        As :class:`LIFUpdate` (stage 1's inputs; ``threshold`` only without ``const_threshold``).
+    leaked, bias, threshold[, old]: In
+        As :class:`LIFUpdate`, read in S1 (``bias`` / ``threshold`` only without the constant).
+    current: In(signed(current_bits))
+        As :class:`LIFUpdate`, read in S2.
     advance: In(1)
         Every register takes its stage's value at this clock edge (0: the pipeline holds).
     v_new, spike, saturated: Out
-        As :class:`LIFUpdate` (stage 3's outputs).
+        As :class:`LIFUpdate` (S3's outputs).
     """
 
-    #: Stages from the inputs to the outputs: the outputs are the inputs' update ``STAGES - 1``
-    #: advancing edges later.
+    #: Stages from S1 to the outputs: the outputs are S1's inputs' update ``STAGES - 1`` advancing
+    #: edges later.
     STAGES = 3
 
     reads_old = LIFUpdate.reads_old
 
     @silence_on_error
     def __init__(self, *, membrane_bits: int, current_bits: int, bias_shape: ShapeCastable,
-                 threshold_shape: ShapeCastable, reset: ResetMode, const_threshold: int | None = None) -> None:
+                 threshold_shape: ShapeCastable, reset: ResetMode, const_bias: int | None = None,
+                 const_threshold: int | None = None) -> None:
         if not isinstance(membrane_bits, int) or membrane_bits < 2:
             raise ValueError(f"membrane_bits must be an int >= 2, not {membrane_bits!r}")
+        if const_bias is not None and not isinstance(const_bias, int):
+            raise ValueError(f"const_bias must be None or an int, not {const_bias!r}")
         if const_threshold is not None and (not isinstance(const_threshold, int) or const_threshold < 0):
             raise ValueError(f"const_threshold must be None or an int >= 0, not {const_threshold!r}")
         self.membrane_bits = membrane_bits
         self.current_bits = current_bits
         self.bias_shape, self.threshold_shape = Shape.cast(bias_shape), Shape.cast(threshold_shape)
         self.reset = ResetMode(reset)
-        self.const_threshold = const_threshold
+        self.const_bias, self.const_threshold = const_bias, const_threshold
         members = {
             "leaked": In(signed(membrane_bits)),
             "current": In(signed(current_bits)),
-            "bias": In(self.bias_shape),
             "advance": In(1),
             "v_new": Out(signed(membrane_bits)),
             "spike": Out(1),
             "saturated": Out(1),
         }
+        if const_bias is None:
+            members["bias"] = In(self.bias_shape)
         if const_threshold is None:
             members["threshold"] = In(self.threshold_shape)
         if self.reads_old:
             members["old"] = In(signed(membrane_bits))
         super().__init__(members)
+
+    def _carried(self, m: Module, name: str, shape: Shape, const: int | None, regs1: list, regs2: list,
+                 stages: int) -> tuple:
+        """A per-neuron value read in S1 and used in S2 (``stages = 1``) or S3 (``stages = 2``): its
+        value in S1, S2, S3 (registers, or the constant everywhere)."""
+        if const is not None:
+            c = Const(const, shape)
+            return c, c, c
+        v0 = getattr(self, name)
+        v1 = Signal(shape, name=f"{name}1", reset_less=True)
+        regs1.append(v1.eq(v0))
+        if stages == 1:
+            return v0, v1, None
+        v2 = Signal(shape, name=f"{name}2", reset_less=True)
+        regs2.append(v2.eq(v1))
+        return v0, v1, v2
 
     def elaborate(self, platform) -> Module:
         m = Module()
@@ -209,24 +232,16 @@ class PipelinedLIFUpdate(wiring.Component):
         # the data registers have no reset (only the engine's valid bits do): iCE40 logic cells share
         # their set/reset line per block, so reset-less registers pack next to any LUT
         regs1, regs2 = [], []
-        if self.const_threshold is None:  # a per-neuron threshold travels with its neuron
-            thr1 = Signal(self.threshold_shape, reset_less=True)
-            thr2 = Signal(self.threshold_shape, reset_less=True)
-            thr0 = self.threshold
-            regs1.append(thr1.eq(thr0))
-            regs2.append(thr2.eq(thr1))
-        else:  # shared by every neuron: a constant, no registers
-            thr0 = thr1 = thr2 = Const(self.const_threshold, self.threshold_shape)
-        # stage 1 -> 2: the leaked membrane and the step's input current + bias, each one register
-        cb_e = self.current + self.bias
+        thr0, _, thr2 = self._carried(m, "threshold", self.threshold_shape, self.const_threshold, regs1, regs2, 2)
+        _, bias1, _ = self._carried(m, "bias", self.bias_shape, self.const_bias, regs1, regs2, 1)
+        # S1 -> S2: the leaked membrane (and the delayed reset's term)
         leaked1 = Signal(signed(M), reset_less=True)
-        cb1 = Signal(cb_e.shape(), reset_less=True)
-        regs1 += [leaked1.eq(self.leaked), cb1.eq(cb_e)]
+        regs1.append(leaked1.eq(self.leaked))
         if self.reads_old:
             back1 = Signal(self.threshold_shape, reset_less=True)
             regs1.append(back1.eq(delayed_reset(self.old, thr0)))
-        # stage 2 -> 3: v_pre (one add, or two with the delayed reset) and its clamp
-        v_pre_e = leaked1 + cb1
+        # S2 -> S3: v_pre (the current arrives now) and its clamp
+        v_pre_e = leaked1 + self.current + bias1
         if self.reads_old:
             v_pre_e = v_pre_e - back1
         v_pre = Signal(v_pre_e.shape())
@@ -237,7 +252,7 @@ class PipelinedLIFUpdate(wiring.Component):
         regs2 += [v_sat2.eq(sat_value), sat2.eq(saturated)]
         with m.If(self.advance):
             m.d.sync += regs1 + regs2
-        # stage 3: fire and reset (combinational, read in the cycle the engine writes back)
+        # S3: fire and reset (combinational, read in the cycle the engine writes back)
         m.d.comb += [self.spike.eq(v_sat2 >= thr2), self.saturated.eq(sat2)]
         m.d.comb += self.v_new.eq(_RESETS[self.reset](v_sat2, self.spike, thr2))
         return m

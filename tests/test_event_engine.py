@@ -302,6 +302,21 @@ def test_event_core_matches_ref_and_its_cycle_model(name: str, trace: bool) -> N
     assert got.cycles.tolist() == ref.cycles(g, want, trace_port=trace).tolist()
 
 
+def test_a_cycle_model_one_cycle_off_is_caught(monkeypatch) -> None:
+    """The no-trace core's measured latency pins the pipeline's tail: a model one cycle short per
+    layer-step (the tail of a 2-stage update) disagrees with every sample, by T * n_layers cycles."""
+    import scnc.ir.schedule as schedule
+
+    g = event(build_graph(GraphShape(**CASES["fixed-spikes"], seed=7)))
+    inputs = random_inputs(g, 2, seed=0)
+    got = simulate(g, **inputs, trace=False)
+    want = ref.run(g, **inputs, trace=False)
+    assert got.cycles.tolist() == ref.cycles(g, want).tolist()
+    monkeypatch.setattr(schedule, "EVENT_TAIL_CYCLES", schedule.EVENT_TAIL_CYCLES - 1)
+    off = got.cycles - ref.cycles(g, want)
+    assert off.tolist() == [g.timesteps * len(g.layers)] * 2
+
+
 @pytest.mark.parametrize("p_out", [2, 3, 7])
 def test_event_core_updates_p_n_neurons_at_once(p_out: int) -> None:
     g = build_graph(GraphShape(sizes=(5, 7, 4), parallel_inputs=3, seed=3))
@@ -326,6 +341,10 @@ def test_random_event_configs_match_ref() -> None:
         want = ref.run(g, **inputs, trace=True)
         assert first_divergence(want, got) is None, spec
         assert got.cycles.tolist() == ref.cycles(g, want, trace_port=True).tolist(), spec
+        # the board build: groups overlap in the pipeline, the latency is the no-trace model's
+        fast = simulate(g, **inputs, trace=False)
+        assert (fast.counts == want.counts).all(), spec
+        assert fast.cycles.tolist() == ref.cycles(g, want).tolist(), spec
 
 
 def test_draw_spec_default_draws_what_it_always_drew() -> None:

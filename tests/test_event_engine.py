@@ -218,14 +218,14 @@ def test_group_shift_leak_is_the_scalar_leak_on_every_lane() -> None:
 
 @pytest.mark.parametrize("consts", [(None, None), (-3, 6)])
 @pytest.mark.parametrize("reset", list(ResetMode))
-def test_pipelined_lif_update_is_the_scalar_update_two_cycles_later(reset, consts) -> None:
-    """A new input every cycle (as the overlapped engine launches groups back to back; the current
-    one cycle after the others), then a hold: every output is :func:`scnc.ref.scalar.lif_update` of
-    the inputs ``STAGES - 1`` advancing edges before, and ``advance = 0`` freezes S3 (what a trace
-    build's beats read). Per-neuron and shared (constant) bias and threshold."""
+def test_pipelined_lif_update_is_the_scalar_update_a_cycle_later(reset, consts) -> None:
+    """A new input every cycle (as the overlapped engine launches groups back to back), then a hold:
+    every output is :func:`scnc.ref.scalar.lif_update` of the inputs ``STAGES - 1`` advancing edges
+    before, and ``advance = 0`` freezes S3 (what a trace build's beats read). Per-neuron and shared
+    (constant) bias and threshold."""
     const_bias, const_threshold = consts
     M, cb, bb, tb = 5, 7, 4, 4
-    assert PipelinedLIFUpdate.STAGES + 1 == EVENT_TAIL_CYCLES  # A1, then S1..S3: the cycle model's tail
+    assert PipelinedLIFUpdate.STAGES + 2 == EVENT_TAIL_CYCLES  # A1, A2, then S2..S3: the cycle model's tail
     dut = PipelinedLIFUpdate(membrane_bits=M, current_bits=cb, bias_shape=signed(bb), threshold_shape=tb,
                              reset=reset, const_bias=const_bias, const_threshold=const_threshold)
     assert dut.reads_old == (reset is ResetMode.SUBTRACT_DELAYED) == ("old" in dut.signature.members)
@@ -245,17 +245,16 @@ def test_pipelined_lif_update_is_the_scalar_update_two_cycles_later(reset, const
     async def bench(ctx):
         ctx.set(dut.advance, 1)
         for i in range(len(cases) + lag):
-            if i < len(cases):  # S1's inputs of case i
-                lv, _, b, thr, old = cases[i]
+            if i < len(cases):  # the inputs of case i
+                lv, cur, b, thr, old = cases[i]
                 ctx.set(dut.leaked, lv)
+                ctx.set(dut.current, cur)
                 if const_bias is None:
                     ctx.set(dut.bias, b)
                 if const_threshold is None:
                     ctx.set(dut.threshold, thr)
                 if dut.reads_old:
                     ctx.set(dut.old, old)
-            if 1 <= i <= len(cases):  # S2's input of case i - 1
-                ctx.set(dut.current, cases[i - 1][1])
             if i >= lag:
                 w = want[i - lag]
                 got = (ctx.get(dut.v_new), ctx.get(dut.spike), ctx.get(dut.saturated))

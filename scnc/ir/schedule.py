@@ -174,8 +174,8 @@ class EventLayerPlan:
 
         One cycle loads the address queue from the input spikes; then every group issues one token
         per cycle, ``spikes_in`` weight rows and an end token (``spikes_in + 1`` cycles). A token
-        passes A1 (ROM address) and A2 (accumulate; an end token launches its group: update stage
-        S1), then S2 and S3 (write-back): :data:`EVENT_TAIL_CYCLES` cycles from the end token to S3.
+        passes A1 (ROM address) and A2 (accumulate; an end token launches its group), then the
+        group's update S2 and S3 (write-back): :data:`EVENT_TAIL_CYCLES` cycles from the end token to S3.
 
         * no trace port: the groups overlap -- group ``h + 1`` is issued while group ``h`` goes down
           the pipelines -- so only the last group's tail adds: ``1 + H * (spikes_in + 1) + 4``;
@@ -195,10 +195,10 @@ class EventLayerPlan:
 
 #: Cycles the event engine spends loading its address queue at the start of a layer-step.
 EVENT_LOAD_CYCLES = 1
-#: Cycles from a group's end token to its write-back, inclusive: A1 (ROM and membrane address), A2 = S1
-#: (the launch: accumulators complete, leak), S2 (integrate, clamp), S3 (fire, reset, write back) --
-#: the stages of :class:`scnc.rtl.event.EventLayerEngine` and
-#: :class:`scnc.rtl.engine.lif_update.PipelinedLIFUpdate` (``STAGES = 3``: S1..S3).
+#: Cycles from a group's end token to its write-back, inclusive: A1, A2 (the launch: accumulators
+#: complete; membrane word and constants read), S2 (leak, integrate, clamp), S3 (fire, reset, write
+#: back) -- the stages of :class:`scnc.rtl.event.EventLayerEngine` and
+#: :class:`scnc.rtl.engine.lif_update.PipelinedLIFUpdate` (``STAGES = 2``: S2, S3).
 EVENT_TAIL_CYCLES = 4
 
 

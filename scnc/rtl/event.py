@@ -6,15 +6,15 @@ stream of *tokens* through a pipeline, one token per cycle::
 
     ISSUE     SpikeQueue pops input j (a row token), or, when empty, emits the group's end token and
               reloads from spikes_in for the next group                      | registered: j, h, kind
-    A1        row: WeightROM address h * n_in + j            end: membrane word h, constants of h
+    A1        row: WeightROM address h * n_in + j
     A2        row: currents[P_n] += sign(q) * m (FixedRowLanes, P_i = 1; a group's first row loads)
-              end: launch = S1 of the group's update (currents complete, word and constants on the
-                   read ports: leak); an empty group's end token clears the accumulators
-    S2        v_pre = leaked + current + bias [- delayed reset]; clamp (the currents are still the
-              group's: the next group's first row lands at the end of this cycle at the earliest)
+              end: the group is launched: its currents are complete; read its membrane word and
+                   constants; an empty group's end token clears the accumulators
+    S2        leak; v_pre = leaked + current + bias [- delayed reset]; clamp (the currents are still
+              the group's: the next group's first row lands at the end of this cycle at the earliest)
     S3        spike = [v_sat >= threshold]; reset; membrane word and spike bits written back
 
-(:class:`~scnc.rtl.engine.lif_update.PipelinedLIFUpdate` is S1..S3, ``P_n`` of them.) A step begins
+(:class:`~scnc.rtl.engine.lif_update.PipelinedLIFUpdate` is S2..S3, ``P_n`` of them.) A step begins
 with one LOAD cycle (the queue copies ``spikes_in``, final from the cycle after ``go``). Group ``h``
 issues ``s + 1`` tokens for ``s`` spiking inputs; without a trace port group ``h + 1`` is issued while
 group ``h`` is in A1..S3 (different membrane words, and each stage holds one group), so a step is
@@ -128,7 +128,7 @@ class EventLayerEngine(wiring.Component):
             m.d.sync += rows_seen.eq(queue.valid)
         m.d.comb += queue.pop.eq(issue & queue.valid)
 
-        # ---- A1: read the row; an end token reads its group's membrane word and constants -------
+        # ---- A1: read the row. A2: an end token reads its group's membrane word and constants ----
         m.submodules.weights = rom = WeightROM(q.weight_q, row_plan(plan), q.weight_bits)
         m.d.comb += [rom.addr.eq(base1 + j1), rom.en.eq(row1)]
         bias_q = np.asarray(nq.bias_q, dtype=np.int64)
@@ -137,8 +137,8 @@ class EventLayerEngine(wiring.Component):
         m.submodules.threshold_q = thr = GroupTable(thr_q, unsigned(unsigned_bits_of(thr_q)), Pn)
         m.submodules.leak = leak = self.leak
         for tbl in (bias, thr, leak):
-            m.d.comb += tbl.group.eq(h1)
-        m.d.comb += [bias.en.eq(end1), thr.en.eq(end1), leak.load.eq(end1)]
+            m.d.comb += tbl.group.eq(h2)
+        m.d.comb += [bias.en.eq(end2), thr.en.eq(end2), leak.load.eq(end2)]
         step_done = Signal()
         m.d.comb += [leak.init.eq(self.init), leak.t.eq(self.t), leak.step_done.eq(step_done)]
         word = data.ArrayLayout(signed(M), Pn)
@@ -150,7 +150,7 @@ class EventLayerEngine(wiring.Component):
             m.submodules.membrane = mem
             mrd = mem.read_port()
             mwr = mem.write_port()
-            m.d.comb += [mrd.en.eq(end1), mrd.addr.eq(h1), mwr.addr.eq(h_s3), mwr.data.eq(v_new),
+            m.d.comb += [mrd.en.eq(end2), mrd.addr.eq(h2), mwr.addr.eq(h_s3), mwr.data.eq(v_new),
                          mwr.en.eq(membrane_write)]
             stored = data.View(word, mrd.data)
         else:
@@ -161,17 +161,17 @@ class EventLayerEngine(wiring.Component):
                 m.d.sync += stored.eq(v_new)
 
         # ---- A2: accumulate a row (sign(q) * m, see the module docstring; a group's first row is
-        # loaded, not added); an end token launches its group (its currents are complete, its word and
-        # constants on the read ports). The currents stay until the next group's first row lands, at
-        # the earliest at the end of the cycle after the launch: S2 reads them then. An empty group's
-        # end token clears them.
+        # loaded, not added); an end token launches its group: its currents are complete, its word and
+        # constants are read. The currents stay until the next group's first row lands, at the earliest
+        # at the end of the cycle after the launch, and the word and constants until the next end
+        # token's A2: S2 reads them then. An empty group's end token clears the currents.
         m.submodules.lanes = lanes = FixedRowLanes(
             p_in=1, p_out=Pn, weight_bits=q.weight_bits, compare_shift=q.compare_shift,
             stream_bits=self.hw.stream_bits, current_bits=q.current_bits)
         m.d.comb += [lanes.block.eq(rom.block), lanes.spikes[0].eq(row2), lanes.accumulate.eq(1),
                      lanes.load.eq(first2), lanes.clear.eq(end2 & first2)]
 
-        # ---- S1 (= the launch cycle, A2 of the end token), S2, S3: the update pipeline ----------
+        # ---- S2 (leak, integrate, clamp), S3 (fire, reset, write back): the update pipeline ------
         advance = Signal()  # the update pipeline moves (a trace build holds S3 while its beats go out)
         valid_s2, last_s2, h_s2 = Signal(), Signal(reset_less=True), Signal.like(h, reset_less=True)  # S2 holds a group
         valid_s3, last_s3 = Signal(), Signal(reset_less=True)  # S3 holds a group (write-back; h_s3 above)

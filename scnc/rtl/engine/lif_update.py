@@ -138,44 +138,40 @@ def saturate(v_pre: Value, membrane_bits: int) -> tuple[Value, Value]:
 
 
 class PipelinedLIFUpdate(wiring.Component):
-    """:class:`LIFUpdate` cut into :data:`STAGES` clocked stages (the event engine's update pipeline).
+    """:class:`LIFUpdate` with a register after the clamp: two stages (the event engine's update).
 
     The arithmetic is :class:`LIFUpdate`'s, term for term (the same :func:`saturate`,
     :func:`delayed_reset` and reset functions); only registers are added::
 
-        S1 (launch):  leaked, bias, threshold [, threshold * [old >= threshold]]          -> registers
-        S2:           v_pre = leaked + current + bias [- delayed reset]; clamp             -> registers
-        S3 (outputs): spike = [v_sat >= threshold]; v_new = reset(v_sat)                   (combinational)
+        S2 (inputs):  v_pre = leaked + current + bias [- delayed reset]; clamp          -> registers
+        S3 (outputs): spike = [v_sat >= threshold]; v_new = reset(v_sat)                (combinational)
 
-    ``current`` is an S2 input: it is read one advancing cycle after the other inputs (the event
-    engine's accumulators hold a group's currents until the next group's first row lands, so they need
-    no copy). The outputs are :class:`LIFUpdate`'s on those inputs, ``STAGES - 1`` advancing edges
-    after S1. The cut puts one carry chain (or the clamp's compare and mux) between registers instead
-    of the whole chain leak -> three-input add -> clamp -> compare -> subtract of :class:`LIFUpdate`.
+    The outputs are :class:`LIFUpdate`'s on the inputs presented ``STAGES - 1`` advancing edges before.
+    The cut separates the leak -> three-input add -> clamp chain from compare -> subtract -> write-back.
+    (A third register stage after the leak was measured too: it cost 338 flip-flops in W-digits' fixed
+    P 8x16 build, which then no longer placed on the UP5K.)
 
     Parameters
     ----------
     membrane_bits, current_bits, bias_shape, threshold_shape, reset:
         As :class:`LIFUpdate`.
     const_bias, const_threshold:
-        The bias / threshold when every neuron shares it: a constant, so no port and no registers
-        (``None``: per-neuron, the value is registered along with its neuron).
+        The bias / threshold when every neuron shares it: a constant, so no port (and, for the
+        threshold, no register; ``None``: per-neuron, the threshold is registered with its neuron).
 
     Members
     -------
-    leaked, bias, threshold[, old]: In
-        As :class:`LIFUpdate`, read in S1 (``bias`` / ``threshold`` only without the constant).
-    current: In(signed(current_bits))
-        As :class:`LIFUpdate`, read in S2.
+    leaked, current, bias, threshold[, old]: In
+        As :class:`LIFUpdate` (``bias`` / ``threshold`` only without the constant).
     advance: In(1)
-        Every register takes its stage's value at this clock edge (0: the pipeline holds).
+        The registers take their stage's value at this clock edge (0: the pipeline holds).
     v_new, spike, saturated: Out
         As :class:`LIFUpdate` (S3's outputs).
     """
 
-    #: Stages from S1 to the outputs: the outputs are S1's inputs' update ``STAGES - 1`` advancing
-    #: edges later.
-    STAGES = 3
+    #: Stages from the inputs to the outputs: the outputs are the inputs' update ``STAGES - 1``
+    #: advancing edges later.
+    STAGES = 2
 
     reads_old = LIFUpdate.reads_old
 
@@ -210,49 +206,31 @@ class PipelinedLIFUpdate(wiring.Component):
             members["old"] = In(signed(membrane_bits))
         super().__init__(members)
 
-    def _carried(self, m: Module, name: str, shape: Shape, const: int | None, regs1: list, regs2: list,
-                 stages: int) -> tuple:
-        """A per-neuron value read in S1 and used in S2 (``stages = 1``) or S3 (``stages = 2``): its
-        value in S1, S2, S3 (registers, or the constant everywhere)."""
-        if const is not None:
-            c = Const(const, shape)
-            return c, c, c
-        v0 = getattr(self, name)
-        v1 = Signal(shape, name=f"{name}1", reset_less=True)
-        regs1.append(v1.eq(v0))
-        if stages == 1:
-            return v0, v1, None
-        v2 = Signal(shape, name=f"{name}2", reset_less=True)
-        regs2.append(v2.eq(v1))
-        return v0, v1, v2
-
     def elaborate(self, platform) -> Module:
         m = Module()
         M = self.membrane_bits
+        bias = Const(self.const_bias, self.bias_shape) if self.const_bias is not None else self.bias
         # the data registers have no reset (only the engine's valid bits do): iCE40 logic cells share
         # their set/reset line per block, so reset-less registers pack next to any LUT
-        regs1, regs2 = [], []
-        thr0, _, thr2 = self._carried(m, "threshold", self.threshold_shape, self.const_threshold, regs1, regs2, 2)
-        _, bias1, _ = self._carried(m, "bias", self.bias_shape, self.const_bias, regs1, regs2, 1)
-        # S1 -> S2: the leaked membrane (and the delayed reset's term)
-        leaked1 = Signal(signed(M), reset_less=True)
-        regs1.append(leaked1.eq(self.leaked))
+        regs = []
+        if self.const_threshold is None:  # a per-neuron threshold travels with its neuron
+            thr, thr3 = self.threshold, Signal(self.threshold_shape, reset_less=True)
+            regs.append(thr3.eq(thr))
+        else:
+            thr = thr3 = Const(self.const_threshold, self.threshold_shape)
+        # S2: v_pre and its clamp
+        v_pre_e = self.leaked + self.current + bias
         if self.reads_old:
-            back1 = Signal(self.threshold_shape, reset_less=True)
-            regs1.append(back1.eq(delayed_reset(self.old, thr0)))
-        # S2 -> S3: v_pre (the current arrives now) and its clamp
-        v_pre_e = leaked1 + self.current + bias1
-        if self.reads_old:
-            v_pre_e = v_pre_e - back1
+            v_pre_e = v_pre_e - delayed_reset(self.old, thr)
         v_pre = Signal(v_pre_e.shape())
         m.d.comb += v_pre.eq(v_pre_e)
         sat_value, saturated = saturate(v_pre, M)
-        v_sat2 = Signal(signed(M), reset_less=True)
-        sat2 = Signal(reset_less=True)
-        regs2 += [v_sat2.eq(sat_value), sat2.eq(saturated)]
+        v_sat3 = Signal(signed(M), reset_less=True)
+        sat3 = Signal(reset_less=True)
+        regs += [v_sat3.eq(sat_value), sat3.eq(saturated)]
         with m.If(self.advance):
-            m.d.sync += regs1 + regs2
+            m.d.sync += regs
         # S3: fire and reset (combinational, read in the cycle the engine writes back)
-        m.d.comb += [self.spike.eq(v_sat2 >= thr2), self.saturated.eq(sat2)]
-        m.d.comb += self.v_new.eq(_RESETS[self.reset](v_sat2, self.spike, thr2))
+        m.d.comb += [self.spike.eq(v_sat3 >= thr3), self.saturated.eq(sat3)]
+        m.d.comb += self.v_new.eq(_RESETS[self.reset](v_sat3, self.spike, thr3))
         return m

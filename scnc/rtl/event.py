@@ -24,7 +24,7 @@ stream holds it): ``1 + H * (s + 4) + n_out``.
 
 Every register boundary is there for Fmax: the queue's output is registered before the ROM address
 adder (the old path queue -> adder -> ROM address was the UP5K critical path), and the update's
-leak -> add -> clamp -> compare -> reset chain is cut in three. No stage ever stalls and every token
+leak -> add -> clamp -> compare -> reset chain is cut after the clamp. No stage ever stalls and every token
 takes one cycle per stage, which is why the cycle count is exact and data-dependent only through ``s``.
 
 Why the currents are exact: the dense engine adds ``sign(q) * cnt_S(t, m)`` per synapse, a count over the

@@ -97,13 +97,13 @@ def test_event_cycle_model_by_hand() -> None:
     counts = np.array([[[4, 1], [0, 5]]])
     inp, out = 2, 1  # spike coding: accept the beat, start the first layer; the output beat
     # no trace port: 1 load cycle, H * (s + 1) issue cycles (rows and one end token per group; the
-    # groups' pipelines overlap the next group's issue), then the last group's 4-cycle tail
-    step0 = inp + (1 + 3 * (4 + 1) + 4) + (1 + 2 * (1 + 1) + 4) + out
-    step1 = inp + (1 + 3 * (0 + 1) + 4) + (1 + 2 * (5 + 1) + 4) + out
+    # groups' pipelines overlap the next group's issue), then the last group's 3-cycle tail
+    step0 = inp + (1 + 3 * (4 + 1) + 3) + (1 + 2 * (1 + 1) + 3) + out
+    step1 = inp + (1 + 3 * (0 + 1) + 3) + (1 + 2 * (5 + 1) + 3) + out
     assert event_sample_cycles(g, counts).tolist() == [step0 + step1 + 1]
-    # trace build: one group at a time, 1 + H * (s + 4), and one cycle per trace beat
-    traced0 = inp + (1 + 3 * (4 + 4)) + (1 + 2 * (1 + 4)) + out
-    traced1 = inp + (1 + 3 * (0 + 4)) + (1 + 2 * (5 + 4)) + out
+    # trace build: one group at a time, 1 + H * (s + 3), and one cycle per trace beat
+    traced0 = inp + (1 + 3 * (4 + 3)) + (1 + 2 * (1 + 3)) + out
+    traced1 = inp + (1 + 3 * (0 + 3)) + (1 + 2 * (5 + 3)) + out
     assert event_sample_cycles(g, counts, trace=True).tolist() == [traced0 + traced1 + 1 + 2 * (5 + 3)]
     # the manifest's bound: every input spiking
     assert sample_cycles(g)["total"] == int(event_sample_cycles(g, np.array([[[6, 5], [6, 5]]]))[0])
@@ -225,7 +225,7 @@ def test_pipelined_lif_update_is_the_scalar_update_a_cycle_later(reset, consts) 
     (constant) bias and threshold."""
     const_bias, const_threshold = consts
     M, cb, bb, tb = 5, 7, 4, 4
-    assert PipelinedLIFUpdate.STAGES + 2 == EVENT_TAIL_CYCLES  # A1, A2, then S2..S3: the cycle model's tail
+    assert PipelinedLIFUpdate.STAGES + 1 == EVENT_TAIL_CYCLES  # A1, then A2 = S2, S3: the cycle model's tail
     dut = PipelinedLIFUpdate(membrane_bits=M, current_bits=cb, bias_shape=signed(bb), threshold_shape=tb,
                              reset=reset, const_bias=const_bias, const_threshold=const_threshold)
     assert dut.reads_old == (reset is ResetMode.SUBTRACT_DELAYED) == ("old" in dut.signature.members)
@@ -303,7 +303,7 @@ def test_event_core_matches_ref_and_its_cycle_model(name: str, trace: bool) -> N
 
 def test_a_cycle_model_one_cycle_off_is_caught(monkeypatch) -> None:
     """The no-trace core's measured latency pins the pipeline's tail: a model one cycle short per
-    layer-step (the tail of a 2-stage update) disagrees with every sample, by T * n_layers cycles."""
+    layer-step (a tail without S3) disagrees with every sample, by T * n_layers cycles."""
     import scnc.ir.schedule as schedule
 
     g = event(build_graph(GraphShape(**CASES["fixed-spikes"], seed=7)))

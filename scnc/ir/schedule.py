@@ -144,7 +144,7 @@ class EventLayerPlan:
     pops the addresses of the inputs that spiked, one per cycle, each a token that reads weight row
     ``(j, h)`` (``P_n`` weights) and adds it two cycles later; an end token follows the last row and
     launches the group's pipelined update (all ``P_n`` neurons at once, written back three cycles
-    later). Without a trace port the next group is issued while a group's tokens and update are
+    after the end token). Without a trace port the next group is issued while a group's tokens and update are
     in flight; a trace build runs one group at a time and emits its trace beats, one per neuron per
     cycle. :meth:`cycles_per_step` counts these cycles.
 
@@ -174,13 +174,13 @@ class EventLayerPlan:
 
         One cycle loads the address queue from the input spikes; then every group issues one token
         per cycle, ``spikes_in`` weight rows and an end token (``spikes_in + 1`` cycles). A token
-        passes A1 (ROM address) and A2 (accumulate; an end token launches its group), then the
-        group's update S2 and S3 (write-back): :data:`EVENT_TAIL_CYCLES` cycles from the end token to S3.
+        passes A1 (ROM address) and A2 (accumulate; for an end token A2 is its group's update stage S2),
+        then S3 (write-back): :data:`EVENT_TAIL_CYCLES` cycles from the end token to S3.
 
         * no trace port: the groups overlap -- group ``h + 1`` is issued while group ``h`` goes down
-          the pipelines -- so only the last group's tail adds: ``1 + H * (spikes_in + 1) + 4``;
+          the pipelines -- so only the last group's tail adds: ``1 + H * (spikes_in + 1) + 3``;
         * trace build: one group at a time, its beats read the held S3 (one cycle each):
-          ``1 + H * (spikes_in + 4) + n_out``.
+          ``1 + H * (spikes_in + 3) + n_out``.
         """
         issue = EVENT_LOAD_CYCLES + self.groups_out * (spikes_in + 1)
         if trace:
@@ -195,11 +195,11 @@ class EventLayerPlan:
 
 #: Cycles the event engine spends loading its address queue at the start of a layer-step.
 EVENT_LOAD_CYCLES = 1
-#: Cycles from a group's end token to its write-back, inclusive: A1, A2 (the launch: accumulators
-#: complete; membrane word and constants read), S2 (leak, integrate, clamp), S3 (fire, reset, write
-#: back) -- the stages of :class:`scnc.rtl.event.EventLayerEngine` and
+#: Cycles from a group's end token to its write-back, inclusive: A1 (membrane word and constants
+#: read), A2 = S2 (accumulators complete: leak, integrate, clamp), S3 (fire, reset, write back) -- the
+#: stages of :class:`scnc.rtl.event.EventLayerEngine` and
 #: :class:`scnc.rtl.engine.lif_update.PipelinedLIFUpdate` (``STAGES = 2``: S2, S3).
-EVENT_TAIL_CYCLES = 4
+EVENT_TAIL_CYCLES = 3
 
 
 def event_layer_plan(layer, hw) -> EventLayerPlan:
@@ -235,7 +235,7 @@ def event_sample_cycles(graph, spike_counts, *, trace: bool = False):
     -------
     numpy.ndarray
         int64 ``(B,)``: ``load + sum_t (input + sum_l c_l(s_l[t]) + 1) + 1`` cycles, with
-        ``c_l(s) = 1 + H_l * (s + 1) + 4`` (no trace port) or ``1 + H_l * (s + 4) + n_out_l`` (trace build):
+        ``c_l(s) = 1 + H_l * (s + 1) + 3`` (no trace port) or ``1 + H_l * (s + 3) + n_out_l`` (trace build):
         :meth:`EventLayerPlan.cycles_per_step`, linear in ``s`` with slope ``H_l`` either way.
     """
     import numpy as np

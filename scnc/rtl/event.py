@@ -6,21 +6,20 @@ stream of *tokens* through a pipeline, one token per cycle::
 
     ISSUE     SpikeQueue pops input j (a row token), or, when empty, emits the group's end token and
               reloads from spikes_in for the next group                      | registered: j, h, kind
-    A1        row: WeightROM address h * n_in + j
-    A2        row: currents[P_n] += sign(q) * m (FixedRowLanes, P_i = 1; a group's first row loads)
-              end: the group is launched: its currents are complete; read its membrane word and
-                   constants; an empty group's end token clears the accumulators
-    S2        leak; v_pre = leaked + current + bias [- delayed reset]; clamp (the currents are still
-              the group's: the next group's first row lands at the end of this cycle at the earliest)
+    A1        row: WeightROM address h * n_in + j            end: membrane word h, constants of h
+    A2        row: currents[P_n] += sign(q) * m (FixedSynapseLanes, P_i = 1)
+              end: = S2 of the group's update: its currents are complete, its word and constants on
+                   the read ports: leak; v_pre = leaked + current + bias [- delayed reset]; clamp;
+                   the accumulators clear for the next group
     S3        spike = [v_sat >= threshold]; reset; membrane word and spike bits written back
 
 (:class:`~scnc.rtl.engine.lif_update.PipelinedLIFUpdate` is S2..S3, ``P_n`` of them.) A step begins
 with one LOAD cycle (the queue copies ``spikes_in``, final from the cycle after ``go``). Group ``h``
 issues ``s + 1`` tokens for ``s`` spiking inputs; without a trace port group ``h + 1`` is issued while
 group ``h`` is in A1..S3 (different membrane words, and each stage holds one group), so a step is
-``1 + H * (s + 1) + 4`` cycles; ``done`` comes with the last group's S3. A trace build issues one
+``1 + H * (s + 1) + 3`` cycles; ``done`` comes with the last group's S3. A trace build issues one
 group at a time and holds S3 while the group's beats go out (one cycle per neuron; a stalled trace
-stream holds it): ``1 + H * (s + 4) + n_out``.
+stream holds it): ``1 + H * (s + 3) + n_out``.
 
 Every register boundary is there for Fmax: the queue's output is registered before the ROM address
 adder (the old path queue -> adder -> ROM address was the UP5K critical path), and the update's
@@ -44,11 +43,12 @@ from amaranth.lib import data, wiring
 from amaranth.lib.memory import Memory
 
 from ..ir.schedule import LayerPlan, event_layer_plan
+from ..kinds import Encoding
 from ._build import silence_on_error
 from .engine.group_leak import GroupLeakParams, GroupTable, group_leak
 from .engine.lif_update import PipelinedLIFUpdate
 from .engine.spike_queue import SpikeQueue
-from .engine.synapse_lanes import FixedRowLanes
+from .engine.synapse_lanes import synapse_lanes
 from .engine.tables import signed_bits_of, unsigned_bits_of
 from .engine.weight_rom import WeightROM
 from .layer import layer_engine_signature
@@ -117,18 +117,12 @@ class EventLayerEngine(wiring.Component):
         base1, h1 = Signal.like(base, reset_less=True), Signal.like(h, reset_less=True)
         row2, end2 = Signal(), Signal()
         last2, h2 = Signal(reset_less=True), Signal.like(h, reset_less=True)
-        # "first": the group's first row (the accumulators load it instead of adding it); on an end
-        # token: the group had no row (the accumulators clear)
-        rows_seen = Signal()  # a row of the group being issued was issued
-        first1, first2 = Signal(reset_less=True), Signal(reset_less=True)
         m.d.sync += [row1.eq(issue & queue.valid), end1.eq(issue & ~queue.valid), last1.eq(last_h),
-                     first1.eq(~rows_seen), j1.eq(queue.addr), base1.eq(base), h1.eq(h),
-                     row2.eq(row1), end2.eq(end1), last2.eq(last1), first2.eq(first1), h2.eq(h1)]
-        with m.If(issue):
-            m.d.sync += rows_seen.eq(queue.valid)
+                     j1.eq(queue.addr), base1.eq(base), h1.eq(h),
+                     row2.eq(row1), end2.eq(end1), last2.eq(last1), h2.eq(h1)]
         m.d.comb += queue.pop.eq(issue & queue.valid)
 
-        # ---- A1: read the row. A2: an end token reads its group's membrane word and constants ----
+        # ---- A1: read the row; an end token reads its group's membrane word and constants -------
         m.submodules.weights = rom = WeightROM(q.weight_q, row_plan(plan), q.weight_bits)
         m.d.comb += [rom.addr.eq(base1 + j1), rom.en.eq(row1)]
         bias_q = np.asarray(nq.bias_q, dtype=np.int64)
@@ -137,8 +131,8 @@ class EventLayerEngine(wiring.Component):
         m.submodules.threshold_q = thr = GroupTable(thr_q, unsigned(unsigned_bits_of(thr_q)), Pn)
         m.submodules.leak = leak = self.leak
         for tbl in (bias, thr, leak):
-            m.d.comb += tbl.group.eq(h2)
-        m.d.comb += [bias.en.eq(end2), thr.en.eq(end2), leak.load.eq(end2)]
+            m.d.comb += tbl.group.eq(h1)
+        m.d.comb += [bias.en.eq(end1), thr.en.eq(end1), leak.load.eq(end1)]
         step_done = Signal()
         m.d.comb += [leak.init.eq(self.init), leak.t.eq(self.t), leak.step_done.eq(step_done)]
         word = data.ArrayLayout(signed(M), Pn)
@@ -150,7 +144,7 @@ class EventLayerEngine(wiring.Component):
             m.submodules.membrane = mem
             mrd = mem.read_port()
             mwr = mem.write_port()
-            m.d.comb += [mrd.en.eq(end2), mrd.addr.eq(h2), mwr.addr.eq(h_s3), mwr.data.eq(v_new),
+            m.d.comb += [mrd.en.eq(end1), mrd.addr.eq(h1), mwr.addr.eq(h_s3), mwr.data.eq(v_new),
                          mwr.en.eq(membrane_write)]
             stored = data.View(word, mrd.data)
         else:
@@ -160,24 +154,20 @@ class EventLayerEngine(wiring.Component):
             with m.If(membrane_write):
                 m.d.sync += stored.eq(v_new)
 
-        # ---- A2: accumulate a row (sign(q) * m, see the module docstring; a group's first row is
-        # loaded, not added); an end token launches its group: its currents are complete, its word and
-        # constants are read. The currents stay until the next group's first row lands, at the earliest
-        # at the end of the cycle after the launch, and the word and constants until the next end
-        # token's A2: S2 reads them then. An empty group's end token clears the currents.
-        m.submodules.lanes = lanes = FixedRowLanes(
-            p_in=1, p_out=Pn, weight_bits=q.weight_bits, compare_shift=q.compare_shift,
+        # ---- A2: accumulate a row (sign(q) * m, see the module docstring); an end token is its
+        # group's S2: the currents are complete, the word and constants on the read ports; the
+        # accumulators clear for the next group (whose first row lands a cycle later at the earliest)
+        m.submodules.lanes = lanes = synapse_lanes(
+            Encoding.FIXED, p_in=1, p_out=Pn, weight_bits=q.weight_bits, compare_shift=q.compare_shift,
             stream_bits=self.hw.stream_bits, current_bits=q.current_bits)
         m.d.comb += [lanes.block.eq(rom.block), lanes.spikes[0].eq(row2), lanes.accumulate.eq(1),
-                     lanes.load.eq(first2), lanes.clear.eq(end2 & first2)]
+                     lanes.clear.eq(end2)]
 
-        # ---- S2 (leak, integrate, clamp), S3 (fire, reset, write back): the update pipeline ------
+        # ---- S2 (= A2 of the end token: leak, integrate, clamp), S3 (fire, reset, write back) ------
         advance = Signal()  # the update pipeline moves (a trace build holds S3 while its beats go out)
-        valid_s2, last_s2, h_s2 = Signal(), Signal(reset_less=True), Signal.like(h, reset_less=True)  # S2 holds a group
         valid_s3, last_s3 = Signal(), Signal(reset_less=True)  # S3 holds a group (write-back; h_s3 above)
         with m.If(advance):
-            m.d.sync += [valid_s2.eq(end2), last_s2.eq(last2), h_s2.eq(h2),
-                         valid_s3.eq(valid_s2), last_s3.eq(last_s2), h_s3.eq(h_s2)]
+            m.d.sync += [valid_s3.eq(end2), last_s3.eq(last2), h_s3.eq(h2)]
         spikes = Signal(Pn)
         saturated = Signal(Pn)
         for nl in range(Pn):
@@ -243,9 +233,9 @@ class EventLayerEngine(wiring.Component):
                              tr.membrane.eq(v_new.as_value().word_select(u, M).as_signed()),
                              tr.spike.eq(spikes.bit_select(u, 1)), tr.saturated.eq(saturated.bit_select(u, 1))]
                 with m.State("UPDATE"):
-                    # the end token in A1, A2 (launch), then S2; S3 is reached when valid_s2 moves on
+                    # the end token in A1, then A2 = S2; S3 follows and is held for the beats
                     m.d.comb += advance.eq(1)
-                    with m.If(valid_s2):
+                    with m.If(end2):
                         m.d.sync += [u.eq(0), nidx.eq(h * Pn)]
                         m.next = "TRACE"
                 with m.State("TRACE"):

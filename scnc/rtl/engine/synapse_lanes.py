@@ -27,7 +27,7 @@ from .._build import silence_on_error
 from ..apc import APC, tree_sum
 from .weight_rom import weight_block_layout
 
-__all__ = ["SynapseLanes", "SCSynapseLanes", "FixedSynapseLanes", "FixedRowLanes", "synapse_lanes"]
+__all__ = ["SynapseLanes", "SCSynapseLanes", "FixedSynapseLanes", "synapse_lanes"]
 
 
 class SynapseLanes(wiring.Component):
@@ -131,30 +131,6 @@ class FixedSynapseLanes(SynapseLanes):
             pos.append(Mux(self.spikes[il] & ~sgn, mval, 0))
             neg.append(Mux(self.spikes[il] & sgn, mval, 0))
         return tree_sum(pos) - tree_sum(neg)
-
-
-class FixedRowLanes(FixedSynapseLanes):
-    """The event engine's accumulators: :class:`FixedSynapseLanes` (``P_i = 1``: one weight row per
-    cycle) with a ``load`` input that starts a group without a clear cycle.
-
-    ``accumulate & load``: ``currents = delta`` (a group's first row) instead of ``currents + delta``.
-    The previous group's currents so stay readable until the next group's first row lands -- the
-    pipelined update reads them one cycle after its launch instead of copying them into registers.
-    ``clear`` (an empty group) still wins.
-    """
-
-    def _signature_members(self) -> dict:
-        return {**super()._signature_members(), "load": In(1)}
-
-    def elaborate(self, platform) -> Module:
-        m = Module()
-        deltas = [self.lane_delta(m, nl) for nl in range(self.p_out)]
-        with m.If(self.clear):
-            m.d.sync += [self.currents[nl].eq(0) for nl in range(self.p_out)]
-        with m.Elif(self.accumulate):
-            m.d.sync += [self.currents[nl].eq(Mux(self.load, 0, self.currents[nl]) + deltas[nl])
-                         for nl in range(self.p_out)]
-        return m
 
 
 # The lanes of each encoding, by encoding.

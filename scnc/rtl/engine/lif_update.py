@@ -148,8 +148,9 @@ class PipelinedLIFUpdate(wiring.Component):
 
     The outputs are :class:`LIFUpdate`'s on the inputs presented ``STAGES - 1`` advancing edges before.
     The cut separates the leak -> three-input add -> clamp chain from compare -> subtract -> write-back.
-    (A third register stage after the leak was measured too, on W-digits' SC P 8x8 board build: 208
-    more flip-flops and 29.8 MHz against 30.1 MHz -- the critical path is elsewhere, docs/rtl.md.)
+    (A third register stage after the leak was measured too, on W-digits' SC P 8x8 board build and an
+    otherwise equal engine: 208 more flip-flops and 29.8 MHz against 30.1 MHz -- the critical path is
+    in the address queue, docs/rtl.md.)
 
     Parameters
     ----------

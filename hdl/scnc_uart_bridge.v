@@ -382,6 +382,12 @@ module scnc_uart_bridge #(
     wire            in_pay  = tpos >= 17'd5 && tpos < pay_end;
     wire [16:0]     pay_i   = tpos - 17'd5;
     reg [7:0]       tbyte;
+    // tbyte and the position tests are registered in T_RAM and used in T_LOAD (every input is stable
+    // from T_PREP on), so no path runs position compare -> byte mux -> CRC in one cycle (it limited
+    // the board build to 28 MHz)
+    reg [7:0]       tbyte_r;
+    reg             tcrc_en_r;   // the byte is covered by the CRC
+    reg             tresult_r;   // the byte is a result-beat byte
     wire [OB*8-1:0] o_rdata_ext;
     assign o_rdata_ext[OUT_W-1:0] = o_rdata;
     generate
@@ -423,12 +429,17 @@ module scnc_uart_bridge #(
                     tstate <= T_PREP;
                 end
                 T_PREP: tstate <= T_RAM;  // o_raddr settles; the RAM reads it at the next edge
-                T_RAM: tstate <= T_LOAD;
+                T_RAM: begin  // o_rdata is valid: register the byte and what it is
+                    tbyte_r <= tbyte;
+                    tcrc_en_r <= tpos >= 17'd2 && tpos < pay_end;
+                    tresult_r <= in_pay && resp_kind == K_RESULT;
+                    tstate <= T_LOAD;
+                end
                 T_LOAD: begin
-                    tx_data <= tbyte;
+                    tx_data <= tbyte_r;
                     tx_start <= 1'b1;
-                    if (tpos >= 17'd2 && tpos < pay_end) tcrc <= crc16_byte(tcrc, tbyte);
-                    if (in_pay && resp_kind == K_RESULT) begin
+                    if (tcrc_en_r) tcrc <= crc16_byte(tcrc, tbyte_r);
+                    if (tresult_r) begin
                         if (tk == 16'd0) tbeat <= o_rdata_ext >> 8;
                         else tbeat <= tbeat >> 8;
                         if (tk == OB16 - 16'd1) begin

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from amaranth.hdl import unsigned
+from amaranth.hdl import signed, unsigned
 from amaranth.sim import Simulator
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -25,11 +25,12 @@ from scnc import ref
 from scnc.errors import IRError
 from scnc.ir import QuantOptions, from_network, load_ir, quantize, save_ir, set_engine, summary
 from scnc.ir.graph import SCLeak, ShiftLeak
-from scnc.ir.schedule import event_layer_plan, event_sample_cycles, sample_cycles
-from scnc.kinds import Encoding, Engine
-from scnc.ref.scalar import sc_leak, shift_leak
+from scnc.ir.schedule import EVENT_TAIL_CYCLES, event_layer_plan, event_sample_cycles, sample_cycles
+from scnc.kinds import Encoding, Engine, ResetMode
+from scnc.ref.scalar import lif_update, sc_leak, shift_leak
 from scnc.rtl import compile_graph, load_build, simulate
 from scnc.rtl.engine.group_leak import GroupLeakParams, GroupTable, group_leak
+from scnc.rtl.engine.lif_update import PipelinedLIFUpdate
 from scnc.rtl.engine.spike_queue import SpikeQueue
 from scnc.snn.network import Network
 from scnc.trace import first_divergence
@@ -95,10 +96,15 @@ def test_event_cycle_model_by_hand() -> None:
     # layer 0: H = 3; layer 1: H = 2. Spike counts (B=1, T=2, layers=2): step 0: 4 and 1; step 1: 0 and 5
     counts = np.array([[[4, 1], [0, 5]]])
     inp, out = 2, 1  # spike coding: accept the beat, start the first layer; the output beat
-    step0 = inp + 3 * (4 + 3) + 2 * (1 + 3) + out
-    step1 = inp + 3 * (0 + 3) + 2 * (5 + 3) + out
+    # no trace port: 1 load cycle, H * (s + 1) issue cycles (rows and one end token per group; the
+    # groups' pipelines overlap the next group's issue), then the last group's 3-cycle tail
+    step0 = inp + (1 + 3 * (4 + 1) + 3) + (1 + 2 * (1 + 1) + 3) + out
+    step1 = inp + (1 + 3 * (0 + 1) + 3) + (1 + 2 * (5 + 1) + 3) + out
     assert event_sample_cycles(g, counts).tolist() == [step0 + step1 + 1]
-    assert event_sample_cycles(g, counts, trace=True).tolist() == [step0 + step1 + 1 + 2 * (5 + 3)]
+    # trace build: one group at a time, 1 + H * (s + 3), and one cycle per trace beat
+    traced0 = inp + (1 + 3 * (4 + 3)) + (1 + 2 * (1 + 3)) + out
+    traced1 = inp + (1 + 3 * (0 + 3)) + (1 + 2 * (5 + 3)) + out
+    assert event_sample_cycles(g, counts, trace=True).tolist() == [traced0 + traced1 + 1 + 2 * (5 + 3)]
     # the manifest's bound: every input spiking
     assert sample_cycles(g)["total"] == int(event_sample_cycles(g, np.array([[[6, 5], [6, 5]]]))[0])
 
@@ -115,17 +121,19 @@ def test_spike_queue_pops_every_set_bit_lowest_first(n: int, data) -> None:
         for vec in vectors:
             ctx.set(dut.spikes, vec)
             ctx.set(dut.load, 1)
+            ctx.set(dut.pop, 1)  # load wins over pop: nothing is lost from the new vector
+            await ctx.tick()
+            ctx.set(dut.load, 0)
+            ctx.set(dut.spikes, ~vec & ((1 << n) - 1))  # read only when loading
             got = []
             for _ in range(n + 2):
                 if not ctx.get(dut.valid):
                     break
                 got.append(ctx.get(dut.addr))
-                ctx.set(dut.pop, 1)
                 await ctx.tick()
-                ctx.set(dut.load, 0)
             ctx.set(dut.pop, 0)
-            ctx.set(dut.load, 0)
             assert got == [j for j in range(n) if vec >> j & 1], (vec, got)
+            assert ctx.get(dut.addr) == 0
             await ctx.tick()
 
     _run(dut, bench)
@@ -206,6 +214,63 @@ def test_group_shift_leak_is_the_scalar_leak_on_every_lane() -> None:
     _run(dut, bench)
 
 
+# ---- the pipelined LIF update ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("consts", [(None, None), (-3, 6)])
+@pytest.mark.parametrize("reset", list(ResetMode))
+def test_pipelined_lif_update_is_the_scalar_update_a_cycle_later(reset, consts) -> None:
+    """A new input every cycle (as the overlapped engine launches groups back to back), then a hold:
+    every output is :func:`scnc.ref.scalar.lif_update` of the inputs ``STAGES - 1`` advancing edges
+    before, and ``advance = 0`` freezes S3 (what a trace build's beats read). Per-neuron and shared
+    (constant) bias and threshold."""
+    const_bias, const_threshold = consts
+    M, cb, bb, tb = 5, 7, 4, 4
+    assert PipelinedLIFUpdate.STAGES + 1 == EVENT_TAIL_CYCLES  # A1, then A2 = S2, S3: the cycle model's tail
+    dut = PipelinedLIFUpdate(membrane_bits=M, current_bits=cb, bias_shape=signed(bb), threshold_shape=tb,
+                             reset=reset, const_bias=const_bias, const_threshold=const_threshold)
+    assert dut.reads_old == (reset is ResetMode.SUBTRACT_DELAYED) == ("old" in dut.signature.members)
+    assert ("threshold" in dut.signature.members) == (const_threshold is None)
+    assert ("bias" in dut.signature.members) == (const_bias is None)
+    rng = np.random.default_rng(5)
+    cases = [(int(rng.integers(-16, 16)), int(rng.integers(-64, 64)), int(rng.integers(-8, 8)),
+              int(rng.integers(0, 16)), int(rng.integers(-16, 16))) for _ in range(300)]
+    cases += [(15, 63, 7, 0, 15), (-16, -64, -8, 15, -16), (0, 0, 0, 0, 0)]  # both clamps, threshold 0
+    if const_threshold is not None:
+        cases = [(lv, cur, b, const_threshold, old) for lv, cur, b, _, old in cases]
+    if const_bias is not None:
+        cases = [(lv, cur, const_bias, thr, old) for lv, cur, _, thr, old in cases]
+    want = [lif_update(lv, cur, b, thr, M, reset, old=old) for lv, cur, b, thr, old in cases]
+    lag = PipelinedLIFUpdate.STAGES - 1
+
+    async def bench(ctx):
+        ctx.set(dut.advance, 1)
+        for i in range(len(cases) + lag):
+            if i < len(cases):  # the inputs of case i
+                lv, cur, b, thr, old = cases[i]
+                ctx.set(dut.leaked, lv)
+                ctx.set(dut.current, cur)
+                if const_bias is None:
+                    ctx.set(dut.bias, b)
+                if const_threshold is None:
+                    ctx.set(dut.threshold, thr)
+                if dut.reads_old:
+                    ctx.set(dut.old, old)
+            if i >= lag:
+                w = want[i - lag]
+                got = (ctx.get(dut.v_new), ctx.get(dut.spike), ctx.get(dut.saturated))
+                assert got == (w.membrane, w.spike, int(w.saturated)), (cases[i - lag], got, w)
+            await ctx.tick()
+        # hold: new inputs, no advance -> the outputs stay those of the last case
+        ctx.set(dut.advance, 0)
+        ctx.set(dut.leaked, 3)
+        for _ in range(3):
+            await ctx.tick()
+        w = want[-1]
+        assert (ctx.get(dut.v_new), ctx.get(dut.spike)) == (w.membrane, w.spike)
+
+    _run(dut, bench)
+
+
 # ---- the whole core in amaranth.sim -------------------------------------------------------------
 
 CASES = {
@@ -236,6 +301,21 @@ def test_event_core_matches_ref_and_its_cycle_model(name: str, trace: bool) -> N
     assert got.cycles.tolist() == ref.cycles(g, want, trace_port=trace).tolist()
 
 
+def test_a_cycle_model_one_cycle_off_is_caught(monkeypatch) -> None:
+    """The no-trace core's measured latency pins the pipeline's tail: a model one cycle short per
+    layer-step (a tail without S3) disagrees with every sample, by T * n_layers cycles."""
+    import scnc.ir.schedule as schedule
+
+    g = event(build_graph(GraphShape(**CASES["fixed-spikes"], seed=7)))
+    inputs = random_inputs(g, 2, seed=0)
+    got = simulate(g, **inputs, trace=False)
+    want = ref.run(g, **inputs, trace=False)
+    assert got.cycles.tolist() == ref.cycles(g, want).tolist()
+    monkeypatch.setattr(schedule, "EVENT_TAIL_CYCLES", schedule.EVENT_TAIL_CYCLES - 1)
+    off = got.cycles - ref.cycles(g, want)
+    assert off.tolist() == [g.timesteps * len(g.layers)] * 2
+
+
 @pytest.mark.parametrize("p_out", [2, 3, 7])
 def test_event_core_updates_p_n_neurons_at_once(p_out: int) -> None:
     g = build_graph(GraphShape(sizes=(5, 7, 4), parallel_inputs=3, seed=3))
@@ -260,6 +340,10 @@ def test_random_event_configs_match_ref() -> None:
         want = ref.run(g, **inputs, trace=True)
         assert first_divergence(want, got) is None, spec
         assert got.cycles.tolist() == ref.cycles(g, want, trace_port=True).tolist(), spec
+        # the board build: groups overlap in the pipeline, the latency is the no-trace model's
+        fast = simulate(g, **inputs, trace=False)
+        assert (fast.counts == want.counts).all(), spec
+        assert fast.cycles.tolist() == ref.cycles(g, want).tolist(), spec
 
 
 def test_draw_spec_default_draws_what_it_always_drew() -> None:

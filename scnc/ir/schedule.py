@@ -20,7 +20,7 @@ from ..errors import IRError
 from ..kinds import Encoding, Engine, InputCoding
 
 __all__ = ["LayerPlan", "layer_plan", "input_cycles_per_step", "step_cycles", "sample_cycles", "cdiv",
-           "EventLayerPlan", "event_layer_plan", "event_sample_cycles"]
+           "EventLayerPlan", "event_layer_plan", "event_sample_cycles", "EVENT_LOAD_CYCLES", "EVENT_TAIL_CYCLES"]
 
 
 def cdiv(a: int, b: int) -> int:
@@ -141,10 +141,12 @@ class EventLayerPlan:
     """How one dense LIF layer is scheduled by the event engine (``scnc.rtl.event``).
 
     Per neuron group ``h`` (``P_n`` neurons, ``H = ceil(n_out / P_n)`` groups) and time step, the engine
-    pops the addresses of the inputs that spiked, one per cycle, and reads weight row ``(j, h)``
-    (``P_n`` weights); one more cycle lets the last row's read land, then READ (membrane word of
-    group ``h`` and its constants) and UPDATE (all ``P_n`` neurons at once). A trace build emits the
-    group's trace beats after UPDATE, one per neuron per cycle.
+    pops the addresses of the inputs that spiked, one per cycle, each a token that reads weight row
+    ``(j, h)`` (``P_n`` weights) and adds it two cycles later; an end token follows the last row and
+    launches the group's pipelined update (all ``P_n`` neurons at once, written back three cycles
+    after the end token). Without a trace port the next group is issued while a group's tokens and update are
+    in flight; a trace build runs one group at a time and emits its trace beats, one per neuron per
+    cycle. :meth:`cycles_per_step` counts these cycles.
 
     Members
     -------
@@ -168,14 +170,36 @@ class EventLayerPlan:
 
     def cycles_per_step(self, spikes_in: int, trace: bool = False) -> int:
         """Cycles of one time step after ``go`` up to and including ``done`` (no stall) when
-        ``spikes_in`` of the layer's inputs spiked: ``H * (spikes_in + 3)``, plus ``n_out`` trace beats
-        in a trace build."""
-        return self.groups_out * (spikes_in + 3) + (self.n_out if trace else 0)
+        ``spikes_in`` of the layer's inputs spiked.
+
+        One cycle loads the address queue from the input spikes; then every group issues one token
+        per cycle, ``spikes_in`` weight rows and an end token (``spikes_in + 1`` cycles). A token
+        passes A1 (ROM address) and A2 (accumulate; for an end token A2 is its group's update stage S2),
+        then S3 (write-back): :data:`EVENT_TAIL_CYCLES` cycles from the end token to S3.
+
+        * no trace port: the groups overlap -- group ``h + 1`` is issued while group ``h`` goes down
+          the pipelines -- so only the last group's tail adds: ``1 + H * (spikes_in + 1) + 3``;
+        * trace build: one group at a time, its beats read the held S3 (one cycle each):
+          ``1 + H * (spikes_in + 3) + n_out``.
+        """
+        issue = EVENT_LOAD_CYCLES + self.groups_out * (spikes_in + 1)
+        if trace:
+            return issue + self.groups_out * (EVENT_TAIL_CYCLES - 1) + self.n_out
+        return issue + EVENT_TAIL_CYCLES
 
     @property
     def worst_cycles_per_step(self) -> int:
         """:meth:`cycles_per_step` with every input spiking and no trace port (the manifest's bound)."""
         return self.cycles_per_step(self.n_in)
+
+
+#: Cycles the event engine spends loading its address queue at the start of a layer-step.
+EVENT_LOAD_CYCLES = 1
+#: Cycles from a group's end token to its write-back, inclusive: A1 (membrane word and constants
+#: read), A2 = S2 (accumulators complete: leak, integrate, clamp), S3 (fire, reset, write back) -- the
+#: stages of :class:`scnc.rtl.event.EventLayerEngine` and
+#: :class:`scnc.rtl.engine.lif_update.PipelinedLIFUpdate` (``STAGES = 2``: S2, S3).
+EVENT_TAIL_CYCLES = 3
 
 
 def event_layer_plan(layer, hw) -> EventLayerPlan:
@@ -210,7 +234,9 @@ def event_sample_cycles(graph, spike_counts, *, trace: bool = False):
     Returns
     -------
     numpy.ndarray
-        int64 ``(B,)``: ``load + sum_t (input + sum_l H_l * (s_l[t] + 3) [+ n_out_l] + 1) + 1`` cycles.
+        int64 ``(B,)``: ``load + sum_t (input + sum_l c_l(s_l[t]) + 1) + 1`` cycles, with
+        ``c_l(s) = 1 + H_l * (s + 1) + 3`` (no trace port) or ``1 + H_l * (s + 3) + n_out_l`` (trace build):
+        :meth:`EventLayerPlan.cycles_per_step`, linear in ``s`` with slope ``H_l`` either way.
     """
     import numpy as np
 

@@ -144,7 +144,8 @@ def summary(graph: Graph) -> str:
         lines.append(
             f"cycles (event engine, at most): {steps['total']} per time step (input {steps['input']} + layers "
             f"{' + '.join(map(str, steps['layers']))} + output {steps['output']}; a layer takes "
-            f"ceil(n_out/P_n) * (s + 3) for s spiking inputs, + n_out in a trace build; the bound is s = n_in), "
+            f"1 + ceil(n_out/P_n) * (s + 1) + 3 for s spiking inputs, 1 + ceil(n_out/P_n) * (s + 3) + n_out in "
+            f"a trace build; the bound is s = n_in), "
             f"{sample['total']} per sample ({sample['load']} to load + T={graph.timesteps} steps + 1 counts beat; "
             f"no stalls); the exact count per sample is scnc.ref.cycles"
         )

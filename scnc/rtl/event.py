@@ -1,23 +1,30 @@
 """The event-driven engine of one dense LIF layer: reads only the weight rows of inputs that spiked.
 
 Same ports and same arithmetic as :class:`~scnc.rtl.layer.LayerEngine` (``docs/hardware.md`` §3), a
-different schedule (:class:`~scnc.ir.schedule.EventLayerPlan`). One time step, started by ``go``::
+different schedule (:class:`~scnc.ir.schedule.EventLayerPlan`). One time step, started by ``go``, is a
+stream of *tokens* through a pipeline, one token per cycle::
 
-    spikes_in --> SpikeQueue --addr j--> WeightROM row (j, h) --P_n weights--> FixedSynapseLanes (P_i = 1)
-                                                                                     | currents[P_n]
-    membrane RAM word h (P_n membranes) --> group leak (P_n lanes) --> LIFUpdate x P_n --> RAM, spikes, trace
-    GroupTable bias_q, threshold_q (word h) ------------------------------^
+    ISSUE     SpikeQueue pops input j (a row token), or, when empty, emits the group's end token and
+              reloads from spikes_in for the next group                      | registered: j, h, kind
+    A1        row: WeightROM address h * n_in + j            end: membrane word h, constants of h
+    A2        row: currents[P_n] += sign(q) * m (FixedSynapseLanes, P_i = 1)
+              end: = S2 of the group's update: its currents are complete, its word and constants on
+                   the read ports: leak; v_pre = leaked + current + bias [- delayed reset]; clamp;
+                   the accumulators clear for the next group
+    S3        spike = [v_sat >= threshold]; reset; membrane word and spike bits written back
 
-For every neuron group ``h`` (``P_n`` neurons):
+(:class:`~scnc.rtl.engine.lif_update.PipelinedLIFUpdate` is S2..S3, ``P_n`` of them.) A step begins
+with one LOAD cycle (the queue copies ``spikes_in``, final from the cycle after ``go``). Group ``h``
+issues ``s + 1`` tokens for ``s`` spiking inputs; without a trace port group ``h + 1`` is issued while
+group ``h`` is in A1..S3 (different membrane words, and each stage holds one group), so a step is
+``1 + H * (s + 1) + 3`` cycles; ``done`` comes with the last group's S3. A trace build issues one
+group at a time and holds S3 while the group's beats go out (one cycle per neuron; a stalled trace
+stream holds it): ``1 + H * (s + 3) + n_out``.
 
-1. **ACC** (``s + 1`` cycles for ``s`` input spikes): the queue starts from ``spikes_in`` and pops one
-   spiking input ``j`` per cycle; its row ``(j, h)`` is read from the weight ROM (word ``h * n_in + j``) and
-   added, one cycle later, to the ``P_n`` current accumulators as ``sign(q) * m`` with
-   ``m = |q| << compare_shift``. The last cycle pops nothing and lets the last row land.
-2. **READ**: the group's membrane word and constants.
-3. **UPDATE**: all ``P_n`` neurons leak, integrate, saturate, fire and reset at once; the word is written
-   back and the spike bits set. A trace build then spends one cycle per neuron of the group on its trace
-   beat (TRACE; a stalled trace stream holds it).
+Every register boundary is there for Fmax: the queue's output is registered before the ROM address
+adder (the old path queue -> adder -> ROM address was the UP5K critical path), and the update's
+leak -> add -> clamp -> compare -> reset chain is cut after the clamp. No stage ever stalls and every token
+takes one cycle per stage, which is why the cycle count is exact and data-dependent only through ``s``.
 
 Why the currents are exact: the dense engine adds ``sign(q) * cnt_S(t, m)`` per synapse, a count over the
 window. Encoding ``"fixed"`` defines it as ``m``; encoding ``"sc"`` needs ``cnt_S(t, m) = m``, which holds
@@ -39,7 +46,7 @@ from ..ir.schedule import LayerPlan, event_layer_plan
 from ..kinds import Encoding
 from ._build import silence_on_error
 from .engine.group_leak import GroupLeakParams, GroupTable, group_leak
-from .engine.lif_update import LIFUpdate
+from .engine.lif_update import PipelinedLIFUpdate
 from .engine.spike_queue import SpikeQueue
 from .engine.synapse_lanes import synapse_lanes
 from .engine.tables import signed_bits_of, unsigned_bits_of
@@ -94,110 +101,153 @@ class EventLayerEngine(wiring.Component):
         q, nq = layer.synapse.quant, layer.neuron.quant
         n_in, n_out, H, Pn = plan.n_in, plan.n_out, plan.groups_out, plan.p_out
         M = nq.membrane_bits
+        traced = self.trace_layout is not None
 
-        h = Signal(range(max(H, 2)))
+        # ---- ISSUE: one token per cycle, a weight row (an address popped) or a group's end ------
+        h = Signal(range(max(H, 2)))             # the group being issued
         base = Signal(range(max(plan.rows, 2)))  # h * n_in: the first row of group h
-        u = Signal(range(max(Pn, 2)))            # trace lane
-        fresh = Signal()                         # first ACC cycle of a group: the queue loads spikes_in
-        inflight = Signal()                      # a row was read last cycle: accumulate it now
         last_h = h == H - 1
-
-        # ---- address queue, weight rows, accumulators -------------------------------------------
+        issue = Signal()                         # this cycle issues a token (FSM state ISSUE)
         m.submodules.queue = queue = SpikeQueue(n_in)
-        m.d.comb += [queue.spikes.eq(self.spikes_in), queue.load.eq(fresh)]
-        m.submodules.weights = rom = WeightROM(q.weight_q, row_plan(plan), q.weight_bits)
-        m.d.comb += rom.addr.eq(base + queue.addr)
-        # every row is added as sign(q) * m (see the module docstring): the fixed lanes with one input lane
-        m.submodules.lanes = lanes = synapse_lanes(
-            Encoding.FIXED, p_in=1, p_out=Pn, weight_bits=q.weight_bits, compare_shift=q.compare_shift,
-            stream_bits=self.hw.stream_bits, current_bits=q.current_bits)
-        m.d.comb += [lanes.block.eq(rom.block), lanes.spikes[0].eq(inflight)]
+        m.d.comb += queue.spikes.eq(self.spikes_in)
+        # the token registers of stage A1 (row address) and A2 (row on the ROM's output)
+        # (data registers reset-less, so they pack with any LUT; the token kinds row/end are reset)
+        row1, end1 = Signal(), Signal()
+        last1, j1 = Signal(reset_less=True), Signal.like(queue.addr, reset_less=True)
+        base1, h1 = Signal.like(base, reset_less=True), Signal.like(h, reset_less=True)
+        row2, end2 = Signal(), Signal()
+        last2, h2 = Signal(reset_less=True), Signal.like(h, reset_less=True)
+        m.d.sync += [row1.eq(issue & queue.valid), end1.eq(issue & ~queue.valid), last1.eq(last_h),
+                     j1.eq(queue.addr), base1.eq(base), h1.eq(h),
+                     row2.eq(row1), end2.eq(end1), last2.eq(last1), h2.eq(h1)]
+        m.d.comb += queue.pop.eq(issue & queue.valid)
 
-        # ---- group constants, membranes, P_n-wide update ---------------------------------------
+        # ---- A1: read the row; an end token reads its group's membrane word and constants -------
+        m.submodules.weights = rom = WeightROM(q.weight_q, row_plan(plan), q.weight_bits)
+        m.d.comb += [rom.addr.eq(base1 + j1), rom.en.eq(row1)]
         bias_q = np.asarray(nq.bias_q, dtype=np.int64)
         thr_q = np.asarray(nq.threshold_q, dtype=np.int64)
         m.submodules.bias_q = bias = GroupTable(bias_q, signed(signed_bits_of(bias_q)), Pn)
         m.submodules.threshold_q = thr = GroupTable(thr_q, unsigned(unsigned_bits_of(thr_q)), Pn)
         m.submodules.leak = leak = self.leak
-        load = Signal()
         for tbl in (bias, thr, leak):
-            m.d.comb += [tbl.group.eq(h)]
-        m.d.comb += [bias.en.eq(load), thr.en.eq(load), leak.load.eq(load)]
+            m.d.comb += tbl.group.eq(h1)
+        m.d.comb += [bias.en.eq(end1), thr.en.eq(end1), leak.load.eq(end1)]
         step_done = Signal()
         m.d.comb += [leak.init.eq(self.init), leak.t.eq(self.t), leak.step_done.eq(step_done)]
-
         word = data.ArrayLayout(signed(M), Pn)
-        mem = Memory(shape=unsigned(word.size), depth=H, init=[])
-        m.submodules.membrane = mem
-        mrd = mem.read_port()
-        mwr = mem.write_port()
-        m.d.comb += [mrd.en.eq(load), mrd.addr.eq(h), mwr.addr.eq(h)]
-        stored = data.View(word, mrd.data)
+        membrane_write = Signal()  # S3 writes its group's word (the write-back, below)
         v_new = Signal(word)
+        h_s3 = Signal.like(h, reset_less=True)
+        if H > 1:
+            mem = Memory(shape=unsigned(word.size), depth=H, init=[])
+            m.submodules.membrane = mem
+            mrd = mem.read_port()
+            mwr = mem.write_port()
+            m.d.comb += [mrd.en.eq(end1), mrd.addr.eq(h1), mwr.addr.eq(h_s3), mwr.data.eq(v_new),
+                         mwr.en.eq(membrane_write)]
+            stored = data.View(word, mrd.data)
+        else:
+            # one group: the word itself is the register the launch reads (a read register would be a
+            # second copy: the only group is launched, then written back, once per step)
+            stored = Signal(word, name="membrane")
+            with m.If(membrane_write):
+                m.d.sync += stored.eq(v_new)
+
+        # ---- A2: accumulate a row (sign(q) * m, see the module docstring); an end token is its
+        # group's S2: the currents are complete, the word and constants on the read ports; the
+        # accumulators clear for the next group (whose first row lands a cycle later at the earliest)
+        m.submodules.lanes = lanes = synapse_lanes(
+            Encoding.FIXED, p_in=1, p_out=Pn, weight_bits=q.weight_bits, compare_shift=q.compare_shift,
+            stream_bits=self.hw.stream_bits, current_bits=q.current_bits)
+        m.d.comb += [lanes.block.eq(rom.block), lanes.spikes[0].eq(row2), lanes.accumulate.eq(1),
+                     lanes.clear.eq(end2)]
+
+        # ---- S2 (= A2 of the end token: leak, integrate, clamp), S3 (fire, reset, write back) ------
+        advance = Signal()  # the update pipeline moves (a trace build holds S3 while its beats go out)
+        valid_s3, last_s3 = Signal(), Signal(reset_less=True)  # S3 holds a group (write-back; h_s3 above)
+        with m.If(advance):
+            m.d.sync += [valid_s3.eq(end2), last_s3.eq(last2), h_s3.eq(h2)]
         spikes = Signal(Pn)
         saturated = Signal(Pn)
         for nl in range(Pn):
-            upd = LIFUpdate(membrane_bits=M, current_bits=q.current_bits, bias_shape=bias.shape,
-                            threshold_shape=thr.shape, reset=nq.reset)
+            upd = PipelinedLIFUpdate(membrane_bits=M, current_bits=q.current_bits, bias_shape=bias.shape,
+                                     threshold_shape=thr.shape, reset=nq.reset,
+                                     const_bias=bias.values[0] if bias.shared else None,
+                                     const_threshold=thr.values[0] if thr.shared else None)
             m.submodules[f"update{nl}"] = upd
             v_old = Mux(self.first, 0, stored[nl])  # the stored membrane (0 at a sample's first step)
             if upd.reads_old:
                 m.d.comb += upd.old.eq(v_old)
-            m.d.comb += [leak.v[nl].eq(v_old), upd.leaked.eq(leak.leaked[nl]), upd.current.eq(lanes.currents[nl]),
-                         upd.bias.eq(bias.data[nl]), upd.threshold.eq(thr.data[nl]),
+            if upd.const_threshold is None:
+                m.d.comb += upd.threshold.eq(thr.data[nl])
+            if upd.const_bias is None:
+                m.d.comb += upd.bias.eq(bias.data[nl])
+            m.d.comb += [upd.advance.eq(advance), leak.v[nl].eq(v_old), upd.leaked.eq(leak.leaked[nl]),
+                         upd.current.eq(lanes.currents[nl]),
                          v_new[nl].eq(upd.v_new), spikes[nl].eq(upd.spike), saturated[nl].eq(upd.saturated)]
-        m.d.comb += mwr.data.eq(v_new)
+        write = Signal()  # S3 writes its group back: membranes and spike bits
+        m.d.comb += membrane_write.eq(write)
         spk = Signal(H * Pn)  # spike bits of every lane (lanes past n_out are never read)
+        with m.If(write):
+            m.d.sync += spk.word_select(h_s3, Pn).eq(spikes)
         m.d.comb += self.spikes_out.eq(spk[:n_out])
 
-        if self.trace_layout is not None:
-            nidx = Signal(range(max(n_out, 2)))
-            tr = self.trace.payload
-            m.d.comb += [tr.layer.eq(self.index), tr.neuron.eq(nidx), tr.step.eq(self.t),
-                         tr.membrane.eq(v_new.as_value().word_select(u, M).as_signed()),
-                         tr.spike.eq(spikes.bit_select(u, 1)), tr.saturated.eq(saturated.bit_select(u, 1))]
-
-        def next_group_or_done():
-            """The cycle that ends group ``h``: the next group's ACC, or ``done`` after the last one."""
-            with m.If(last_h):
-                m.d.comb += [self.done.eq(1), step_done.eq(1)]
-                m.next = "IDLE"
-            with m.Else():
-                m.d.comb += lanes.clear.eq(1)
-                m.d.sync += [h.eq(h + 1), base.eq(base + n_in), fresh.eq(1)]
-                m.next = "ACC"
+        # ---- sequencer ---------------------------------------------------------------------------
+        def next_group() -> None:
+            m.d.sync += [h.eq(h + 1), base.eq(base + n_in)]
 
         with m.FSM(name="engine"):
             with m.State("IDLE"):
                 with m.If(self.go):
-                    m.d.comb += lanes.clear.eq(1)
-                    m.d.sync += [h.eq(0), base.eq(0), fresh.eq(1), inflight.eq(0)]
-                    m.next = "ACC"
-            with m.State("ACC"):
-                m.d.comb += lanes.accumulate.eq(1)
-                m.d.sync += fresh.eq(0)
-                with m.If(queue.valid):
-                    m.d.comb += [rom.en.eq(1), queue.pop.eq(1)]
-                    m.d.sync += inflight.eq(1)
-                with m.Else():
-                    m.d.sync += inflight.eq(0)
-                    m.next = "READ"
-            with m.State("READ"):
-                m.d.comb += load.eq(1)
-                m.next = "UPDATE"
-            with m.State("UPDATE"):
-                m.d.comb += mwr.en.eq(1)
-                m.d.sync += spk.word_select(h, Pn).eq(spikes)
-                if self.trace_layout is not None:
-                    m.d.sync += [u.eq(0), nidx.eq(h * Pn)]
-                    m.next = "TRACE"
-                else:
-                    next_group_or_done()
-            if self.trace_layout is not None:
+                    m.d.sync += [h.eq(0), base.eq(0)]
+                    m.next = "LOAD"
+            with m.State("LOAD"):
+                # spikes_in is final from the cycle after go (the stage before writes it in its done cycle)
+                m.d.comb += queue.load.eq(1)
+                m.next = "ISSUE"
+            with m.State("ISSUE"):
+                m.d.comb += issue.eq(1)
+                with m.If(~queue.valid):  # the group's end token; the queue starts over for the next group
+                    m.d.comb += queue.load.eq(1)
+                    if traced:
+                        m.next = "UPDATE"
+                    else:
+                        with m.If(last_h):
+                            m.next = "DRAIN"
+                        with m.Else():
+                            next_group()
+            if not traced:
+                # overlapped: group h+1 is issued and accumulated while group h goes down the pipeline
+                m.d.comb += [advance.eq(1), write.eq(valid_s3)]
+                with m.State("DRAIN"):
+                    with m.If(valid_s3 & last_s3):
+                        m.d.comb += [self.done.eq(1), step_done.eq(1)]
+                        m.next = "IDLE"
+            else:
+                # a trace build runs one group at a time: the beats read the held S3
+                u = Signal(range(max(Pn, 2)))  # trace lane
+                nidx = Signal(range(max(n_out, 2)))
+                tr = self.trace.payload
+                m.d.comb += [tr.layer.eq(self.index), tr.neuron.eq(nidx), tr.step.eq(self.t),
+                             tr.membrane.eq(v_new.as_value().word_select(u, M).as_signed()),
+                             tr.spike.eq(spikes.bit_select(u, 1)), tr.saturated.eq(saturated.bit_select(u, 1))]
+                with m.State("UPDATE"):
+                    # the end token in A1, then A2 = S2; S3 follows and is held for the beats
+                    m.d.comb += advance.eq(1)
+                    with m.If(end2):
+                        m.d.sync += [u.eq(0), nidx.eq(h * Pn)]
+                        m.next = "TRACE"
                 with m.State("TRACE"):
-                    m.d.comb += self.trace.valid.eq(1)
+                    # the write-back is repeated while the beats go out (same word, same bits)
+                    m.d.comb += [write.eq(1), self.trace.valid.eq(1)]
                     with m.If(self.trace.ready):
                         m.d.sync += [u.eq(u + 1), nidx.eq(nidx + 1)]
                         with m.If((u == Pn - 1) | (nidx == n_out - 1)):
-                            next_group_or_done()
+                            with m.If(last_h):
+                                m.d.comb += [self.done.eq(1), step_done.eq(1)]
+                                m.next = "IDLE"
+                            with m.Else():
+                                next_group()
+                                m.next = "ISSUE"
         return m

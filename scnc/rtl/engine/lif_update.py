@@ -17,7 +17,7 @@ writes back and reports in the trace beat.
 
 from __future__ import annotations
 
-from amaranth.hdl import Module, Mux, Shape, ShapeCastable, Signal, Value, signed
+from amaranth.hdl import Const, Module, Mux, Shape, ShapeCastable, Signal, Value, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -25,7 +25,7 @@ from ...kinds import ResetMode
 
 from .._build import silence_on_error
 
-__all__ = ["LIFUpdate"]
+__all__ = ["LIFUpdate", "PipelinedLIFUpdate", "saturate", "delayed_reset"]
 
 
 def _reset_subtract(v_sat: Value, spike: Value, threshold: Value) -> Value:
@@ -109,16 +109,129 @@ class LIFUpdate(wiring.Component):
     def elaborate(self, platform) -> Module:
         m = Module()
         M = self.membrane_bits
-        vmin, vmax = -(1 << (M - 1)), (1 << (M - 1)) - 1
         v_pre_e = self.leaked + self.current + self.bias
         if self.reads_old:
-            v_pre_e = v_pre_e - Mux(self.old >= self.threshold, self.threshold, 0)
+            v_pre_e = v_pre_e - delayed_reset(self.old, self.threshold)
         v_pre = Signal(v_pre_e.shape())
         m.d.comb += v_pre.eq(v_pre_e)
-        over = v_pre > vmax
-        under = v_pre < vmin
         v_sat = Signal(signed(M))
-        m.d.comb += [v_sat.eq(Mux(over, vmax, Mux(under, vmin, v_pre))), self.saturated.eq(over | under)]
+        sat_value, saturated = saturate(v_pre, M)
+        m.d.comb += [v_sat.eq(sat_value), self.saturated.eq(saturated)]
         m.d.comb += self.spike.eq(v_sat >= self.threshold)
         m.d.comb += self.v_new.eq(_RESETS[self.reset](v_sat, self.spike, self.threshold))
+        return m
+
+
+# ---- the pieces of the update, shared by the combinational and the pipelined unit ---------------
+
+def delayed_reset(old: Value, threshold: Value) -> Value:
+    """The previous step's reset that ``"subtract_delayed"`` takes off ``v_pre``: ``threshold * [old >= threshold]``."""
+    return Mux(old >= threshold, threshold, 0)
+
+
+def saturate(v_pre: Value, membrane_bits: int) -> tuple[Value, Value]:
+    """``(clamp(v_pre, -2^(M-1), 2^(M-1) - 1), [v_pre was clamped])``."""
+    vmin, vmax = -(1 << (membrane_bits - 1)), (1 << (membrane_bits - 1)) - 1
+    over = v_pre > vmax
+    under = v_pre < vmin
+    return Mux(over, vmax, Mux(under, vmin, v_pre)), over | under
+
+
+class PipelinedLIFUpdate(wiring.Component):
+    """:class:`LIFUpdate` with a register after the clamp: two stages (the event engine's update).
+
+    The arithmetic is :class:`LIFUpdate`'s, term for term (the same :func:`saturate`,
+    :func:`delayed_reset` and reset functions); only registers are added::
+
+        S2 (inputs):  v_pre = leaked + current + bias [- delayed reset]; clamp          -> registers
+        S3 (outputs): spike = [v_sat >= threshold]; v_new = reset(v_sat)                (combinational)
+
+    The outputs are :class:`LIFUpdate`'s on the inputs presented ``STAGES - 1`` advancing edges before.
+    The cut separates the leak -> three-input add -> clamp chain from compare -> subtract -> write-back.
+    (A third register stage after the leak was measured too, on W-digits' SC P 8x8 board build and an
+    otherwise equal engine: 208 more flip-flops and 29.8 MHz against 30.1 MHz -- the critical path is
+    in the address queue, docs/rtl.md.)
+
+    Parameters
+    ----------
+    membrane_bits, current_bits, bias_shape, threshold_shape, reset:
+        As :class:`LIFUpdate`.
+    const_bias, const_threshold:
+        The bias / threshold when every neuron shares it: a constant, so no port (and, for the
+        threshold, no register; ``None``: per-neuron, the threshold is registered with its neuron).
+
+    Members
+    -------
+    leaked, current, bias, threshold[, old]: In
+        As :class:`LIFUpdate` (``bias`` / ``threshold`` only without the constant).
+    advance: In(1)
+        The registers take their stage's value at this clock edge (0: the pipeline holds).
+    v_new, spike, saturated: Out
+        As :class:`LIFUpdate` (S3's outputs).
+    """
+
+    #: Stages from the inputs to the outputs: the outputs are the inputs' update ``STAGES - 1``
+    #: advancing edges later.
+    STAGES = 2
+
+    reads_old = LIFUpdate.reads_old
+
+    @silence_on_error
+    def __init__(self, *, membrane_bits: int, current_bits: int, bias_shape: ShapeCastable,
+                 threshold_shape: ShapeCastable, reset: ResetMode, const_bias: int | None = None,
+                 const_threshold: int | None = None) -> None:
+        if not isinstance(membrane_bits, int) or membrane_bits < 2:
+            raise ValueError(f"membrane_bits must be an int >= 2, not {membrane_bits!r}")
+        if const_bias is not None and not isinstance(const_bias, int):
+            raise ValueError(f"const_bias must be None or an int, not {const_bias!r}")
+        if const_threshold is not None and (not isinstance(const_threshold, int) or const_threshold < 0):
+            raise ValueError(f"const_threshold must be None or an int >= 0, not {const_threshold!r}")
+        self.membrane_bits = membrane_bits
+        self.current_bits = current_bits
+        self.bias_shape, self.threshold_shape = Shape.cast(bias_shape), Shape.cast(threshold_shape)
+        self.reset = ResetMode(reset)
+        self.const_bias, self.const_threshold = const_bias, const_threshold
+        members = {
+            "leaked": In(signed(membrane_bits)),
+            "current": In(signed(current_bits)),
+            "advance": In(1),
+            "v_new": Out(signed(membrane_bits)),
+            "spike": Out(1),
+            "saturated": Out(1),
+        }
+        if const_bias is None:
+            members["bias"] = In(self.bias_shape)
+        if const_threshold is None:
+            members["threshold"] = In(self.threshold_shape)
+        if self.reads_old:
+            members["old"] = In(signed(membrane_bits))
+        super().__init__(members)
+
+    def elaborate(self, platform) -> Module:
+        m = Module()
+        M = self.membrane_bits
+        bias = Const(self.const_bias, self.bias_shape) if self.const_bias is not None else self.bias
+        # the data registers have no reset (only the engine's valid bits do): iCE40 logic cells share
+        # their set/reset line per block, so reset-less registers pack next to any LUT
+        regs = []
+        if self.const_threshold is None:  # a per-neuron threshold travels with its neuron
+            thr, thr3 = self.threshold, Signal(self.threshold_shape, reset_less=True)
+            regs.append(thr3.eq(thr))
+        else:
+            thr = thr3 = Const(self.const_threshold, self.threshold_shape)
+        # S2: v_pre and its clamp
+        v_pre_e = self.leaked + self.current + bias
+        if self.reads_old:
+            v_pre_e = v_pre_e - delayed_reset(self.old, thr)
+        v_pre = Signal(v_pre_e.shape())
+        m.d.comb += v_pre.eq(v_pre_e)
+        sat_value, saturated = saturate(v_pre, M)
+        v_sat3 = Signal(signed(M), reset_less=True)
+        sat3 = Signal(reset_less=True)
+        regs += [v_sat3.eq(sat_value), sat3.eq(saturated)]
+        with m.If(self.advance):
+            m.d.sync += regs
+        # S3: fire and reset (combinational, read in the cycle the engine writes back)
+        m.d.comb += [self.spike.eq(v_sat3 >= thr3), self.saturated.eq(sat3)]
+        m.d.comb += self.v_new.eq(_RESETS[self.reset](v_sat3, self.spike, thr3))
         return m

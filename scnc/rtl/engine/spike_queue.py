@@ -2,11 +2,18 @@
 
 The queue is the layer's input spike vector with a priority encoder: ``valid`` says an address is
 pending, ``addr`` is the lowest pending one, ``pop`` removes it. One address per cycle, like a FIFO the
-previous stage filled, but with no write phase: the spike register the previous stage (the input
-encoder or the layer before) already holds *is* the queue, so no cycle is spent enqueueing and no
-memory is needed. The priority encoder has two levels (chunks of :data:`CHUNK` inputs), so its longest
-carry chain is ``max(CHUNK, n / CHUNK)`` rather than ``n``. ``load`` (re)starts the queue from ``spikes`` in the same cycle (a bypass), so the
-first address is available the cycle the queue is started.
+previous stage filled, but with no write phase: ``load`` copies the spike register the previous stage
+(the input encoder or the layer before) already holds into the queue's ``pending`` register in one
+cycle, so no cycle per address is spent enqueueing and no memory is needed.
+
+``valid`` and ``addr`` are functions of the ``pending`` register alone (``load`` acts at the clock edge,
+there is no bypass), so the engine can register them: the longest path is ``pending -> pending``
+(find the lowest bit and clear it). It is kept short by cutting the vector into chunks of
+:data:`CHUNK` bits: every chunk finds its own lowest bit and its index in parallel, from its own
+register bits (one ``CHUNK``-bit carry chain each), while a second carry chain over the ``K`` chunk
+"nonempty" bits picks the lowest chunk; the address is an AND-OR of the chunks' indices, and a pop
+clears the picked chunk's lowest bit. (One carry chain over all ``n`` bits limited Fmax to ~12 MHz at
+``n = 128``; the chunk select after the chunk's contents, with a bypass mux in front, to ~20 MHz.)
 """
 
 from __future__ import annotations
@@ -33,9 +40,10 @@ class SpikeQueue(wiring.Component):
     spikes: In(n)
         The step's input spikes (read when ``load``).
     load: In(1)
-        Start over from ``spikes`` this cycle (``valid``/``addr`` already reflect them).
+        Start over from ``spikes`` at the clock edge (``valid``/``addr`` show them from the next cycle);
+        wins over ``pop``.
     pop: In(1)
-        Remove ``addr`` (ignored when not ``valid``).
+        Remove ``addr`` at the clock edge (nothing when not ``valid``).
     valid: Out(1)
         An address is pending.
     addr: Out(range(n))
@@ -54,24 +62,19 @@ class SpikeQueue(wiring.Component):
         m = Module()
         n, C = self.n, CHUNK
         K = -(-n // C)
-        pending = Signal(n)
-        cur = Signal(K * C)  # padded to whole chunks (the padding is never set)
-        m.d.comb += cur.eq(Mux(self.load, self.spikes, pending))
-        # two levels, so no carry chain is longer than max(K, C): the lowest chunk holding a spike, then
-        # the lowest spike in it (one long chain over n bits limited Fmax to ~12 MHz at n = 128)
+        pending = Signal(K * C)  # padded to whole chunks (the padding is never set)
+        chunks = [pending[k * C:(k + 1) * C] for k in range(K)]
+        # every chunk on its own: its lowest pending bit (one-hot) and that bit's index
+        lows = [_lowest(m, chunks[k], f"low{k}") for k in range(K)]
         nonempty = Signal(K)
-        m.d.comb += nonempty.eq(Cat(*(cur[k * C:(k + 1) * C].any() for k in range(K))))
-        ksel = _lowest(m, nonempty, "ksel")
-        chunk = Signal(C)
-        m.d.comb += chunk.eq(_or([Mux(ksel[k], cur[k * C:(k + 1) * C], 0) for k in range(K)]))
-        isel = _lowest(m, chunk, "isel")
-        onehot = Signal(K * C)
-        m.d.comb += onehot.eq(Cat(*(ksel[j // C] & isel[j % C] for j in range(K * C))))
-        m.d.comb += [self.addr.eq(Cat(_index(isel, C), _index(ksel, K))), self.valid.eq(nonempty.any())]
-        with m.If(self.pop & self.valid):
-            m.d.sync += pending.eq((cur & ~onehot)[:n])
-        with m.Elif(self.load):
-            m.d.sync += pending.eq(cur[:n])
+        m.d.comb += nonempty.eq(Cat(*(c.any() for c in chunks)))
+        ksel = _lowest(m, nonempty, "ksel")  # the lowest nonempty chunk (one-hot)
+        local = _or([Mux(ksel[k], _index(lows[k], C), 0) for k in range(K)])
+        m.d.comb += [self.addr.eq(Cat(local, _index(ksel, K))), self.valid.eq(nonempty.any())]
+        with m.If(self.load):
+            m.d.sync += pending.eq(self.spikes)
+        with m.Elif(self.pop):
+            m.d.sync += [chunks[k].eq(Mux(ksel[k], chunks[k] & ~lows[k], chunks[k])) for k in range(K)]
         return m
 
 

@@ -72,7 +72,7 @@ def test_block_rams_exact_on_rebuilt_points(measured):
 
 def test_logic_cell_model_is_the_least_squares_fit_and_within_its_error(measured):
     placed = [(p, g) for p, g, _ in measured
-              if p["lcs"] is not None and p["wrapper"] == "board" and not p.get("held_out")]
+              if C.lc_model_point(p) and p["wrapper"] == "board" and not p.get("held_out")]
     for engine, model in C.LC_MODEL.items():
         pts = [(C.lc_features(g), p["lcs"] - C.estimate(g, p["target"], p["wrapper"]).memory_cells)
                for p, g in placed if p["engine"] == engine]
@@ -83,7 +83,7 @@ def test_logic_cell_model_is_the_least_squares_fit_and_within_its_error(measured
         coef = np.linalg.lstsq(X, y, rcond=None)[0]
         np.testing.assert_allclose(coef, [model["intercept"]] + [model[k] for k in keys], rtol=1e-4, atol=0.01)
     for p, g, est in measured:
-        if p["lcs"] is not None:
+        if C.lc_model_point(p):
             assert abs(est.logic_cells - p["lcs"]) <= C.LC_ERROR * p["lcs"], (p, est.logic_cells)
 
 

@@ -60,8 +60,9 @@ def w_digits(seed: int = 0):
 
 
 # ---- the bare Verilator loop ----------------------------------------------------------------------
-_BARE_MAIN = r"""// scnc benchmark: bare Verilator loop (no Python, no VPI) on the generated core
-#include <cstdio>
+# Both loops read the input beats (argv[1]: "<beats>\n" then one hex beat per line, samples back to back)
+# and the expected beat counts and cycle limit (argv[2..4]), and print the same JSON line.
+_BARE_PRELUDE = r"""#include <cstdio>
 #include <cstdint>
 #include <cstdlib>
 #include <vector>
@@ -72,7 +73,6 @@ _BARE_MAIN = r"""// scnc benchmark: bare Verilator loop (no Python, no VPI) on t
 static uint64_t fold(uint64_t h, uint64_t v) {{ return (h ^ v) * 0x100000001b3ULL; }}
 
 int main(int argc, char** argv) {{
-    // argv[1]: input beats file: "<beats>\n" then one hex beat per line, samples back to back
     FILE* f = std::fopen(argv[1], "r");
     if (!f) {{ std::fprintf(stderr, "cannot open %s\n", argv[1]); return 2; }}
     unsigned long long n = 0, v = 0;
@@ -82,7 +82,17 @@ int main(int argc, char** argv) {{
     std::fclose(f);
     const uint64_t want_out = std::strtoull(argv[2], nullptr, 10), want_trace = std::strtoull(argv[3], nullptr, 10);
     const uint64_t max_cycles = std::strtoull(argv[4], nullptr, 10);
-    VerilatedContext ctx;
+"""
+_BARE_EPILOGUE = r"""    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("{{\"cycles\": %llu, \"seconds\": %.6f, \"o_data_beats\": %llu, \"trace_beats\": %llu, "
+                "\"inputs_accepted\": %llu, \"checksum\": \"%016llx\"}}\n",
+                (unsigned long long)cycles, s, (unsigned long long)outs, (unsigned long long)traces,
+                (unsigned long long)k, (unsigned long long)h);
+    return (outs == want_out && traces == want_trace) ? 0 : 1;
+}}
+"""
+_BARE_MAIN = r"""// scnc benchmark: bare Verilator loop (no Python, no VPI) on the generated core
+{prelude}    VerilatedContext ctx;
     V{top} top{{&ctx}};
     top.clk = 0; top.rst = 1; top.i_data__valid = 0; top.o_data__ready = 1; {trace_ready}
     top.eval();
@@ -104,41 +114,14 @@ int main(int argc, char** argv) {{
         top.eval();
         ++cycles;
     }}
-    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("{{\"cycles\": %llu, \"seconds\": %.6f, \"o_data_beats\": %llu, \"trace_beats\": %llu, "
-                "\"inputs_accepted\": %llu, \"checksum\": \"%016llx\"}}\n",
-                (unsigned long long)cycles, s, (unsigned long long)outs, (unsigned long long)traces,
-                (unsigned long long)k, (unsigned long long)h);
-    return (outs == want_out && traces == want_trace) ? 0 : 1;
-}}
-"""
+{epilogue}"""
 
 
 # The same loop on the recorder wrapper with its HDL clock (``always #5``, Verilator ``--timing``): the
 # clock edges come from Verilator's timing scheduler; the loop only advances time, drives the inputs
 # at falling edges and counts the beats at rising edges. Separates the scheduler's cost from cocotb's.
 _BARE_HDL_MAIN = r"""// scnc benchmark: bare Verilator loop on the recorder wrapper, HDL clock (--timing)
-#include <cstdio>
-#include <cstdint>
-#include <cstdlib>
-#include <vector>
-#include <chrono>
-#include "verilated.h"
-#include "V{top}.h"
-
-static uint64_t fold(uint64_t h, uint64_t v) {{ return (h ^ v) * 0x100000001b3ULL; }}
-
-int main(int argc, char** argv) {{
-    FILE* f = std::fopen(argv[1], "r");
-    if (!f) {{ std::fprintf(stderr, "cannot open %s\n", argv[1]); return 2; }}
-    unsigned long long n = 0, v = 0;
-    if (std::fscanf(f, "%llu", &n) != 1) return 2;
-    std::vector<uint64_t> beats(n);
-    for (unsigned long long i = 0; i < n; ++i) {{ if (std::fscanf(f, "%llx", &v) != 1) return 2; beats[i] = v; }}
-    std::fclose(f);
-    const uint64_t want_out = std::strtoull(argv[2], nullptr, 10), want_trace = std::strtoull(argv[3], nullptr, 10);
-    const uint64_t max_cycles = std::strtoull(argv[4], nullptr, 10);
-    VerilatedContext ctx;
+{prelude}    VerilatedContext ctx;
     ctx.commandArgs(argc, argv);
     V{top} top{{&ctx}};
     top.rst = 1; top.i_data__valid = 0; top.o_data__ready = 1; top.trace__ready = 1; top.scnc_rec_flush = 0;
@@ -162,14 +145,7 @@ int main(int argc, char** argv) {{
         }}
         top.eval();
     }}
-    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("{{\"cycles\": %llu, \"seconds\": %.6f, \"o_data_beats\": %llu, \"trace_beats\": %llu, "
-                "\"inputs_accepted\": %llu, \"checksum\": \"%016llx\"}}\n",
-                (unsigned long long)cycles, s, (unsigned long long)outs, (unsigned long long)traces,
-                (unsigned long long)k, (unsigned long long)h);
-    return (outs == want_out && traces == want_trace) ? 0 : 1;
-}}
-"""
+{epilogue}"""
 
 
 def bare_main_cpp(man: Manifest, *, hdl_clock: bool = False) -> str:
@@ -182,14 +158,16 @@ def bare_main_cpp(man: Manifest, *, hdl_clock: bool = False) -> str:
         if not man.has_trace:
             raise ValueError("bare loop with the HDL clock: the recorder wrapper needs a trace stream")
         # 1ns/1ps: a period of vv.BENCH_PERIOD_NS ns is 1000x as many time-precision units
-        cpp = _BARE_HDL_MAIN.format(top=RECORDER_TOP, period_ticks=vv.BENCH_PERIOD_NS * 1000)
+        cpp = _BARE_HDL_MAIN.format(prelude=_BARE_PRELUDE.format(top=RECORDER_TOP), epilogue=_BARE_EPILOGUE.format(), top=RECORDER_TOP,
+                                    period_ticks=vv.BENCH_PERIOD_NS * 1000)
     else:
         if man.has_trace:
             trace_ready = "top.trace__ready = 1;"
             trace_take = "if (top.trace__valid) { h = fold(h, top.trace__payload); ++traces; }"
         else:
             trace_ready, trace_take = "", ""
-        cpp = _BARE_MAIN.format(top=man.top, trace_ready=trace_ready, trace_take=trace_take)
+        cpp = _BARE_MAIN.format(prelude=_BARE_PRELUDE.format(top=man.top), epilogue=_BARE_EPILOGUE.format(), top=man.top,
+                                trace_ready=trace_ready, trace_take=trace_take)
     # Verilator escapes "__" in port names as "___05F" in the C++ class members
     return re.sub(r"\btop\.(\w+?)__(\w+)", r"top.\1___05F\2", cpp)
 

@@ -57,6 +57,7 @@ from unittest import mock
 
 import numpy as np
 
+from scnc._io import atomic_write_text
 from scnc.data import load_dataset, parse_classes
 from scnc.data.augment import augment_affine
 from scnc.snn import Network, TrainConfig, accuracy, train
@@ -570,9 +571,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
         plot(summary, methods, args.out / "transfer.png")
-        tmp = args.out / "transfer.json.tmp"
-        tmp.write_text(json.dumps({**result, "cells": cells}, sort_keys=True, indent=1) + "\n")
-        os.replace(tmp, args.out / "transfer.json")
+        atomic_write_text(args.out / "transfer.json", json.dumps({**result, "cells": cells}, sort_keys=True, indent=1) + "\n")
         print(f"wrote {args.out / 'transfer.png'} and {args.out / 'transfer.json'}")
     print(json.dumps(result, sort_keys=True), flush=True)
     return result
@@ -586,9 +585,7 @@ def _main_ablation(args: argparse.Namespace) -> dict[str, Any]:
     result["seconds_total"] = round(time.perf_counter() - t0, 1)
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
-        tmp_json = args.out / "ablation.json.tmp"
-        tmp_json.write_text(json.dumps({**result, "cells": cells}, sort_keys=True, indent=1) + "\n")
-        os.replace(tmp_json, args.out / "ablation.json")
+        atomic_write_text(args.out / "ablation.json", json.dumps({**result, "cells": cells}, sort_keys=True, indent=1) + "\n")
         print(f"wrote {args.out / 'ablation.json'}")
     print(json.dumps(result, sort_keys=True), flush=True)
     return result

@@ -464,6 +464,15 @@ def _ensure_build(
     return final, False, seconds
 
 
+def _existing_sources(sources, who: str) -> list[Path]:
+    """``sources`` as absolute paths; a :class:`ToolError` naming ``who`` if one is not a file."""
+    paths = [Path(s).resolve() for s in sources]
+    for p in paths:
+        if not p.is_file():
+            raise ToolError(f"{who}: HDL source {p} does not exist")
+    return paths
+
+
 def ensure_build(
     *,
     sim: str,
@@ -482,10 +491,7 @@ def ensure_build(
     Returns ``(build folder, reused?, seconds)``. Sharded runs call it once before starting several
     simulator processes, so they share one build instead of racing to compile it.
     """
-    sources = [Path(s).resolve() for s in sources]
-    for s in sources:
-        if not s.is_file():
-            raise ToolError(f"ensure_build: HDL source {s} does not exist")
+    sources = _existing_sources(sources, "ensure_build")
     if tool is None:
         tool = find_simulator(sim)
     return _ensure_build(tool=tool, sources=sources, toplevel=toplevel, build_root=Path(build_root).resolve(),
@@ -591,10 +597,7 @@ def run_cocotb(
         raise ToolError(f"run_cocotb: timeout_s must be > 0 seconds, got {timeout_s!r}")
     if not sources:
         raise ToolError("run_cocotb: 'sources' is empty; expected at least one Verilog file")
-    sources = [Path(s).resolve() for s in sources]
-    for s in sources:
-        if not s.is_file():
-            raise ToolError(f"run_cocotb: HDL source {s} does not exist")
+    sources = _existing_sources(sources, "run_cocotb")
     if tool is None:
         tool = find_simulator(sim)
     elif tool.name != sim:

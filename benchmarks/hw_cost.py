@@ -230,7 +230,7 @@ def model_points(sizes: list, x) -> list:
     cycles per sample (event: scnc.ref.cycles on ``x``; dense: exact)."""
     from scnc.fpga.capacity import estimate
     from scnc.ir.schedule import event_sample_cycles, sample_cycles
-    from scnc.ref.cycles import input_spike_counts
+    from scnc.ref.cycles import row_token_counts
     from scnc import ref
 
     source = from_network(Network.dense(sizes, seed=0, timesteps=TIMESTEPS))
@@ -239,15 +239,16 @@ def model_points(sizes: list, x) -> list:
         for L in (8, 16, 32, 64):
             if enc == "fixed" and L != 8:
                 continue  # fixed point has no window: L only sets the weight bits (3 at L = 8, as auto picks)
-            counts = None
-            for engine, ps in (("dense", ((8, 2), (8, 4), (16, 4), (16, 8))), ("event", ((8, 2), (8, 4), (8, 8), (8, 16)))):
+            spikes = None  # one reference run per encoding and L: the spikes do not depend on P or the engine
+            for engine, ps in (("dense", ((8, 2), (8, 4), (16, 4), (16, 8))),
+                               ("event", ((1, 4), (1, 8), (1, 16), (2, 8), (4, 4), (4, 8), (4, 16)))):
                 for p_i, p_n in ps:
                     g = graph_for(source, dict(encoding=enc, stream_length=L, weight_bits=min(3 if L == 8 else 6, L.bit_length() - 1),
                                                parallel_inputs=p_i, parallel_neurons=p_n, engine=engine))
                     if engine == "event":
-                        if counts is None:
-                            counts = input_spike_counts(ref.run(g, x, trace=False))
-                        cyc = float(event_sample_cycles(g, counts).mean())
+                        if spikes is None:
+                            spikes = ref.run(g, x, trace=False)
+                        cyc = float(event_sample_cycles(g, row_token_counts(g, spikes)).mean())
                     else:
                         cyc = float(sample_cycles(g)["total"])
                     est = estimate(g, "ice40-up5k")

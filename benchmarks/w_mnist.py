@@ -45,31 +45,35 @@ def mnist_like(n: int, seed: int = 0) -> np.ndarray:
     return np.where(on, rng.uniform(*ON_RANGE, size=(n, SIZES[0])), 0.0)
 
 
-def graph_for(p_n: int, engine: str = "event", stream_length: int = 8, weight_bits: int = 3):
+def graph_for(p_n: int, engine: str = "event", stream_length: int = 8, weight_bits: int = 3, p_i: int = 1):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         g = quantize(from_network(Network.dense(SIZES, seed=0, timesteps=TIMESTEPS)),
-                     QuantOptions(stream_length=stream_length, weight_bits=weight_bits, parallel_neurons=p_n))
+                     QuantOptions(stream_length=stream_length, weight_bits=weight_bits, parallel_inputs=p_i,
+                                  parallel_neurons=p_n))
     return set_engine(g, engine)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--parallel-neurons", type=int, default=16, help="P_n of the event engine (default 16)")
+    ap.add_argument("--parallel-inputs", type=int, default=1,
+                    help="P_i of the event engine: input banks, rows read per cycle (default 1)")
     ap.add_argument("--target", default="ecp5-25k", help="device to synthesize on (default ecp5-25k)")
     ap.add_argument("--synth", action="store_true", help="run yosys + nextpnr (minutes; without it: the model only)")
     ap.add_argument("--samples", type=int, default=200, help="synthetic samples for the mean cycles (default 200)")
     ap.add_argument("--out", type=Path, default=None, help="build folder (default: a temporary folder)")
     args = ap.parse_args()
 
-    g = graph_for(args.parallel_neurons)
+    g = graph_for(args.parallel_neurons, p_i=args.parallel_inputs)
     x = mnist_like(args.samples)
     t0 = time.perf_counter()
     run = ref.run(g, x, trace=False)
     cyc = ref.cycles(g, run)
     rate = input_spike_counts(run).mean(axis=(0, 1))  # spiking inputs per step, per layer
     print(f"W-mnist {'-'.join(map(str, SIZES))}, event engine, sc, L = {g.hardware.stream_length}, "
-          f"w = {g.layers[0].synapse.quant.weight_bits}, P_n = {args.parallel_neurons}, T = {TIMESTEPS}")
+          f"w = {g.layers[0].synapse.quant.weight_bits}, P_i = {args.parallel_inputs} banks, P_n = {args.parallel_neurons}, "
+          f"T = {TIMESTEPS}")
     print(f"cycles per sample on {args.samples} MNIST-like inputs: mean {cyc.mean():.0f}, worst {cyc.max()}, "
           f"best {cyc.min()} (spiking inputs per step: layer 0 {rate[0]:.1f} of 784, layer 1 {rate[1]:.1f} of 256; "
           f"{time.perf_counter() - t0:.1f} s)")

@@ -20,7 +20,7 @@ from scnc.transfer import SNNCheckpoint, save_checkpoint
 def few_candidates(monkeypatch):
     """Fewer candidates keep these tests quick; the choice logic is the same."""
     monkeypatch.setattr(CH, "DENSE_PARALLEL", ((8, 2), (16, 8), (32, 8)))
-    monkeypatch.setattr(CH, "EVENT_PARALLEL", (4, 8, 32))
+    monkeypatch.setattr(CH, "EVENT_PARALLEL", ((1, 4), (2, 8), (1, 32)))
 
 
 @pytest.fixture(scope="module")
@@ -91,3 +91,68 @@ def test_compile_without_data_keeps_l64_and_explicit_options_as_before(tmp_path,
     assert (res["engine"], res["stream_length"]) == ("dense", 64)
     manifest = json.loads((tmp_path / "b" / "manifest.json").read_text())
     assert [(l["parallel_inputs"], l["parallel_neurons"]) for l in manifest["layers"]] == [(8, 2), (8, 2)]
+
+
+# ---- per-layer parallelism (--parallel 4x8,1x16, QuantOptions.layer_parallel) ----------------------------
+
+def test_layer_parallel_option_normalises_validates_and_keeps_old_provenance():
+    from scnc.errors import ConfigError
+
+    o = QuantOptions(layer_parallel=[[4, 8], [1, 16]])           # JSON lists become pairs
+    assert o.layer_parallel == ((4, 8), (1, 16))
+    assert [o.layer_pair(i) for i in range(3)] == [(4, 8), (1, 16), (1, 16)]  # the last pair repeats
+    assert QuantOptions(**o.to_dict()) == o
+    assert "layer_parallel" not in QuantOptions().to_dict()     # old graphs keep their provenance and hash
+    assert QuantOptions(parallel_inputs=3, parallel_neurons=5).layer_pair(7) == (3, 5)
+    for bad in ([[4, 0]], [[4]], [4, 8], "4x8", [[4, 8.5]]):
+        with pytest.raises(ConfigError, match="layer_parallel"):
+            QuantOptions(layer_parallel=bad)
+
+
+def test_layer_parallel_sets_every_layer_and_clamps():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        g = quantize(from_network(Network.dense([64, 32, 20, 10], seed=0, timesteps=4)),
+                     QuantOptions(stream_length=8, weight_bits=3, layer_parallel=((4, 8), (1, 16))))
+    assert CH.layer_pairs(g) == ((4, 8), (1, 16), (1, 10))      # layer 2 repeats 1x16, clamped to 10 neurons
+
+
+def test_parse_parallel_per_layer():
+    from scnc.cli._quant import parse_parallel
+    from scnc.errors import ConfigError
+
+    assert parse_parallel("16x4") == {"parallel_inputs": 16, "parallel_neurons": 4}
+    assert parse_parallel("4x8,1x16") == {"parallel_inputs": 4, "parallel_neurons": 8,
+                                          "layer_parallel": ((4, 8), (1, 16))}
+    for bad in ("4x8,1", "4x8,,1x2", "4x8,0x2", "4xx8"):
+        with pytest.raises(ConfigError, match="--parallel"):
+            parse_parallel(bad)
+
+
+def test_per_layer_candidates_are_tried_and_a_given_one_is_kept(digits_x, monkeypatch):
+    monkeypatch.setattr(CH, "EVENT_PARALLEL", ((1, 8), ((4, 8), (1, 16))))
+    net = Network.dense([64, 128, 10], seed=0, timesteps=25)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # shift leak: no multipliers, so DSPs do not decide
+        graph = quantize(from_network(net), QuantOptions(stream_length=8, weight_bits=3, leak="shift"))
+        g = quantize(from_network(net), QuantOptions(stream_length=8, weight_bits=3, leak="shift",
+                                                     layer_parallel=((4, 8), (1, 16))))
+    c = CH.choose_hardware(graph, "ice40-up5k", x=digits_x, engine="event")
+    labels = {t.label: t for t in c.trials}
+    assert set(labels) == {"1x8", "4x8,1x16"}
+    # banking layer 0 reads up to 4 rows per cycle: fewer cycles than one bank at the same P_n
+    assert labels["4x8,1x16"].cycles < labels["1x8"].cycles
+    assert any("4x8,1x16" in line for line in CH.format_hardware_choice(c))
+    kept = CH.choose_hardware(g, "ice40-up5k", engine="event", parallel=CH.layer_pairs(g))
+    assert CH.layer_pairs(kept.graph) == ((4, 8), (1, 10)) and len(kept.trials) == 1
+
+
+def test_compile_with_per_layer_parallel(tmp_path, capsys):
+    ckpt = _checkpoint(tmp_path / "c.npz", {})
+    assert main(["compile", str(ckpt), "-o", str(tmp_path / "b"), "--engine", "event", "--parallel", "4x8,1x16",
+                 "--stream-length", "8", "--weight-bits", "3", "--no-trace", "--json"]) == 0
+    manifest = json.loads((tmp_path / "b" / "manifest.json").read_text())
+    assert [(l["parallel_inputs"], l["parallel_neurons"]) for l in manifest["layers"]] == [(4, 8), (1, 10)]
+    assert [l["input_groups"] for l in manifest["layers"]] == [16, 128]   # inputs per bank
+    assert main(["compile", str(ckpt), "-o", str(tmp_path / "x"), "--parallel", "4x8,1"]) == 2
+    assert "--parallel" in capsys.readouterr().err

@@ -25,7 +25,9 @@ from scnc import ref
 from scnc.errors import IRError
 from scnc.ir import QuantOptions, from_network, load_ir, quantize, save_ir, set_engine, summary
 from scnc.ir.graph import SCLeak, ShiftLeak
-from scnc.ir.schedule import EVENT_TAIL_CYCLES, event_layer_plan, event_sample_cycles, sample_cycles
+from scnc.ir.schedule import (EVENT_TAIL_CYCLES, event_layer_plan, event_row_tokens, event_sample_cycles,
+                               sample_cycles)
+from scnc.ref.cycles import row_token_counts
 from scnc.kinds import Encoding, Engine, ResetMode
 from scnc.ref.scalar import lif_update, sc_leak, shift_leak
 from scnc.rtl import compile_graph, load_build, simulate
@@ -92,8 +94,9 @@ def with_encoding(graph, encoding):
 
 def test_event_cycle_model_by_hand() -> None:
     net = Network.dense([6, 5, 3], seed=1, timesteps=2)
-    g = event(quantize(from_network(net), QuantOptions(stream_length=8, parallel_neurons=2, input_coding="spikes")))
-    # layer 0: H = 3; layer 1: H = 2. Spike counts (B=1, T=2, layers=2): step 0: 4 and 1; step 1: 0 and 5
+    g = event(quantize(from_network(net), QuantOptions(stream_length=8, parallel_inputs=1, parallel_neurons=2,
+                                                       input_coding="spikes")))
+    # layer 0: H = 3; layer 1: H = 2; one bank each. Spike counts (B=1, T=2, layers=2): step 0: 4 and 1; step 1: 0 and 5
     counts = np.array([[[4, 1], [0, 5]]])
     inp, out = 2, 1  # spike coding: accept the beat, start the first layer; the output beat
     # no trace port: 1 load cycle, H * (s + 1) issue cycles (rows and one end token per group; the
@@ -107,6 +110,39 @@ def test_event_cycle_model_by_hand() -> None:
     assert event_sample_cycles(g, counts, trace=True).tolist() == [traced0 + traced1 + 1 + 2 * (5 + 3)]
     # the manifest's bound: every input spiking
     assert sample_cycles(g)["total"] == int(event_sample_cycles(g, np.array([[[6, 5], [6, 5]]]))[0])
+
+
+def test_event_row_tokens_by_hand() -> None:
+    # 7 inputs in 3 interleaved banks: {0, 3, 6}, {1, 4}, {2, 5}; the fullest bank sets the row tokens
+    spikes = np.array([[1, 0, 0, 1, 0, 0, 1],   # bank 0 holds all three
+                       [1, 1, 1, 0, 0, 0, 0],   # one per bank
+                       [0, 1, 1, 0, 1, 1, 0],   # banks 1 and 2 hold two each
+                       [0, 0, 0, 0, 0, 0, 0]])
+    assert event_row_tokens(spikes, 3).tolist() == [3, 1, 2, 0]
+    assert event_row_tokens(spikes, 1).tolist() == spikes.sum(axis=1).tolist()
+    assert event_row_tokens(spikes, 7).tolist() == [1, 1, 1, 0]
+
+
+def test_event_cycle_model_with_banks() -> None:
+    g = event(build_graph(GraphShape(sizes=(6, 5, 3), weight_style="full", coding="spikes", parallel_inputs=4,
+                                     timesteps=2, seed=7)))
+    plans = [event_layer_plan(layer, g.hardware) for layer in g.layers]
+    # P_n = 1. layer 0: 4 banks of ceil(6 / 4) = 2 inputs, H = 5; layer 1: 4 banks of ceil(5 / 4) = 2, H = 3
+    assert [(p.p_in, p.bank_inputs, p.bank_rows, p.rows) for p in plans] == [(4, 2, 10, 40), (4, 2, 6, 24)]
+    # the bound: every bank full, 2 row tokens per group
+    assert sample_cycles(g)["total"] == int(event_sample_cycles(g, np.array([[[2, 2], [2, 2]]]))[0])
+    # a reference run's row tokens: the fullest bank of each layer-step, from its spikes
+    res = ref.run(g, spikes=np.random.default_rng(0).integers(0, 2, (3, 2, 6)).astype(np.uint8))
+    assert np.asarray(res.spikes[0]).sum() > 0  # layer 1 sees spikes too
+    tokens = row_token_counts(g, res)
+    feeds = (res.input_spikes, *res.spikes[:-1])
+    for li, s in enumerate(feeds):
+        for b in range(3):
+            for t in range(2):
+                bits = np.asarray(s)[b, t]
+                want = max(int(bits[k::4].sum()) for k in range(4))
+                assert tokens[b, t, li] == want
+    assert ref.cycles(g, res).tolist() == event_sample_cycles(g, tokens).tolist()
 
 
 # ---- components in amaranth.sim -----------------------------------------------------------------
@@ -283,6 +319,9 @@ CASES = {
     "delayed-subtract": dict(sizes=(6, 4), weight_style="full", membrane_bits=4, coding="spikes",
                              reset="subtract_delayed", leak="shift"),
     "zero-weights": dict(sizes=(4, 3), weight_style="zero", reset="zero"),
+    # input banks: 9 inputs in 4 banks (the last bank one short), 7 hidden inputs in 3 banks
+    "fixed-banks": dict(sizes=(9, 7, 3), encoding="fixed", weight_style="full", coding="spikes", parallel_inputs=4),
+    "sc-banks-rate": dict(sizes=(9, 7, 3), weight_style="full", parallel_inputs=3),
 }
 
 

@@ -41,10 +41,31 @@ def measured():
     (C.MemorySpec("w", 12544, 64, True), "ecp5", "bram", 50),      # 512 x 36: 25 x 2
     (C.MemorySpec("m", 16, 224, False), "ecp5", "lutram", 0),      # 56 DPR16X4 (cost 224) < 7 blocks
     (C.MemorySpec("w", 100, 8, True), "generic", "logic", 0),
+    (C.MemorySpec("w", 64, 32, True), "ice40", "logic", 0),        # 2048 / 16 = 128 = 2 blocks: a tie, logic
+    (C.MemorySpec("w", 64, 32, True, block=True), "ice40", "bram", 2),  # rom_style = "block" asks for BRAM
 ])
 def test_map_memory(mem, family, kind, blocks):
     m = C.map_memory(mem, family)
     assert (m.kind, m.blocks) == (kind, blocks)
+
+
+def test_event_bank_roms_of_a_kilobit_ask_for_block_ram(tmp_path):
+    from scnc.rtl import compile_graph
+    from scnc.rtl.event import BLOCK_ROM_MIN_BITS
+
+    g = _graph((64, 128, 10), "event", stream_length=8, weight_bits=3, parallel_inputs=4, parallel_neurons=8)
+    mems = {m.name: m for m in C.core_memories(g)}
+    # layer 0: 4 banks of 16 inputs x 16 groups = 256 rows; layer 1: 4 banks of 32 inputs x 2 groups = 64 rows
+    for layer, rows in ((0, 256), (1, 64)):
+        for b in range(4):
+            m = mems[f"layer{layer}.weights{b}.rom"]
+            assert (m.depth, m.width) == (rows, 8 * 4)
+            assert m.block == (m.bits >= BLOCK_ROM_MIN_BITS) and m.block
+            assert C.map_memory(m, "ice40").kind == "bram"
+    man = compile_graph(g, tmp_path / "b", trace=False)   # the attribute reaches yosys
+    assert man.verilog_path(tmp_path / "b").read_text().count('rom_style = "block"') == 8
+    small = _graph((6, 5, 3), "event", stream_length=8, weight_bits=3, parallel_inputs=2, parallel_neurons=2)
+    assert not any(m.block for m in C.core_memories(small))   # 3 x 3 rows of 8 bits: left to yosys
 
 
 def test_core_memories_are_read_from_the_rtl():

@@ -44,9 +44,11 @@ def add_auto_hardware_options(p: argparse.ArgumentParser) -> None:
         if "--parallel" in action.option_strings:
             action.type = parallel_or_auto
             action.default = AUTO
-            action.help = ("inputs x neurons processed per cycle, e.g. 16x4 (values larger than a layer are clamped "
-                           "to its size, see docs/ir.md), or 'auto' (default unless --parallel-inputs/-neurons is "
-                           "given): the largest that fits --target by the capacity model, fewest cycles first")
+            action.help = ("inputs x neurons processed per cycle, e.g. 16x4, or per layer, e.g. 4x8,1x16 (layer 0, then "
+                           "every later layer; values larger than a layer are clamped to its size, see docs/ir.md; "
+                           "the event engine's P_i is its number of input banks), or 'auto' (default unless "
+                           "--parallel-inputs/-neurons is given): the fewest cycles per sample that fit --target by "
+                           "the capacity model")
 
 
 def is_auto_engine(args: argparse.Namespace) -> bool:
@@ -75,13 +77,13 @@ def choose(graph, args: argparse.Namespace, x, out):
     auto_engine, auto_parallel = is_auto_engine(args), is_auto_parallel(args)
     if not (auto_engine or auto_parallel):
         return graph
-    from ..fpga.choose import choose_hardware, format_hardware_choice
+    from ..fpga.choose import choose_hardware, format_hardware_choice, layer_pairs
 
     engine = None if auto_engine else (args.engine or graph.hardware.engine)
     parallel = None
-    if not auto_parallel:  # the graph was quantized with the given parallelism: keep it
-        q = graph.layers[0].synapse.quant
-        parallel = (q.parallel_inputs, q.parallel_neurons)
+    if not auto_parallel:  # the graph was quantized with the given parallelism: keep it, layer by layer
+        pairs = layer_pairs(graph)
+        parallel = pairs[0] if len(set(pairs)) == 1 else pairs
     choice = choose_hardware(graph, args.target, x=x, engine=engine, parallel=parallel)
     if out is not None:
         for line in format_hardware_choice(choice):

@@ -25,8 +25,10 @@ def add_quant_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--parallel-neurons", type=integer(1), default=None,
                    help="neurons processed per cycle; clamped to each layer's neurons")
     g.add_argument("--parallel", default=None, metavar="PIxPN",
-                   help="shorthand for both: inputs x neurons processed per cycle, e.g. 16x4 (values larger than "
-                        "a layer are clamped to its size, see docs/ir.md)")
+                   help="shorthand for both: inputs x neurons processed per cycle, e.g. 16x4, or per layer, e.g. "
+                        "4x8,1x16 (layer 0, then every later layer); values larger than a layer are clamped to its "
+                        "size, see docs/ir.md. The event engine reads one spiking input per input bank per cycle: "
+                        "P_i is its number of banks")
     g.add_argument("--calibration", choices=choices(Calibration), default=None, help="weight scale calibration (default: max)")
     g.add_argument("--hw-seed", type=integer(0), default=None, help="seed of the SNG stream allocation (default: 0)")
 
@@ -126,19 +128,27 @@ def quant_options(args: argparse.Namespace):
 
 
 def parse_parallel(text: str) -> dict:
-    """``"16x4"`` -> parallel_inputs=16, parallel_neurons=4; ``"16"`` -> parallel_inputs=16."""
+    """``"16x4"`` -> parallel_inputs=16, parallel_neurons=4; ``"16"`` -> parallel_inputs=16; per layer,
+    ``"4x8,1x16"`` -> layer 0 at 4 x 8, every later layer at 1 x 16 (``layer_parallel``; the first pair is
+    also ``parallel_inputs`` x ``parallel_neurons``)."""
     from ..errors import ConfigError
 
-    parts = text.lower().split("x")
-    try:
-        values = [int(p) for p in parts]
-    except ValueError:
-        values = []
-    if not 1 <= len(values) <= 2 or any(v < 1 for v in values):
-        raise ConfigError(f"--parallel: expected PI or PIxPN with positive integers (e.g. 16x4), got {text!r}")
-    out = {"parallel_inputs": values[0]}
-    if len(values) == 2:
-        out["parallel_neurons"] = values[1]
+    pairs = []
+    for item in text.lower().split(","):
+        parts = item.strip().split("x")
+        try:
+            values = [int(p) for p in parts]
+        except ValueError:
+            values = []
+        if not 1 <= len(values) <= 2 or any(v < 1 for v in values) or ("," in text and len(values) != 2):
+            raise ConfigError(f"--parallel: expected PI, PIxPN or per layer PIxPN,PIxPN,... with positive integers "
+                              f"(e.g. 16x4 or 4x8,1x16), got {text!r}")
+        pairs.append(values)
+    out = {"parallel_inputs": pairs[0][0]}
+    if len(pairs[0]) == 2:
+        out["parallel_neurons"] = pairs[0][1]
+    if len(pairs) > 1:
+        out["layer_parallel"] = tuple(tuple(pq) for pq in pairs)
     return out
 
 

@@ -6,7 +6,8 @@ whether it fits the target -- with the logic-cell model's error as margin, so a 
 the model's optimism is not taken -- and the cycle model (:mod:`scnc.ir.schedule`) gives its latency:
 the dense engine's cycles are exact for every sample; the event engine's are the mean of
 :func:`scnc.ref.cycles` over calibration samples when given (the spikes do not depend on the
-parallelism, so one reference run serves every ``P_n``), else its bound with every input spiking.
+parallelism, so one reference run serves every ``P_i x P_n``: only how they fall into the input banks
+does), else its bound with every input spiking.
 Candidates are ranked by cycles per sample: the measured Fmax of the cores varies little with these
 choices (17-20 MHz on the UP5K, docs/rtl.md), so fewer cycles is lower latency.
 """
@@ -22,12 +23,17 @@ from ..kinds import Engine
 from .capacity import LC_ERROR, CapacityEstimate, estimate, requantize
 
 __all__ = ["HardwareTrial", "HardwareChoice", "DENSE_PARALLEL", "EVENT_PARALLEL", "choose_hardware",
-           "format_hardware_choice"]
+           "format_hardware_choice", "parallel_changes", "layer_pairs"]
 
 #: (P_i, P_n) the dense engine is tried with.
 DENSE_PARALLEL: tuple[tuple[int, int], ...] = ((8, 2), (8, 4), (16, 4), (8, 8), (16, 8), (32, 8), (16, 16))
-#: P_n the event engine is tried with (P_i does not matter to it: it reads one spiking input per cycle).
-EVENT_PARALLEL: tuple[int, ...] = (2, 4, 8, 16, 32)
+#: (P_i, P_n) the event engine is tried with: P_i input banks (rows read per cycle), P_n neurons per row; a
+#: tuple of pairs is per layer (the last pair for every later layer). The per-layer candidates bank only
+#: the first layer and give the later ones one bank and up to 16 neurons per row: on W-digits the first
+#: layer takes ~90 % of the cycles (64 rate-coded inputs, 16 neuron groups), while banking the 10-neuron
+#: output layer costs as many adder inputs as banking the first (docs/rtl.md, "Input banks").
+EVENT_PARALLEL: tuple = ((1, 2), (1, 4), (1, 8), (1, 16), (1, 32), (2, 4), (2, 8), (2, 16), (4, 4), (4, 8), (4, 16),
+                         (8, 4), (8, 8), ((2, 8), (1, 16)), ((4, 4), (1, 16)), ((4, 8), (1, 16)), ((8, 8), (1, 16)))
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,35 @@ class HardwareTrial:
     cycles_kind: str
     estimate: CapacityEstimate
     fits: bool
+    parallel: str = ""
+
+    @property
+    def label(self) -> str:
+        """``PIxPN`` as asked for (per layer ``PIxPN,PIxPN``), as ``--parallel`` takes it."""
+        return self.parallel or f"{self.parallel_inputs}x{self.parallel_neurons}"
+
+
+def parallel_changes(cand) -> dict:
+    """The :class:`~scnc.ir.QuantOptions` changes of a candidate: ``(P_i, P_n)`` (either may be ``None``:
+    kept), or per-layer pairs (``layer_parallel``; the first pair is also ``parallel_inputs`` x
+    ``parallel_neurons``). A single pair clears any per-layer pairs the graph was quantized with."""
+    if cand and not isinstance(cand[0], (tuple, list)):
+        p_i, p_n = cand
+        changes = {k: v for k, v in (("parallel_inputs", p_i), ("parallel_neurons", p_n)) if v is not None}
+        return {**changes, "layer_parallel": ()}
+    pairs = tuple((int(a), int(b)) for a, b in cand)
+    return {"parallel_inputs": pairs[0][0], "parallel_neurons": pairs[0][1], "layer_parallel": pairs}
+
+
+def _label(cand) -> str:
+    if cand and not isinstance(cand[0], (tuple, list)):
+        return "x".join(str(v) for v in cand if v is not None)
+    return ",".join(f"{a}x{b}" for a, b in cand)
+
+
+def layer_pairs(graph) -> tuple:
+    """``(P_i, P_n)`` of every layer of a quantized graph (as built, after clamping)."""
+    return tuple((l.synapse.quant.parallel_inputs, l.synapse.quant.parallel_neurons) for l in graph.layers)
 
 
 @dataclass(frozen=True)
@@ -51,6 +86,22 @@ class HardwareChoice:
     graph: object
     chosen: HardwareTrial
     trials: tuple
+
+
+def _same_parallel(graph, cand) -> bool:
+    """Whether ``graph`` already has the parallelism ``cand`` asks for (every layer, after clamping)."""
+    pairs = parallel_changes(cand).get("layer_parallel") or None
+    for i, layer in enumerate(graph.layers):
+        q = layer.synapse.quant
+        if pairs is not None:
+            want = pairs[min(i, len(pairs) - 1)]
+        elif cand[0] is None or cand[1] is None:
+            return False
+        else:
+            want = cand
+        if (q.parallel_inputs, q.parallel_neurons) != (min(want[0], layer.n_in), min(want[1], layer.n_out)):
+            return False
+    return True
 
 
 def _fits(est: CapacityEstimate, margin: float) -> bool:
@@ -77,7 +128,8 @@ def choose_hardware(graph, target: str = "ice40-up5k", *, x: np.ndarray | None =
     engine:
         Fix the engine (``--engine dense|event``); ``None`` tries both.
     parallel:
-        Fix ``(P_i, P_n)`` (``--parallel``); ``None`` tries :data:`DENSE_PARALLEL` / :data:`EVENT_PARALLEL`.
+        Fix ``(P_i, P_n)``, or per-layer pairs (``--parallel``); ``None`` tries :data:`DENSE_PARALLEL` /
+        :data:`EVENT_PARALLEL`.
     wrapper:
         As :func:`~scnc.fpga.capacity.estimate` (default: what ``scnc synth`` uses on ``target``).
     margin:
@@ -92,19 +144,17 @@ def choose_hardware(graph, target: str = "ice40-up5k", *, x: np.ndarray | None =
 
     engines = [Engine(engine)] if engine is not None else list(Engine)
     trials = []
-    counts = None
+    spikes = None  # one reference run serves every candidate: the spikes do not depend on the hardware
     for eng in engines:
         if parallel is not None:
             cands = [tuple(parallel)]
         elif eng is Engine.EVENT:
-            p_i = graph.layers[0].synapse.quant.parallel_inputs
-            cands = [(p_i, pn) for pn in EVENT_PARALLEL]
+            cands = list(EVENT_PARALLEL)
         else:
             cands = list(DENSE_PARALLEL)
-        for p_i, p_n in cands:
-            changes = {k: v for k, v in (("parallel_inputs", p_i), ("parallel_neurons", p_n)) if v is not None}
-            q0 = graph.layers[0].synapse.quant
-            if eng is graph.hardware.engine and (p_i, p_n) == (q0.parallel_inputs, q0.parallel_neurons):
+        for cand in cands:
+            changes = parallel_changes(cand)
+            if eng is graph.hardware.engine and _same_parallel(graph, cand):
                 g = graph  # the graph as it is: nothing to quantize again
             else:
                 try:
@@ -113,12 +163,13 @@ def choose_hardware(graph, target: str = "ice40-up5k", *, x: np.ndarray | None =
                     break  # this engine cannot run this graph (e.g. event + an LFSR stream): no P will help
             if eng is Engine.EVENT:
                 if x is not None:
-                    if counts is None:
-                        from ..ref import run
-                        from ..ref.cycles import input_spike_counts
+                    from ..ref.cycles import row_token_counts
 
-                        counts = input_spike_counts(run(g, x, trace=False))
-                    cyc, kind = float(event_sample_cycles(g, counts).mean()), "mean"
+                    if spikes is None:
+                        from ..ref import run
+
+                        spikes = run(g, x, trace=False)
+                    cyc, kind = float(event_sample_cycles(g, row_token_counts(g, spikes)).mean()), "mean"
                 else:
                     cyc, kind = float(sample_cycles(g)["total"]), "bound"
             else:
@@ -126,7 +177,7 @@ def choose_hardware(graph, target: str = "ice40-up5k", *, x: np.ndarray | None =
             est = estimate(g, target, wrapper)
             q = g.layers[0].synapse.quant
             trials.append((HardwareTrial(eng, q.parallel_inputs, q.parallel_neurons, cyc, kind, est,
-                                         _fits(est, margin)), g))
+                                         _fits(est, margin), _label(cand)), g))
     fitting = [t for t in trials if t[0].fits]
     if not fitting:
         if not trials:
@@ -134,7 +185,7 @@ def choose_hardware(graph, target: str = "ice40-up5k", *, x: np.ndarray | None =
         t = min(trials, key=lambda t: sum(u / max(a, 1) for u, a in t[0].estimate.overflow.values()) or 0)[0]
         over = ", ".join(f"{k} {u} of {a}" for k, (u, a) in t.estimate.overflow.items()) or "logic cells within the model's margin"
         raise ConfigError(f"no engine / parallelism tried fits {target}: the smallest, {t.engine} "
-                          f"{t.parallel_inputs}x{t.parallel_neurons}, needs {over}; give --target, --engine and "
+                          f"{t.label}, needs {over}; give --target, --engine and "
                           f"--parallel explicitly (scnc synth checks them)")
     best = min(fitting, key=lambda t: (t[0].cycles, t[0].estimate.logic_cells))
     return HardwareChoice(best[1], best[0], tuple(t for t, _ in trials))
@@ -149,7 +200,7 @@ def format_hardware_choice(choice: HardwareChoice) -> list[str]:
     for t in choice.trials:
         a = t.estimate.available
         mark = "  <- chosen" if t is t0 else ""
-        p = f"{t.parallel_inputs}x{t.parallel_neurons}"
+        p = t.label
         bram = f"{t.estimate.brams}/{a.get('brams', '-')}"
         dsp = f"{t.estimate.dsps}/{a.get('dsps', '-')}"
         lines.append(f"  {str(t.engine):<6} {p:>6} {t.cycles:>9.0f} {t.cycles_kind:<4} {bram:>9} "

@@ -66,6 +66,11 @@ class QuantOptions:
         uses ``min(P_i, n_in)`` (clamped, recorded in the pass report).
     parallel_neurons:
         P_n, neurons processed per cycle, >= 1; clamped to ``n_out`` per layer the same way.
+    layer_parallel:
+        Per-layer ``(P_i, P_n)`` overriding the two above: entry ``l`` is layer ``l``'s; a list shorter than
+        the network repeats its last entry (``((4, 8), (1, 16))``: layer 0 at 4 x 8, every later layer at
+        1 x 16), clamped the same way. Empty (the default): every layer uses ``parallel_inputs`` x
+        ``parallel_neurons``.
     calibration:
         Weight-scale calibration: ``"max"`` (max |W|) or ``"mse"`` (the clip value minimising the
         weight quantization mean squared error).
@@ -87,6 +92,7 @@ class QuantOptions:
     input_bits: int = 8
     parallel_inputs: int = 8
     parallel_neurons: int = 2
+    layer_parallel: tuple[tuple[int, int], ...] = ()
     calibration: Calibration = Calibration.MAX
     seed: int = 0
     membrane_bits: int | None = None
@@ -120,6 +126,12 @@ class QuantOptions:
             v = getattr(self, name)
             if not (_is_int(v) and v >= 1):
                 raise ConfigError(f"option {name} must be an integer >= 1, got {v!r}")
+        lp = self.layer_parallel
+        pairs = list(lp) if isinstance(lp, (list, tuple)) else None
+        if pairs is None or not all(isinstance(pq, (list, tuple)) and len(pq) == 2 and all(_is_int(v) and v >= 1 for v in pq)
+                                    for pq in pairs):
+            raise ConfigError(f"option layer_parallel must be a list of (P_i, P_n) pairs of integers >= 1, got {lp!r}")
+        object.__setattr__(self, "layer_parallel", tuple((int(a), int(b)) for a, b in pairs))
         if not (_is_int(self.seed) and 0 <= self.seed < 1 << 63):
             raise ConfigError(f"option seed must be an integer in 0..2^63-1, got {self.seed!r}")
         m = self.membrane_bits
@@ -137,5 +149,17 @@ class QuantOptions:
         return self.weight_bits if self.weight_bits is not None else min(6, self.stream_bits)
 
     def to_dict(self) -> dict:
-        """The options as a JSON-ready dict (recorded in the graph's provenance)."""
-        return {k: (v.value if isinstance(v, StrEnum) else v) for k, v in asdict(self).items()}
+        """The options as a JSON-ready dict (recorded in the graph's provenance). ``layer_parallel`` only
+        when given, so that graphs quantized without it keep the provenance (and IR hash) they always had."""
+        d = {k: (v.value if isinstance(v, StrEnum) else v) for k, v in asdict(self).items()}
+        if not self.layer_parallel:
+            del d["layer_parallel"]
+        else:
+            d["layer_parallel"] = [list(pq) for pq in self.layer_parallel]
+        return d
+
+    def layer_pair(self, index: int) -> tuple[int, int]:
+        """``(P_i, P_n)`` asked for layer ``index`` (before clamping to its size)."""
+        if self.layer_parallel:
+            return self.layer_parallel[min(index, len(self.layer_parallel) - 1)]
+        return self.parallel_inputs, self.parallel_neurons

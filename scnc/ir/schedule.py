@@ -20,7 +20,7 @@ from ..errors import IRError
 from ..kinds import Encoding, Engine, InputCoding
 
 __all__ = ["LayerPlan", "layer_plan", "input_cycles_per_step", "step_cycles", "sample_cycles", "cdiv",
-           "EventLayerPlan", "event_layer_plan", "event_sample_cycles", "EVENT_LOAD_CYCLES", "EVENT_TAIL_CYCLES"]
+           "EventLayerPlan", "event_layer_plan", "event_row_tokens", "event_sample_cycles", "EVENT_LOAD_CYCLES", "EVENT_TAIL_CYCLES"]
 
 
 def cdiv(a: int, b: int) -> int:
@@ -140,18 +140,25 @@ def sample_cycles(graph) -> dict:
 class EventLayerPlan:
     """How one dense LIF layer is scheduled by the event engine (``scnc.rtl.event``).
 
-    Per neuron group ``h`` (``P_n`` neurons, ``H = ceil(n_out / P_n)`` groups) and time step, the engine
-    pops the addresses of the inputs that spiked, one per cycle, each a token that reads weight row
-    ``(j, h)`` (``P_n`` weights) and adds it two cycles later; an end token follows the last row and
-    launches the group's pipelined update (all ``P_n`` neurons at once, written back three cycles
-    after the end token). Without a trace port the next group is issued while a group's tokens and update are
-    in flight; a trace build runs one group at a time and emits its trace beats, one per neuron per
-    cycle. :meth:`cycles_per_step` counts these cycles.
+    The inputs are dealt to ``B = P_i`` *banks*, interleaved: input ``j`` is entry ``j // B`` of bank
+    ``j % B`` (neighbouring pixels land in different banks, so their spikes spread evenly). Each bank
+    has its own address queue and its own weight ROM, so every cycle each bank pops one of its
+    inputs that spiked. Per neuron group ``h`` (``P_n`` neurons, ``H = ceil(n_out / P_n)`` groups) and
+    time step the engine issues *row tokens*, one per cycle, each reading one weight row ``(j, h)``
+    (``P_n`` weights) from every bank that still has a spiking input, and adds the ``B`` rows two
+    cycles later; a group takes as many row tokens as its fullest bank has spiking inputs
+    (:func:`event_row_tokens`). An end token follows the last row and launches the group's pipelined
+    update (all ``P_n`` neurons at once, written back three cycles after the end token). Without a
+    trace port the next group is issued while a group's tokens and update are in flight; a trace build
+    runs one group at a time and emits its trace beats, one per neuron per cycle.
+    :meth:`cycles_per_step` counts these cycles.
 
     Members
     -------
     n_in, n_out:
         Layer size.
+    p_in:
+        B, input banks (rows read and added per cycle; 1: one spiking input per cycle).
     p_out:
         P_n, neurons updated per cycle.
     groups_out:
@@ -160,29 +167,41 @@ class EventLayerPlan:
 
     n_in: int
     n_out: int
+    p_in: int
     p_out: int
     groups_out: int
 
     @property
+    def bank_inputs(self) -> int:
+        """Inputs per bank, ``ceil(n_in / B)`` (the last banks may hold one fewer: their tail rows are 0)."""
+        return cdiv(self.n_in, self.p_in)
+
+    @property
+    def bank_rows(self) -> int:
+        """Words of one bank's weight ROM: a row of ``P_n`` weights per bank input and neuron group."""
+        return self.bank_inputs * self.groups_out
+
+    @property
     def rows(self) -> int:
-        """Weight-ROM words: one row of ``P_n`` weights per input and neuron group (``n_in * H``)."""
-        return self.n_in * self.groups_out
+        """Weight rows of all banks together (``B * bank_rows``; ``n_in * H`` when ``B`` divides ``n_in``)."""
+        return self.p_in * self.bank_rows
 
-    def cycles_per_step(self, spikes_in: int, trace: bool = False) -> int:
-        """Cycles of one time step after ``go`` up to and including ``done`` (no stall) when
-        ``spikes_in`` of the layer's inputs spiked.
+    def cycles_per_step(self, row_tokens: int, trace: bool = False) -> int:
+        """Cycles of one time step after ``go`` up to and including ``done`` (no stall) when every group
+        issues ``row_tokens`` row tokens: the most spiking inputs any bank holds this step
+        (:func:`event_row_tokens`; the number of spiking inputs when ``B = 1``).
 
-        One cycle loads the address queue from the input spikes; then every group issues one token
-        per cycle, ``spikes_in`` weight rows and an end token (``spikes_in + 1`` cycles). A token
+        One cycle loads the address queues from the input spikes; then every group issues one token
+        per cycle, ``row_tokens`` row tokens and an end token (``row_tokens + 1`` cycles). A token
         passes A1 (ROM address) and A2 (accumulate; for an end token A2 is its group's update stage S2),
         then S3 (write-back): :data:`EVENT_TAIL_CYCLES` cycles from the end token to S3.
 
         * no trace port: the groups overlap -- group ``h + 1`` is issued while group ``h`` goes down
-          the pipelines -- so only the last group's tail adds: ``1 + H * (spikes_in + 1) + 3``;
+          the pipelines -- so only the last group's tail adds: ``1 + H * (row_tokens + 1) + 3``;
         * trace build: one group at a time, its beats read the held S3 (one cycle each):
-          ``1 + H * (spikes_in + 3) + n_out``.
+          ``1 + H * (row_tokens + 3) + n_out``.
         """
-        issue = EVENT_LOAD_CYCLES + self.groups_out * (spikes_in + 1)
+        issue = EVENT_LOAD_CYCLES + self.groups_out * (row_tokens + 1)
         if trace:
             return issue + self.groups_out * (EVENT_TAIL_CYCLES - 1) + self.n_out
         return issue + EVENT_TAIL_CYCLES
@@ -190,7 +209,33 @@ class EventLayerPlan:
     @property
     def worst_cycles_per_step(self) -> int:
         """:meth:`cycles_per_step` with every input spiking and no trace port (the manifest's bound)."""
-        return self.cycles_per_step(self.n_in)
+        return self.cycles_per_step(self.bank_inputs)
+
+
+def event_row_tokens(spikes, banks: int):
+    """Row tokens per group of the event engine: the most spiking inputs any of ``banks`` interleaved banks
+    holds (bank ``b`` = inputs ``b, b + B, b + 2B, ...``).
+
+    Parameters
+    ----------
+    spikes:
+        Spike bits, int or bool ``(..., n_in)``.
+    banks:
+        ``B`` (the layer's ``parallel_inputs`` under the event engine), >= 1.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 ``(...)``: ``max_b sum_k spikes[..., k * B + b]``.
+    """
+    import numpy as np
+
+    s = np.asarray(spikes, dtype=np.int64)
+    n = s.shape[-1]
+    pad = cdiv(n, banks) * banks - n
+    if pad:
+        s = np.concatenate([s, np.zeros((*s.shape[:-1], pad), dtype=np.int64)], axis=-1)
+    return s.reshape(*s.shape[:-1], -1, banks).sum(axis=-2).max(axis=-1)
 
 
 #: Cycles the event engine spends loading its address queue at the start of a layer-step.
@@ -207,8 +252,9 @@ def event_layer_plan(layer, hw) -> EventLayerPlan:
     q = layer.synapse.quant
     if q is None:
         raise IRError(layer.synapse.name, "quant", "layer is not quantized")
-    p_out = int(q.parallel_neurons)
-    return EventLayerPlan(n_in=layer.n_in, n_out=layer.n_out, p_out=p_out, groups_out=cdiv(layer.n_out, p_out))
+    p_in, p_out = int(q.parallel_inputs), int(q.parallel_neurons)
+    return EventLayerPlan(n_in=layer.n_in, n_out=layer.n_out, p_in=p_in, p_out=p_out,
+                          groups_out=cdiv(layer.n_out, p_out))
 
 
 #: The per-step cycles of a layer, or their upper bound, by engine (a new engine: one entry).
@@ -218,16 +264,19 @@ _LAYER_STEP_BOUND = {
 }
 
 
-def event_sample_cycles(graph, spike_counts, *, trace: bool = False):
+def event_sample_cycles(graph, row_tokens, *, trace: bool = False):
     """Exact cycles per sample of the event engine (no stall, input beats offered every cycle).
 
     Parameters
     ----------
     graph:
         A quantized graph (its engine need not be ``"event"``: this is what the event engine would take).
-    spike_counts:
-        int ``(B, T, n_layers)``: how many inputs of layer ``l`` spiked at step ``t`` of sample ``b``
-        (layer 0: the input spikes; layer ``l > 0``: layer ``l - 1``'s spikes).
+    row_tokens:
+        int ``(B, T, n_layers)``: the row tokens of layer ``l`` at step ``t`` of sample ``b``, the most
+        spiking inputs any of its banks holds (:func:`event_row_tokens` of layer ``l``'s input spikes
+        with ``B_l = parallel_inputs``; with one bank, the number of inputs that spiked). Layer 0's
+        inputs are the input spikes, layer ``l > 0``'s are layer ``l - 1``'s spikes.
+        :func:`scnc.ref.cycles.row_token_counts` computes them from a reference run.
     trace:
         A trace build (each neuron update also emits one trace beat, one cycle each).
 
@@ -241,9 +290,9 @@ def event_sample_cycles(graph, spike_counts, *, trace: bool = False):
     import numpy as np
 
     plans = [event_layer_plan(n, graph.hardware) for n in graph.layers]
-    s = np.asarray(spike_counts, dtype=np.int64)
+    s = np.asarray(row_tokens, dtype=np.int64)
     if s.ndim != 3 or s.shape[1:] != (graph.timesteps, len(plans)):
-        raise ValueError(f"spike_counts must have shape (B, {graph.timesteps}, {len(plans)}), got {s.shape}")
+        raise ValueError(f"row_tokens must have shape (B, {graph.timesteps}, {len(plans)}), got {s.shape}")
     H = np.array([p.groups_out for p in plans], dtype=np.int64)
     fixed_step = input_cycles_per_step(graph) + 1 + sum(p.cycles_per_step(0, trace) for p in plans)
     load = graph.input.size if graph.input.quant.coding is InputCoding.RATE else 0

@@ -5,7 +5,7 @@ accuracy on a whole data set. The arithmetic is ``docs/hardware.md``; the graph 
 re-derived.
 """
 
-from .cycles import cycles, input_spike_counts
+from .cycles import cycles, input_spike_counts, row_token_counts
 from .model import (
     MAX_MEMBRANE_BITS,
     ActivityWarning,
@@ -29,6 +29,7 @@ __all__ = [
     "check_activity",
     "cycles",
     "input_spike_counts",
+    "row_token_counts",
     "predict",
     "quantize_features",
     "run",

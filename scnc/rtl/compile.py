@@ -96,14 +96,15 @@ def _dense_layer_info(idx: int, node, hw) -> LayerInfo:
 
 
 def _event_layer_info(idx: int, node, hw) -> LayerInfo:
-    """An event engine's manifest entry: rows of ``P_n`` weights (one input at a time: ``P_i = 1``, one
-    input group per input), a membrane word per neuron group, ``P_n`` leak lanes; ``blocks_per_step`` and
-    ``cycles_per_step`` are the bound with every input spiking (the exact figure depends on the spikes)."""
+    """An event engine's manifest entry: ``P_i`` input banks (``input_groups`` = inputs per bank), each a
+    ROM of rows of ``P_n`` weights (``weight_rom``: all banks' rows), a membrane word per neuron group,
+    ``P_n`` leak lanes; ``blocks_per_step`` and ``cycles_per_step`` are the bound with every input
+    spiking (the exact figure depends on the spikes)."""
     p = event_layer_plan(node, hw)
     qq, nq = node.synapse.quant, node.neuron.quant
     return LayerInfo(
-        index=idx, name=node.name, n_in=p.n_in, n_out=p.n_out, parallel_inputs=1,
-        parallel_neurons=p.p_out, input_groups=p.n_in, neuron_groups=p.groups_out,
+        index=idx, name=node.name, n_in=p.n_in, n_out=p.n_out, parallel_inputs=p.p_in,
+        parallel_neurons=p.p_out, input_groups=p.bank_inputs, neuron_groups=p.groups_out,
         blocks_per_step=p.rows, cycles_per_block=1, cycles_per_step=p.worst_cycles_per_step,
         weight_rom=Memory(p.rows, p.p_out * (qq.weight_bits + 1)),
         membrane_ram=Memory(p.groups_out, p.p_out * nq.membrane_bits),

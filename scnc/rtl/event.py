@@ -1,21 +1,25 @@
 """The event-driven engine of one dense LIF layer: reads only the weight rows of inputs that spiked.
 
 Same ports and same arithmetic as :class:`~scnc.rtl.layer.LayerEngine` (``docs/hardware.md`` §3), a
-different schedule (:class:`~scnc.ir.schedule.EventLayerPlan`). One time step, started by ``go``, is a
-stream of *tokens* through a pipeline, one token per cycle::
+different schedule (:class:`~scnc.ir.schedule.EventLayerPlan`). The inputs are dealt to ``B = P_i``
+interleaved banks (input ``j`` is entry ``j // B`` of bank ``j % B``), each with its own
+:class:`~scnc.rtl.engine.SpikeQueue` and weight ROM. One time step, started by ``go``, is a stream of
+*tokens* through a pipeline, one token per cycle::
 
-    ISSUE     SpikeQueue pops input j (a row token), or, when empty, emits the group's end token and
-              reloads from spikes_in for the next group                      | registered: j, h, kind
-    A1        row: WeightROM address h * n_in + j            end: membrane word h, constants of h
-    A2        row: currents[P_n] += sign(q) * m (FixedSynapseLanes, P_i = 1)
+    ISSUE     every bank with a spiking input left pops one address (a row token), or, when all are
+              empty, the group's end token; the queues reload from spikes_in for the next group
+                                                                       | registered: j_b, bank bits, h, kind
+    A1        row: bank b's WeightROM address h * ceil(n_in / B) + j_b    end: membrane word h, constants of h
+    A2        row: currents[P_n] += sum_b sign(q_b) * m_b over the banks that read (FixedSynapseLanes, P_i = B)
               end: = S2 of the group's update: its currents are complete, its word and constants on
                    the read ports: leak; v_pre = leaked + current + bias [- delayed reset]; clamp;
                    the accumulators clear for the next group
     S3        spike = [v_sat >= threshold]; reset; membrane word and spike bits written back
 
 (:class:`~scnc.rtl.engine.lif_update.PipelinedLIFUpdate` is S2..S3, ``P_n`` of them.) A step begins
-with one LOAD cycle (the queue copies ``spikes_in``, final from the cycle after ``go``). Group ``h``
-issues ``s + 1`` tokens for ``s`` spiking inputs; without a trace port group ``h + 1`` is issued while
+with one LOAD cycle (the queues copy ``spikes_in``, final from the cycle after ``go``). Group ``h``
+issues ``s + 1`` tokens when its fullest bank holds ``s`` spiking inputs (the row tokens,
+:func:`~scnc.ir.schedule.event_row_tokens`); without a trace port group ``h + 1`` is issued while
 group ``h`` is in A1..S3 (different membrane words, and each stage holds one group), so a step is
 ``1 + H * (s + 1) + 3`` cycles; ``done`` comes with the last group's S3. A trace build issues one
 group at a time and holds S3 while the group's beats go out (one cycle per neuron; a stalled trace
@@ -38,7 +42,7 @@ argument (:mod:`scnc.rtl.engine.group_leak`).
 from __future__ import annotations
 
 import numpy as np
-from amaranth.hdl import Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, wiring
 from amaranth.lib.memory import Memory
 
@@ -53,14 +57,42 @@ from .engine.tables import signed_bits_of, unsigned_bits_of
 from .engine.weight_rom import WeightROM
 from .layer import layer_engine_signature
 
-__all__ = ["EventLayerEngine", "row_plan"]
+__all__ = ["EventLayerEngine", "row_plan", "bank_weights"]
+
+
+#: A bank's weight ROM of at least this many bits is placed in block RAM (``BLOCK_ROM_ATTRS``). Left to
+#: itself yosys' memory_libmap weighs a ROM in logic at 1/16 of a block per bit, so on the iCE40 a 64 x 32
+#: ROM (2 kbit, 2 blocks) ties and goes to logic -- where it costs ~350 LUTs (measured: the four layer-1
+#: banks of W-digits at P 4x8 took 5,808 logic cells, 1,400 more than the one-bank core). Logic cells are
+#: the scarce resource of the small parts, a 4 kbit block RAM is 1/30 of the UP5K's.
+BLOCK_ROM_MIN_BITS = 1024
+#: The synthesis attribute that asks memory_libmap for block RAM (yosys, 1364.1 / Synplify names).
+BLOCK_ROM_ATTRS = {"rom_style": "block"}
 
 
 def row_plan(plan) -> LayerPlan:
-    """The :class:`~scnc.ir.schedule.LayerPlan` whose blocks are the event engine's rows: ``P_i = 1``, so
-    block ``h * n_in + j`` of :class:`~scnc.rtl.engine.WeightROM` is row ``(j, h)`` (``P_n`` weights)."""
-    return LayerPlan(n_in=plan.n_in, n_out=plan.n_out, p_in=1, p_out=plan.p_out, groups_in=plan.n_in,
+    """The :class:`~scnc.ir.schedule.LayerPlan` whose blocks are the rows of one bank's weight ROM: ``P_i = 1``,
+    so block ``h * bank_inputs + k`` of :class:`~scnc.rtl.engine.WeightROM` is row ``(k, h)`` (``P_n``
+    weights of the bank's input ``k``, i.e. of input ``k * B + b``)."""
+    nb = plan.bank_inputs
+    return LayerPlan(n_in=nb, n_out=plan.n_out, p_in=1, p_out=plan.p_out, groups_in=nb,
                      groups_out=plan.groups_out, window=1)
+
+
+def bank_weights(weight_q: np.ndarray, bank: int, banks: int) -> np.ndarray:
+    """The weights of bank ``bank`` of ``banks``: rows ``bank, bank + B, ...`` of ``weight_q`` (int
+    ``(n_in, n_out)``), padded with zero rows to ``ceil(n_in / B)`` (inputs that do not exist never spike)."""
+    q = np.asarray(weight_q, dtype=np.int64)
+    rows = q[bank::banks]
+    nb = -(-q.shape[0] // banks)
+    if rows.shape[0] < nb:
+        rows = np.concatenate([rows, np.zeros((nb - rows.shape[0], q.shape[1]), dtype=np.int64)])
+    return rows
+
+
+def _bank_name(what: str, bank: int, banks: int) -> str:
+    """Submodule name of a bank's queue or ROM (the single bank keeps the plain name)."""
+    return what if banks == 1 else f"{what}{bank}"
 
 
 class EventLayerEngine(wiring.Component):
@@ -100,31 +132,55 @@ class EventLayerEngine(wiring.Component):
         layer, plan = self.layer, self.plan
         q, nq = layer.synapse.quant, layer.neuron.quant
         n_in, n_out, H, Pn = plan.n_in, plan.n_out, plan.groups_out, plan.p_out
+        B, nb = plan.p_in, plan.bank_inputs
         M = nq.membrane_bits
         traced = self.trace_layout is not None
 
-        # ---- ISSUE: one token per cycle, a weight row (an address popped) or a group's end ------
+        # ---- ISSUE: one token per cycle, a row token (every bank with a spiking input left pops one
+        # address) or, when every bank is empty, the group's end token -------------------------------
         h = Signal(range(max(H, 2)))             # the group being issued
-        base = Signal(range(max(plan.rows, 2)))  # h * n_in: the first row of group h
+        base = Signal(range(max(plan.bank_rows, 2)))  # h * bank_inputs: group h's first row in every bank
         last_h = h == H - 1
         issue = Signal()                         # this cycle issues a token (FSM state ISSUE)
-        m.submodules.queue = queue = SpikeQueue(n_in)
-        m.d.comb += queue.spikes.eq(self.spikes_in)
-        # the token registers of stage A1 (row address) and A2 (row on the ROM's output)
+        load = Signal()                          # every queue starts over from spikes_in
+        queues = []
+        for b in range(B):
+            queue = SpikeQueue(nb)
+            m.submodules[_bank_name("queue", b, B)] = queue
+            # bank b holds inputs b, b + B, ...; its entries past n_in never spike
+            m.d.comb += [queue.spikes.eq(Cat(*(self.spikes_in[j] if j < n_in else Const(0, 1)
+                                               for j in range(b, nb * B, B)))),
+                         queue.load.eq(load), queue.pop.eq(issue & queue.valid)]
+            queues.append(queue)
+        pending = Signal()                       # some bank still has a spiking input: a row token
+        m.d.comb += pending.eq(Cat(*(qu.valid for qu in queues)).any())
+        # the token registers of stage A1 (row addresses) and A2 (rows on the ROMs' outputs)
         # (data registers reset-less, so they pack with any LUT; the token kinds row/end are reset)
         row1, end1 = Signal(), Signal()
-        last1, j1 = Signal(reset_less=True), Signal.like(queue.addr, reset_less=True)
-        base1, h1 = Signal.like(base, reset_less=True), Signal.like(h, reset_less=True)
+        last1, h1 = Signal(reset_less=True), Signal.like(h, reset_less=True)
+        base1 = Signal.like(base, reset_less=True)
+        bank1 = Signal(B, reset_less=True)       # banks that read a row in this token
+        j1 = [Signal.like(qu.addr, reset_less=True, name=f"j1_{b}") for b, qu in enumerate(queues)]
         row2, end2 = Signal(), Signal()
         last2, h2 = Signal(reset_less=True), Signal.like(h, reset_less=True)
-        m.d.sync += [row1.eq(issue & queue.valid), end1.eq(issue & ~queue.valid), last1.eq(last_h),
-                     j1.eq(queue.addr), base1.eq(base), h1.eq(h),
-                     row2.eq(row1), end2.eq(end1), last2.eq(last1), h2.eq(h1)]
-        m.d.comb += queue.pop.eq(issue & queue.valid)
+        bank2 = Signal(B, reset_less=True)
+        m.d.sync += [row1.eq(issue & pending), end1.eq(issue & ~pending), last1.eq(last_h),
+                     base1.eq(base), h1.eq(h), bank1.eq(Cat(*(qu.valid for qu in queues))),
+                     *(j.eq(qu.addr) for j, qu in zip(j1, queues)),
+                     row2.eq(row1), end2.eq(end1), last2.eq(last1), h2.eq(h1), bank2.eq(bank1)]
 
-        # ---- A1: read the row; an end token reads its group's membrane word and constants -------
-        m.submodules.weights = rom = WeightROM(q.weight_q, row_plan(plan), q.weight_bits)
-        m.d.comb += [rom.addr.eq(base1 + j1), rom.en.eq(row1)]
+        # ---- A1: every bank that popped reads its row; an end token reads its group's membrane word
+        # and constants --------------------------------------------------------------------------
+        roms = []
+        for b in range(B):
+            rplan = row_plan(plan)
+            bits = rplan.blocks * rplan.p_out * (q.weight_bits + 1)
+            rom = WeightROM(bank_weights(q.weight_q, b, B), rplan, q.weight_bits,
+                            attrs=BLOCK_ROM_ATTRS if bits >= BLOCK_ROM_MIN_BITS else None)
+            m.submodules[_bank_name("weights", b, B)] = rom
+            # (one bank: a row token always reads it)
+            m.d.comb += [rom.addr.eq(base1 + j1[b]), rom.en.eq(row1 & bank1[b] if B > 1 else row1)]
+            roms.append(rom)
         bias_q = np.asarray(nq.bias_q, dtype=np.int64)
         thr_q = np.asarray(nq.threshold_q, dtype=np.int64)
         m.submodules.bias_q = bias = GroupTable(bias_q, signed(signed_bits_of(bias_q)), Pn)
@@ -157,11 +213,16 @@ class EventLayerEngine(wiring.Component):
         # ---- A2: accumulate a row (sign(q) * m, see the module docstring); an end token is its
         # group's S2: the currents are complete, the word and constants on the read ports; the
         # accumulators clear for the next group (whose first row lands a cycle later at the earliest)
+        # (the B rows are the B input lanes of one block: lane ``nl`` adds bank ``b``'s weight ``nl``
+        # when bank ``b`` read a row in this token)
         m.submodules.lanes = lanes = synapse_lanes(
-            Encoding.FIXED, p_in=1, p_out=Pn, weight_bits=q.weight_bits, compare_shift=q.compare_shift,
+            Encoding.FIXED, p_in=B, p_out=Pn, weight_bits=q.weight_bits, compare_shift=q.compare_shift,
             stream_bits=self.hw.stream_bits, current_bits=q.current_bits)
-        m.d.comb += [lanes.block.eq(rom.block), lanes.spikes[0].eq(row2), lanes.accumulate.eq(1),
-                     lanes.clear.eq(end2)]
+        for b, rom in enumerate(roms):
+            m.d.comb += [lanes.spikes[b].eq(row2 & bank2[b] if B > 1 else row2)]
+            for nl in range(Pn):
+                m.d.comb += lanes.block[nl][b].eq(rom.block[nl][0])
+        m.d.comb += [lanes.accumulate.eq(1), lanes.clear.eq(end2)]
 
         # ---- S2 (= A2 of the end token: leak, integrate, clamp), S3 (fire, reset, write back) ------
         advance = Signal()  # the update pipeline moves (a trace build holds S3 while its beats go out)
@@ -195,7 +256,7 @@ class EventLayerEngine(wiring.Component):
 
         # ---- sequencer ---------------------------------------------------------------------------
         def next_group() -> None:
-            m.d.sync += [h.eq(h + 1), base.eq(base + n_in)]
+            m.d.sync += [h.eq(h + 1), base.eq(base + nb)]
 
         with m.FSM(name="engine"):
             with m.State("IDLE"):
@@ -204,12 +265,12 @@ class EventLayerEngine(wiring.Component):
                     m.next = "LOAD"
             with m.State("LOAD"):
                 # spikes_in is final from the cycle after go (the stage before writes it in its done cycle)
-                m.d.comb += queue.load.eq(1)
+                m.d.comb += load.eq(1)
                 m.next = "ISSUE"
             with m.State("ISSUE"):
                 m.d.comb += issue.eq(1)
-                with m.If(~queue.valid):  # the group's end token; the queue starts over for the next group
-                    m.d.comb += queue.load.eq(1)
+                with m.If(~pending):  # the group's end token; the queues start over for the next group
+                    m.d.comb += load.eq(1)
                     if traced:
                         m.next = "UPDATE"
                     else:

@@ -1,7 +1,8 @@
 """``allocate_streams``: give every stream of the hardware its own SNG, derived from one seed.
 
 Guarantee: for each layer ``l`` (0-based, in order) with ``P_i = min(parallel_inputs, n_in)`` and
-``P_n = min(parallel_neurons, n_out)`` (clamped; the report lists clamped layers):
+``P_n = min(parallel_neurons, n_out)`` -- or layer ``l``'s entry of ``layer_parallel`` when given
+(:meth:`~scnc.ir.QuantOptions.layer_pair`) -- (clamped; the report lists clamped layers):
 
 * ``synapse_sngs``: ``P_i`` cycle-rate SNGs of kind ``options.sng``, ``n = log2 L`` bits;
 * ``SCLeak.beta_sng`` (an SC leak): one more cycle-rate SNG, allocated together with the synapse
@@ -97,7 +98,7 @@ def allocate_streams(graph: Graph, options: QuantOptions | None = None) -> Graph
     graph:
         A graph on which ``quantize_weights`` (and ``quantize_neurons``) ran.
     options:
-        ``input_coding``, ``input_bits``, ``parallel_inputs`` and ``parallel_neurons``; the SNG kinds
+        ``input_coding``, ``input_bits``, ``parallel_inputs``, ``parallel_neurons`` and ``layer_parallel``; the SNG kinds
         and the seed are read from the graph's hardware params (set by ``quantize_weights``).
     """
     opts = options or QuantOptions()
@@ -109,9 +110,10 @@ def allocate_streams(graph: Graph, options: QuantOptions | None = None) -> Graph
     g = graph
     for idx, layer in enumerate(graph.layers):
         q, neurons = layer.synapse.quant, layer.neuron.quant
-        P_i = min(opts.parallel_inputs, layer.n_in)
-        P_n = min(opts.parallel_neurons, layer.n_out)
-        if P_i != opts.parallel_inputs or P_n != opts.parallel_neurons:
+        want_i, want_n = opts.layer_pair(idx)
+        P_i = min(want_i, layer.n_in)
+        P_n = min(want_n, layer.n_out)
+        if (P_i, P_n) != (want_i, want_n):
             report["clamped"].append(layer.name)
         sc_leak = isinstance(neurons.leak, SCLeak)
         specs = make_streams(hw.sng, P_i + (1 if sc_leak else 0), n, group_seed(seed, f"layer{idx}"))

@@ -78,15 +78,17 @@ class BlockROM(wiring.Component):
         The block read last.
     """
 
-    def __init__(self, words: list[int], layout: data.ArrayLayout, plan: LayerPlan) -> None:
+    def __init__(self, words: list[int], layout: data.ArrayLayout, plan: LayerPlan, *,
+                 attrs: dict | None = None) -> None:
         self.plan = plan
         self.words = words
         self.layout = layout
+        self.attrs = dict(attrs or {})
         super().__init__({"addr": In(range(max(plan.blocks, 2))), "en": In(1), "block": Out(layout)})
 
     def elaborate(self, platform) -> Module:
         m = Module()
-        rom = Memory(shape=unsigned(self.layout.size), depth=self.plan.blocks, init=self.words)
+        rom = Memory(shape=unsigned(self.layout.size), depth=self.plan.blocks, init=self.words, attrs=self.attrs)
         m.submodules.rom = rom
         rd = rom.read_port()
         m.d.comb += [rd.addr.eq(self.addr), rd.en.eq(self.en), self.block.eq(rd.data)]
@@ -116,7 +118,7 @@ class WeightROM(BlockROM):
     """
 
     @silence_on_error
-    def __init__(self, weight_q: np.ndarray, plan: LayerPlan, weight_bits: int) -> None:
+    def __init__(self, weight_q: np.ndarray, plan: LayerPlan, weight_bits: int, *, attrs: dict | None = None) -> None:
         self.weight_bits = weight_bits
         super().__init__(weight_block_words(weight_q, plan, weight_bits),
-                         weight_block_layout(plan.p_in, plan.p_out, weight_bits), plan)
+                         weight_block_layout(plan.p_in, plan.p_out, weight_bits), plan, attrs=attrs)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import subprocess
 import sys
 import time
@@ -142,16 +143,30 @@ class ToggleCount:
     Members
     -------
     toggles:
-        Sum over every toggle point (bit and direction) but the clock's.
+        Sum over every toggle point (bit and direction) but the clock's: every named signal of every
+        instance, so a net that several names carry (a child's port, the parent's wire, an Amaranth
+        intermediate) counts once per name. The upper figure of the proxy.
+    merged:
+        The same sum with the signals of identical per-bit toggle counts counted once (aliases of one
+        net agree bit for bit). A lower figure: a pipeline register and the value it copies agree too,
+        and are merged although both switch.
+    arrays:
+        Toggles of unpacked-array elements (the membrane and intensity RAMs' stored bits, block RAM
+        contents on the device), included in ``toggles``.
     clock:
-        Toggles of the clock port(s) (both edges): the clock tree, left out of ``toggles``.
+        Toggles of the clock port of every instance (both edges): the clock tree, left out of ``toggles``.
     points:
         Toggle points summed into ``toggles`` (2 per bit: 0->1 and 1->0).
     """
 
     toggles: int
+    merged: int
+    arrays: int
     clock: int
     points: int
+
+
+_BIT = re.compile(r"^(?P<base>.*)\[(?P<bit>\d+)\]$")
 
 
 def core_toggles(points: list[CoveragePoint], top: str, *, clock: str = CLOCK) -> ToggleCount:
@@ -167,18 +182,27 @@ def core_toggles(points: list[CoveragePoint], top: str, *, clock: str = CLOCK) -
         If no toggle point lies inside ``top`` (a build without ``--coverage-toggle``, or the wrong top).
     """
     root = f"TOP.{top}"
-    toggles = clock_toggles = n = 0
+    toggles = arrays = clock_toggles = n = 0
+    signals: dict[tuple[str, str], list[tuple[int, str, int]]] = {}
     for p in points:
         if p.kind != "toggle" or not (p.hierarchy == root or p.hierarchy.startswith(root + ".")):
             continue
         if p.signal == clock:
             clock_toggles += p.count
-        else:
-            toggles += p.count
-            n += 1
+            continue
+        toggles += p.count
+        n += 1
+        m = _BIT.match(p.signal)
+        base, bit = (m["base"], int(m["bit"])) if m else (p.signal, 0)
+        if "[" in base:  # an element of an unpacked array: name[word][bit]
+            arrays += p.count
+        direction = p.fields.get("o", "").rsplit(":", 1)[-1]
+        signals.setdefault((p.hierarchy, base), []).append((bit, direction, p.count))
     if n == 0 and clock_toggles == 0:
         raise ValueError(f"coverage.dat has no toggle point inside {root} (built without --coverage-toggle?)")
-    return ToggleCount(toggles, clock_toggles, n)
+    distinct = {tuple(sorted(v)) for v in signals.values()}
+    merged = sum(c for v in distinct for _, _, c in v)
+    return ToggleCount(toggles, merged, arrays, clock_toggles, n)
 
 
 def read_toggles(path: Path, top: str) -> ToggleCount:
@@ -249,11 +273,15 @@ def run_reset_only(exe: Path) -> None:
 
 @dataclass(frozen=True)
 class SampleEnergy:
-    """One sample's run: toggles inside the core (reset-only run subtracted) and cycles."""
+    """One sample's run: toggles inside the core (:class:`ToggleCount`, the reset-only run subtracted)
+    and its cycles (the bare loop's count: first input beat offered to the counts beat taken)."""
 
     toggles: int
+    merged: int
+    arrays: int
     clock_toggles: int
     cycles: int
+    predicted_cycles: int
 
 
 def measure_build(core_dir: Path, man, graph, inputs: dict, work: Path) -> tuple[list[SampleEnergy], dict]:
@@ -261,7 +289,8 @@ def measure_build(core_dir: Path, man, graph, inputs: dict, work: Path) -> tuple
 
     Each sample runs alone from reset (so samples do not share a boundary); the toggles of a run that
     only resets the core are subtracted. Returns the samples and facts about the build (points, the
-    reset-only toggles, build seconds, the cycles scnc.ref.cycles predicts).
+    reset-only toggles, build seconds); every sample carries the cycles :func:`scnc.ref.cycles` predicts
+    for it beside the simulated ones.
     """
     work.mkdir(parents=True, exist_ok=True)
     cov = (work / "coverage.dat").resolve()
@@ -276,9 +305,9 @@ def measure_build(core_dir: Path, man, graph, inputs: dict, work: Path) -> tuple
         case = make_case(graph, **{key: inputs[key][i:i + 1]}, trace_port=man.has_trace)
         res = run_bare(exe, man, case, work)
         t = read_toggles(cov, man.top)
-        samples.append(SampleEnergy(t.toggles - base.toggles, t.clock - base.clock, int(res["cycles"])))
-    facts = {"toggle_points": base.points, "reset_toggles": base.toggles, "build_s": round(build_s, 1),
-             "predicted_cycles_mean": float(np.mean(predicted))}
+        samples.append(SampleEnergy(t.toggles - base.toggles, t.merged - base.merged, t.arrays - base.arrays,
+                                    t.clock - base.clock, int(res["cycles"]), int(predicted[i])))
+    facts = {"toggle_points": base.points, "reset_toggles": base.toggles, "build_s": round(build_s, 1)}
     return samples, facts
 
 
@@ -293,6 +322,24 @@ def _source(checkpoint: Path | None):
     from scnc.transfer import load_checkpoint
 
     return from_checkpoint(load_checkpoint(checkpoint)), f"checkpoint {checkpoint}"
+
+
+def _row(name: str, g, samples: list[SampleEnergy], desc: str, facts: dict, seconds: float) -> dict:
+    """One build's line of the table and the JSON: means over the samples."""
+    tog = np.array([s.toggles for s in samples], dtype=np.float64)
+    cyc = np.array([s.cycles for s in samples], dtype=np.float64)
+    q = g.layers[0].synapse.quant
+    return {"build": name, "engine": str(g.hardware.engine), "encoding": str(g.hardware.encoding),
+            "stream_length": g.hardware.stream_length, "weight_bits": q.weight_bits,
+            "parallel_inputs": q.parallel_inputs, "parallel_neurons": q.parallel_neurons,
+            "samples": len(samples), "inputs": desc,
+            "toggles_per_sample": float(tog.mean()), "toggles_min": int(tog.min()), "toggles_max": int(tog.max()),
+            "merged_per_sample": float(np.mean([s.merged for s in samples])),
+            "ram_bit_share": float(sum(s.arrays for s in samples) / tog.sum()),
+            "cycles_per_sample": float(cyc.mean()), "toggles_per_cycle": float(tog.sum() / cyc.sum()),
+            "cycles_equal_ref": all(s.cycles == s.predicted_cycles for s in samples),
+            "clock_toggles_per_sample": float(np.mean([s.clock_toggles for s in samples])),
+            **facts, "seconds": round(seconds, 1)}
 
 
 def _plot(rows: list, path: Path, title: str) -> Path:
@@ -357,28 +404,21 @@ def main(argv: list[str] | None = None) -> dict:
         man = compile_graph(g, args.out / slug / "core", trace=False)
         inputs, desc = choose_inputs(g, samples=args.samples, dataset="optdigits", data_dir=args.data_dir)
         samples, facts = measure_build(args.out / slug / "core", man, g, inputs, args.out / slug / "run")
-        tog = np.array([s.toggles for s in samples], dtype=np.float64)
-        cyc = np.array([s.cycles for s in samples], dtype=np.float64)
-        q = g.layers[0].synapse.quant
-        rows.append({"build": name, "engine": str(g.hardware.engine), "encoding": str(g.hardware.encoding),
-                     "stream_length": g.hardware.stream_length, "parallel_inputs": q.parallel_inputs,
-                     "parallel_neurons": q.parallel_neurons, "samples": len(samples), "inputs": desc,
-                     "toggles_per_sample": float(tog.mean()), "toggles_min": int(tog.min()), "toggles_max": int(tog.max()),
-                     "cycles_per_sample": float(cyc.mean()), "toggles_per_cycle": float(tog.sum() / cyc.sum()),
-                     "clock_toggles_per_sample": float(np.mean([s.clock_toggles for s in samples])),
-                     **facts, "seconds": round(time.perf_counter() - t0, 1)})
-    base = rows[0]["toggles_per_sample"]
+        rows.append(_row(name, g, samples, desc, facts, time.perf_counter() - t0))
     for r in rows:
-        r["relative_energy"] = r["toggles_per_sample"] / base
+        r["relative_energy"] = r["toggles_per_sample"] / rows[0]["toggles_per_sample"]
+        r["relative_energy_merged"] = r["merged_per_sample"] / rows[0]["merged_per_sample"]
 
-    print(f"W-digits 64-128-10 ({weights}); {rows[0]['inputs']}; toggles inside the core per sample "
-          f"(Verilator --coverage-toggle, clock left out), relative to {rows[0]['build']}")
-    print(f"{'build':<22}{'toggles/sample':>16}{'min':>13}{'max':>13}{'cycles/sample':>15}{'toggles/cycle':>15}"
-          f"{'relative':>10}{'points':>8}")
+    print(f"W-digits 64-128-10 ({weights}); {rows[0]['inputs']}; bit toggles inside the core per sample "
+          f"(Verilator --coverage-toggle, clock left out); relative to {rows[0]['build']}")
+    print(f"{'build':<21}{'cycles/sample':>14}{'toggles/sample':>16}{'min':>12}{'max':>12}{'merged':>13}"
+          f"{'toggles/cycle':>14}{'RAM bits':>9}{'relative':>9}{'(merged)':>9}")
     for r in rows:
-        print(f"{r['build']:<22}{r['toggles_per_sample']:>16,.0f}{r['toggles_min']:>13,}{r['toggles_max']:>13,}"
-              f"{r['cycles_per_sample']:>15,.1f}{r['toggles_per_cycle']:>15,.1f}{r['relative_energy']:>10.3f}"
-              f"{r['toggle_points']:>8}")
+        print(f"{r['build']:<21}{r['cycles_per_sample']:>14,.1f}{r['toggles_per_sample']:>16,.0f}{r['toggles_min']:>12,}"
+              f"{r['toggles_max']:>12,}{r['merged_per_sample']:>13,.0f}{r['toggles_per_cycle']:>14,.1f}"
+              f"{r['ram_bit_share']:>9.1%}{r['relative_energy']:>9.3f}{r['relative_energy_merged']:>9.3f}")
+    print("merged: signals with identical per-bit toggle counts counted once (aliases of a net; a lower figure); "
+          "RAM bits: share of the toggles in the RAMs' stored bits")
     args.png.parent.mkdir(parents=True, exist_ok=True)
     plot = _plot(rows, args.png, f"W-digits 64-128-10: toggles per sample vs latency ({len(samples)} optdigits test "
                                  f"samples; blue SC, orange fixed; o dense, ^ event)")

@@ -29,8 +29,10 @@ def _bench():
 
 # the counter under test inside a "bench" with toggling signals of its own, which must not be counted
 COUNTER_V = """\
-module counter4(input clk, input rst, output reg [3:0] q);
-  always @(posedge clk) if (rst) q <= 4'd0; else q <= q + 4'd1;
+module counter4(input clk, input rst, output [3:0] q);
+  reg [3:0] n;
+  always @(posedge clk) if (rst) n <= 4'd0; else n <= n + 4'd1;
+  assign q = n;  // an alias: one net under two names
 endmodule
 
 module bench(input clk, input rst, output [3:0] q, output reg [7:0] noise);
@@ -78,15 +80,18 @@ def test_counter_toggles_are_exact_and_one_more_cycle_changes_them(tmp_path: Pat
     K = 37
     run = toggles(K)
     assert _exact(K) == 37 + 18 + 9 + 4
-    assert run.toggles - reset.toggles == _exact(K)  # q[i] toggles floor(K / 2^i) times, nothing else moves
+    # n[i] and its alias q[i] toggle floor(K / 2^i) times each, nothing else moves
+    assert run.toggles - reset.toggles == 2 * _exact(K)
+    assert run.merged - reset.merged == _exact(K)  # the alias counted once
     assert run.clock - reset.clock == 2 * K  # both edges of each cycle, reported apart
-    assert run.points == 2 * (1 + 4)  # rst and q[3:0] inside the core, two directions each; clk apart
+    assert run.points == 2 * (1 + 4 + 4) and run.arrays == 0  # rst, n, q inside the core, two directions each
     # the bench's own counter toggles too, but lies outside TOP.bench.core
     whole = energy.read_toggles(cov, "bench")
     assert whole.toggles > run.toggles and whole.points > run.points
     # a planted difference: one more cycle
     more = toggles(K + 1)
-    assert more.toggles - reset.toggles == _exact(K + 1) != _exact(K)
+    assert more.toggles - reset.toggles == 2 * _exact(K + 1) != 2 * _exact(K)
+    assert more.merged - reset.merged == _exact(K + 1)
     # the build is reused when nothing changed
     assert energy.build_toggle_exe(verilog, "bench", COUNTER_MAIN, tmp_path / "build") == (exe, 0.0)
 
@@ -97,13 +102,16 @@ def test_parse_coverage_reads_pairs_and_rejects_garbage() -> None:
             "C '\x01t\x02toggle\x01o\x02q[1]:0->1\x01h\x02TOP.core' 12\n"
             "C '\x01t\x02toggle\x01o\x02clk:0->1\x01h\x02TOP.core' 5\n"
             "C '\x01t\x02toggle\x01o\x02x:1->0\x01h\x02TOP.corex' 7\n"
-            "C '\x01t\x02line\x01o\x02if\x01h\x02TOP.core.sub' 9\n")
+            "C '\x01t\x02line\x01o\x02if\x01h\x02TOP.core.sub' 9\n"
+            "C '\x01t\x02toggle\x01o\x02mem[2][3]:0->1\x01h\x02TOP.core.ram' 4\n"
+            "C '\x01t\x02toggle\x01o\x02alias[1]:0->1\x01h\x02TOP.core.sub' 12\n")
     pts = energy.parse_coverage(text)
     assert [(p.kind, p.signal, p.hierarchy, p.count) for p in pts] == [
         ("toggle", "q[1]", "TOP.core", 12), ("toggle", "clk", "TOP.core", 5), ("toggle", "x", "TOP.corex", 7),
-        ("line", "if", "TOP.core.sub", 9)]
-    # TOP.corex is not inside TOP.core; a line point is not a toggle
-    assert energy.core_toggles(pts, "core") == energy.ToggleCount(toggles=12, clock=5, points=1)
+        ("line", "if", "TOP.core.sub", 9), ("toggle", "mem[2][3]", "TOP.core.ram", 4),
+        ("toggle", "alias[1]", "TOP.core.sub", 12)]
+    # TOP.corex is not inside TOP.core; a line point is not a toggle; alias[1] agrees with q[1] bit for bit
+    assert energy.core_toggles(pts, "core") == energy.ToggleCount(toggles=28, merged=16, arrays=4, clock=5, points=3)
     with pytest.raises(ValueError, match="no toggle point inside TOP.other"):
         energy.core_toggles(pts, "other")
     with pytest.raises(ValueError, match="line 2"):

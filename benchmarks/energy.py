@@ -343,23 +343,30 @@ def _row(name: str, g, samples: list[SampleEnergy], desc: str, facts: dict, seco
 
 
 def _plot(rows: list, path: Path, title: str) -> Path:
+    """Toggles per sample (filled: every signal; hollow: merged, the lower figure; bar: min..max over the
+    samples) against the mean cycles per sample, both axes log."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for r in rows:
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    for i, r in enumerate(rows):
         color = "tab:blue" if r["encoding"] == "sc" else "tab:orange"
         marker = "o" if r["engine"] == "dense" else "^"
-        ax.scatter([r["cycles_per_sample"]], [r["toggles_per_sample"]], c=color, marker=marker, s=60)
-        ax.annotate(r["build"], (r["cycles_per_sample"], r["toggles_per_sample"]), fontsize=7,
-                    xytext=(5, 4), textcoords="offset points")
+        x, y = r["cycles_per_sample"], r["toggles_per_sample"]
+        ax.errorbar([x], [y], yerr=[[y - r["toggles_min"]], [r["toggles_max"] - y]], fmt=marker, color=color,
+                    ms=8, capsize=3, label=r["build"])
+        ax.scatter([x], [r["merged_per_sample"]], marker=marker, s=50, facecolors="none", edgecolors=color)
+        ax.plot([x, x], [r["merged_per_sample"], y], color=color, lw=0.6, ls=":")
+        # labels alternate above and below: the two event builds sit on the same spot
+        ax.annotate(r["build"], (x, y), fontsize=7, xytext=(6, 8 if i % 2 == 0 else -12), textcoords="offset points")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("latency per sample (cycles, mean; log)")
-    ax.set_ylabel("bit toggles per sample inside the core (mean; log)")
+    ax.set_ylabel("bit toggles per sample inside the core (log)")
     ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -420,8 +427,9 @@ def main(argv: list[str] | None = None) -> dict:
     print("merged: signals with identical per-bit toggle counts counted once (aliases of a net; a lower figure); "
           "RAM bits: share of the toggles in the RAMs' stored bits")
     args.png.parent.mkdir(parents=True, exist_ok=True)
-    plot = _plot(rows, args.png, f"W-digits 64-128-10: toggles per sample vs latency ({len(samples)} optdigits test "
-                                 f"samples; blue SC, orange fixed; o dense, ^ event)")
+    plot = _plot(rows, args.png, f"W-digits 64-128-10 ({weights}): bit toggles per sample vs latency\n"
+                                 f"{rows[0]['samples']} optdigits test samples; filled: every signal, hollow: merged "
+                                 f"aliases; bar: min..max")
     print(f"plot: {plot}")
     result = {"benchmark": "energy", "workload": "W-digits 64-128-10", "weights": weights, "rows": rows,
               "plot": str(plot)}

@@ -250,7 +250,8 @@ def build_toggle_exe(verilog: Path, top: str, main_cpp: str, out: Path) -> tuple
     cflags = (*VERILATOR_BENCH_ARGS, *TOGGLE_ARGS)
     tool = find_simulator("verilator")
     key = hashlib.sha256()
-    for part in (Path(verilog).read_bytes(), main_cpp.encode(), "\0".join(cflags).encode(), str(tool.executable).encode()):
+    parts = (Path(verilog).read_bytes(), main_cpp.encode(), "\0".join(cflags).encode(), str(tool.executable).encode())
+    for part in parts:
         key.update(hashlib.sha256(part).digest())
     stamp, exe = out / "toggle_build.sha256", out / "obj" / "bare"
     if exe.is_file() and stamp.is_file() and stamp.read_text() == key.hexdigest():
@@ -318,7 +319,8 @@ def _source(checkpoint: Path | None):
     from scnc.snn.network import Network
 
     if checkpoint is None:
-        return from_network(Network.dense(hw_cost.SIZES, seed=0, timesteps=hw_cost.TIMESTEPS)), "random weights (seed 0)"
+        net = Network.dense(hw_cost.SIZES, seed=0, timesteps=hw_cost.TIMESTEPS)
+        return from_network(net), "random weights (seed 0)"
     from scnc.transfer import load_checkpoint
 
     return from_checkpoint(load_checkpoint(checkpoint)), f"checkpoint {checkpoint}"
@@ -378,10 +380,12 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--samples", type=int, default=20, help="optdigits test samples per build (default 20)")
     ap.add_argument("--data-dir", type=Path, default=_HERE.parents[1] / "shared" / "data",
                     help="folder holding optdigits/optdigits.tes (default: ../shared/data)")
-    ap.add_argument("--checkpoint", type=Path, default=None, help="a trained W-digits checkpoint (default: random weights)")
+    ap.add_argument("--checkpoint", type=Path, default=None,
+                    help="a trained W-digits checkpoint (default: random weights)")
     ap.add_argument("--builds", default=",".join(name for name, _ in BUILDS),
                     help="comma-separated subset of the builds (default: all four)")
-    ap.add_argument("--out", type=Path, default=Path("/tmp/scnc-energy"), help="builds and runs (default /tmp/scnc-energy)")
+    ap.add_argument("--out", type=Path, default=Path("/tmp/scnc-energy"),
+                    help="builds and runs (default /tmp/scnc-energy)")
     ap.add_argument("--png", type=Path, default=Path("energy.png"), help="the plot (default ./energy.png)")
     args = ap.parse_args(argv)
     if args.samples < 1:
@@ -421,9 +425,9 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"{'build':<21}{'cycles/sample':>14}{'toggles/sample':>16}{'min':>12}{'max':>12}{'merged':>13}"
           f"{'toggles/cycle':>14}{'RAM bits':>9}{'relative':>9}{'(merged)':>9}")
     for r in rows:
-        print(f"{r['build']:<21}{r['cycles_per_sample']:>14,.1f}{r['toggles_per_sample']:>16,.0f}{r['toggles_min']:>12,}"
-              f"{r['toggles_max']:>12,}{r['merged_per_sample']:>13,.0f}{r['toggles_per_cycle']:>14,.1f}"
-              f"{r['ram_bit_share']:>9.1%}{r['relative_energy']:>9.3f}{r['relative_energy_merged']:>9.3f}")
+        print(f"{r['build']:<21}{r['cycles_per_sample']:>14,.1f}{r['toggles_per_sample']:>16,.0f}"
+              f"{r['toggles_min']:>12,}{r['toggles_max']:>12,}{r['merged_per_sample']:>13,.0f}"
+              f"{r['toggles_per_cycle']:>14,.1f}{r['ram_bit_share']:>9.1%}{r['relative_energy']:>9.3f}{r['relative_energy_merged']:>9.3f}")
     print("merged: signals with identical per-bit toggle counts counted once (aliases of a net; a lower figure); "
           "RAM bits: share of the toggles in the RAMs' stored bits")
     args.png.parent.mkdir(parents=True, exist_ok=True)

@@ -427,7 +427,8 @@ def main(argv: list[str] | None = None) -> dict:
     for r in rows:
         print(f"{r['build']:<21}{r['cycles_per_sample']:>14,.1f}{r['toggles_per_sample']:>16,.0f}"
               f"{r['toggles_min']:>12,}{r['toggles_max']:>12,}{r['merged_per_sample']:>13,.0f}"
-              f"{r['toggles_per_cycle']:>14,.1f}{r['ram_bit_share']:>9.1%}{r['relative_energy']:>9.3f}{r['relative_energy_merged']:>9.3f}")
+              f"{r['toggles_per_cycle']:>14,.1f}{r['ram_bit_share']:>9.1%}{r['relative_energy']:>9.3f}"
+              f"{r['relative_energy_merged']:>9.3f}")
     print("merged: signals with identical per-bit toggle counts counted once (aliases of a net; a lower figure); "
           "RAM bits: share of the toggles in the RAMs' stored bits")
     args.png.parent.mkdir(parents=True, exist_ok=True)

@@ -296,6 +296,7 @@ def measure_build(core_dir: Path, man, graph, inputs: dict, work: Path) -> tuple
     work.mkdir(parents=True, exist_ok=True)
     cov = (work / "coverage.dat").resolve()
     exe, build_s = build_toggle_exe(man.verilog_path(core_dir), man.top, coverage_main_cpp(man, cov), work / "bare")
+    cov.unlink(missing_ok=True)  # every count read below comes from the run just before it
     run_reset_only(exe)
     base = read_toggles(cov, man.top)
     key = "intensities" if "intensities" in inputs else "spikes"
@@ -304,6 +305,7 @@ def measure_build(core_dir: Path, man, graph, inputs: dict, work: Path) -> tuple
     samples = []
     for i in range(n):
         case = make_case(graph, **{key: inputs[key][i:i + 1]}, trace_port=man.has_trace)
+        cov.unlink(missing_ok=True)
         res = run_bare(exe, man, case, work)
         t = read_toggles(cov, man.top)
         samples.append(SampleEnergy(t.toggles - base.toggles, t.merged - base.merged, t.arrays - base.arrays,

@@ -325,7 +325,7 @@ def _source(checkpoint: Path | None):
         return from_network(net), "random weights (seed 0)"
     from scnc.transfer import load_checkpoint
 
-    return from_checkpoint(load_checkpoint(checkpoint)), f"checkpoint {checkpoint}"
+    return from_checkpoint(load_checkpoint(checkpoint)), f"trained checkpoint {checkpoint.name}"
 
 
 def _row(name: str, g, samples: list[SampleEnergy], desc: str, facts: dict, seconds: float) -> dict:
@@ -439,7 +439,7 @@ def main(argv: list[str] | None = None) -> dict:
                                  f"aliases; bar: min..max")
     print(f"plot: {plot}")
     result = {"benchmark": "energy", "workload": "W-digits 64-128-10", "weights": weights, "rows": rows,
-              "plot": str(plot)}
+              "checkpoint": None if args.checkpoint is None else str(args.checkpoint), "plot": str(plot)}
     print(json.dumps(result, sort_keys=True, separators=(",", ":")))
     return result
 

@@ -343,6 +343,8 @@ def _row(name: str, g, samples: list[SampleEnergy], desc: str, facts: dict, seco
             "cycles_per_sample": float(cyc.mean()), "toggles_per_cycle": float(tog.sum() / cyc.sum()),
             "cycles_equal_ref": all(s.cycles == s.predicted_cycles for s in samples),
             "clock_toggles_per_sample": float(np.mean([s.clock_toggles for s in samples])),
+            "per_sample": {"toggles": [s.toggles for s in samples], "merged": [s.merged for s in samples],
+                           "cycles": [s.cycles for s in samples]},
             **facts, "seconds": round(seconds, 1)}
 
 

@@ -9,9 +9,11 @@ counters (``coverage.dat``) when it ends. Summed over the points whose hierarchy
 minus a run that only resets the core, they are the sample's toggles.
 
 What the count is not: the clock tree (the clock port's own toggles are reported apart, never summed),
-block RAM read energy (a memory's array is not a toggle point; its read data and address registers
-are), static power, and net capacitance (every bit counts 1, whatever its fan-out; a net and the wires
-Amaranth names after it count once each). It compares builds of the same generator; it is not Joules.
+block RAM read energy (a read costs energy whether or not its data change; the RAMs' stored bits are
+toggle points and are counted), static power, glitches (Verilator evaluates a cycle once, without
+delays), and net capacitance (every bit counts 1, whatever its fan-out). A net and the wires Amaranth
+names after it count once each: ``merged`` counts signals with identical per-bit counts once, a lower
+figure. It compares builds of the same generator; it is not Joules.
 
 Builds (W-digits 64-128-10, random weights seed 0 unless ``--checkpoint``): the dense engine (SC and
 fixed, L = 64, P 8x2) and the event engine (SC and fixed, L = 8, P 1x8), all without the trace port
@@ -54,9 +56,10 @@ from scnc.verify.cases import make_case  # noqa: E402
 from scnc.verify.tools import find_simulator  # noqa: E402
 from scnc.verify.verify import VERILATOR_BENCH_ARGS  # noqa: E402
 
-#: Verilator arguments of a toggle-counting build. ``--coverage-max-width``: Verilator skips toggle
-#: points of signals wider than this (default 256 bits); no signal of a W-digits core comes near 4096,
-#: and :func:`core_toggles` reports the widest bit index it saw, so a silent drop would show.
+#: Verilator arguments of a toggle-counting build. ``--coverage-max-width``: Verilator gives no toggle
+#: points to a signal (an array: all its bits) wider than this, default 256 bits; 4096 takes in every
+#: signal and RAM of a W-digits core (widest signal 128 bits, the largest RAM 128 x 15 = 1,920 bits),
+#: while the weight ROMs, never written and so never toggling, stay out.
 TOGGLE_ARGS: tuple[str, ...] = ("--coverage-toggle", "--coverage-max-width", "4096")
 
 #: The clock port: its toggles are the clock tree's, which the proxy leaves out (reported apart).

@@ -16,7 +16,8 @@ names after it count once each: ``merged`` counts signals with identical per-bit
 figure. It compares builds of the same generator; it is not Joules.
 
 Builds (W-digits 64-128-10, random weights seed 0 unless ``--checkpoint``): the dense engine (SC and
-fixed, L = 64, P 8x2) and the event engine (SC and fixed, L = 8, P 1x8), all without the trace port
+fixed, L = 64, P 8x2) and the event engine (SC and fixed, L = 8, P 1x8; fixed with input banks,
+P 4x8,1x16, what ``--parallel auto`` picks for it), all without the trace port
 (the board core). Prints a table, one JSON line, and a PNG (toggles per sample vs cycles per sample).
 
     python benchmarks/energy.py [--samples 20] [--data-dir /work/shared/data] [--checkpoint CKPT]
@@ -78,6 +79,8 @@ BUILDS: tuple[tuple[str, dict], ...] = (
                              parallel_neurons=8)),
     ("event fixed L8 1x8", dict(engine="event", encoding="fixed", stream_length=8, parallel_inputs=1,
                                 parallel_neurons=8)),
+    ("event fixed L8 4x8,1x16", dict(engine="event", encoding="fixed", stream_length=8,
+                                     layer_parallel=((4, 8), (1, 16)))),
 )
 
 

@@ -17,7 +17,7 @@ figure. It compares builds of the same generator; it is not Joules.
 
 Builds (W-digits 64-128-10, random weights seed 0 unless ``--checkpoint``): the dense engine (SC and
 fixed, L = 64, P 8x2) and the event engine (SC and fixed, L = 8, P 1x8; fixed with input banks,
-P 4x8,1x16, what ``--parallel auto`` picks for it), all without the trace port
+P 4x8,1x16 -- named 4x8-1x16 -- what ``--parallel auto`` picks for it), all without the trace port
 (the board core). Prints a table, one JSON line, and a PNG (toggles per sample vs cycles per sample).
 
     python benchmarks/energy.py [--samples 20] [--data-dir /work/shared/data] [--checkpoint CKPT]
@@ -79,7 +79,7 @@ BUILDS: tuple[tuple[str, dict], ...] = (
                              parallel_neurons=8)),
     ("event fixed L8 1x8", dict(engine="event", encoding="fixed", stream_length=8, parallel_inputs=1,
                                 parallel_neurons=8)),
-    ("event fixed L8 4x8,1x16", dict(engine="event", encoding="fixed", stream_length=8,
+    ("event fixed L8 4x8-1x16", dict(engine="event", encoding="fixed", stream_length=8,
                                      layer_parallel=((4, 8), (1, 16)))),
 )
 
@@ -393,7 +393,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--checkpoint", type=Path, default=None,
                     help="a trained W-digits checkpoint (default: random weights)")
     ap.add_argument("--builds", default=",".join(name for name, _ in BUILDS),
-                    help="comma-separated subset of the builds (default: all four)")
+                    help="comma-separated subset of the builds (default: all)")
     ap.add_argument("--out", type=Path, default=Path("/tmp/scnc-energy"),
                     help="builds and runs (default /tmp/scnc-energy)")
     ap.add_argument("--png", type=Path, default=Path("energy.png"), help="the plot (default ./energy.png)")

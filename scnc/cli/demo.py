@@ -128,9 +128,9 @@ def run(args: argparse.Namespace, out: Out) -> int:
     out.say("[4/5] generating the Verilog core")
     manifest = compile_graph(graph, outdir / "build")
     mean_cycles = float(ref.cycles(graph, hw).mean())  # exact per sample (scnc.ref.cycles), no trace port
-    q0 = graph.layers[0].synapse.quant
+    per_layer = ",".join(f"{l.synapse.quant.parallel_inputs}x{l.synapse.quant.parallel_neurons}" for l in graph.layers)
     out.say(f"      wrote {outdir / 'build'} ({manifest.files.verilog}, manifest.json); engine {graph.hardware.engine}, "
-            f"P {q0.parallel_inputs}x{q0.parallel_neurons}, L = {graph.hardware.stream_length}: "
+            f"P {per_layer} (per layer), L = {graph.hardware.stream_length}: "
             f"{manifest.cycles.per_sample} cycles per sample at most, {mean_cycles:.0f} on average over the test "
             f"split (--no-trace core)")
     from ..fpga.capacity import estimate

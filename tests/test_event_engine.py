@@ -355,6 +355,26 @@ def test_a_cycle_model_one_cycle_off_is_caught(monkeypatch) -> None:
     assert off.tolist() == [g.timesteps * len(g.layers)] * 2
 
 
+def test_rate_coded_event_core_encodes_a_step_ahead(monkeypatch) -> None:
+    """The encoder of step t + 1 runs while the layers compute step t: the measured latency is the
+    overlapped model's, which is below the serial one; a model without the overlap is caught."""
+    import scnc.ir.schedule as schedule
+
+    g = event(build_graph(GraphShape(sizes=(12, 4, 3), weight_style="full", timesteps=4, seed=5)))
+    assert schedule.overlaps_input_stage(g)
+    inputs = random_inputs(g, 3, seed=2)
+    got = simulate(g, **inputs, trace=False)
+    want = ref.run(g, **inputs, trace=False)
+    assert (got.counts == want.counts).all()
+    assert got.cycles.tolist() == ref.cycles(g, want).tolist()
+    monkeypatch.setitem(schedule.OVERLAPS_INPUT_STAGE, Engine.EVENT, False)  # the serial model
+    serial = ref.cycles(g, want)
+    assert (got.cycles < serial).all()   # the 12-input encoder (14 cycles) hid behind the layers
+    spikes = event(build_graph(GraphShape(sizes=(12, 4, 3), coding="spikes", timesteps=4, seed=5)))
+    monkeypatch.undo()
+    assert not schedule.overlaps_input_stage(spikes)   # spike input has no encoder to overlap
+
+
 @pytest.mark.parametrize("p_out", [2, 3, 7])
 def test_event_core_updates_p_n_neurons_at_once(p_out: int) -> None:
     g = build_graph(GraphShape(sizes=(5, 7, 4), parallel_inputs=3, seed=3))

@@ -128,6 +128,7 @@ def run(args: argparse.Namespace, out: Out) -> int:
     out.say("[4/5] generating the Verilog core")
     manifest = compile_graph(graph, outdir / "build")
     mean_cycles = float(ref.cycles(graph, hw).mean())  # exact per sample (scnc.ref.cycles), no trace port
+    q0 = graph.layers[0].synapse.quant
     per_layer = ",".join(f"{l.synapse.quant.parallel_inputs}x{l.synapse.quant.parallel_neurons}" for l in graph.layers)
     out.say(f"      wrote {outdir / 'build'} ({manifest.files.verilog}, manifest.json); engine {graph.hardware.engine}, "
             f"P {per_layer} (per layer), L = {graph.hardware.stream_length}: "
@@ -158,7 +159,9 @@ def run(args: argparse.Namespace, out: Out) -> int:
                 "checkpoint": str(ckpt_path), "build": str(outdir / "build"), "ir_hash": ir_hash(graph),
                 "cycles_per_sample": manifest.cycles.per_sample, "mean_cycles_per_sample": round(mean_cycles, 1),
                 "engine": str(graph.hardware.engine), "stream_length": graph.hardware.stream_length,
-                "parallel": [q0.parallel_inputs, q0.parallel_neurons], "capacity": cap.summary(),
+                "parallel": [q0.parallel_inputs, q0.parallel_neurons],
+                "parallel_per_layer": [[l.synapse.quant.parallel_inputs, l.synapse.quant.parallel_neurons]
+                                       for l in graph.layers], "capacity": cap.summary(),
                 "seconds": round(seconds, 3),
                 "verify": verified})
     if verified is not None and not verified["ok"]:

@@ -20,7 +20,8 @@ from ..errors import IRError
 from ..kinds import Encoding, Engine, InputCoding
 
 __all__ = ["LayerPlan", "layer_plan", "input_cycles_per_step", "step_cycles", "sample_cycles", "cdiv",
-           "EventLayerPlan", "event_layer_plan", "event_row_tokens", "event_sample_cycles", "EVENT_LOAD_CYCLES", "EVENT_TAIL_CYCLES"]
+           "EventLayerPlan", "event_layer_plan", "event_row_tokens", "event_sample_cycles", "overlaps_input_stage",
+           "overlapped_sample_cycles", "OVERLAPS_INPUT_STAGE", "EVENT_LOAD_CYCLES", "EVENT_TAIL_CYCLES"]
 
 
 def cdiv(a: int, b: int) -> int:
@@ -105,6 +106,46 @@ def input_cycles_per_step(graph) -> int:
     return 2
 
 
+#: Whether the rate encoder of step ``t + 1`` runs while the layers compute step ``t``, by engine. The
+#: encoder's spikes do not depend on the layers, so the only cost is a copy of the step's spike vector
+#: (``n_in`` flip-flops) that the first layer reads while the encoder writes the next. It pays where the
+#: encoder's ``n_in + 2`` cycles are a large part of a step: on the event engine (W-digits at P 4x8,1x16:
+#: 66 of ~217 cycles per step) but not on the dense engine (66 of 38,231 at L 64, P 8x2), whose cycle
+#: counts the golden tests pin.
+OVERLAPS_INPUT_STAGE = {Engine.DENSE: False, Engine.EVENT: True}
+
+
+def overlaps_input_stage(graph) -> bool:
+    """Whether the core encodes step ``t + 1``'s input spikes while its layers compute step ``t``
+    (rate coding on an engine of :data:`OVERLAPS_INPUT_STAGE`); ``scnc.rtl.network`` builds it so."""
+    return graph.input.quant.coding is InputCoding.RATE and OVERLAPS_INPUT_STAGE[graph.hardware.engine]
+
+
+def overlapped_sample_cycles(n_in: int, layer_cycles):
+    """Cycles per sample of a core whose encoder overlaps the layers (:func:`overlaps_input_stage`).
+
+    ``n_in`` cycles accept the intensities; the first step's encoding takes ``n_in + 2`` cycles (start,
+    one input per cycle, the *ready* flag); then each step ``t`` starts with a hand-off cycle (the first
+    layer's spikes copied from the encoder, the first layer and the encoder for ``t + 1`` started) and
+    the next step's hand-off follows ``max(L_t + 2, n_in + 2)`` cycles later -- the layers and the
+    output beat, or the encoder, whichever is longer; the last step ends with its output beat and the
+    counts beat: ``2 n_in + 2 + sum_{t < T-1} max(L_t + 2, n_in + 2) + L_{T-1} + 3``.
+
+    Parameters
+    ----------
+    n_in:
+        Inputs (intensity beats, encoder cycles).
+    layer_cycles:
+        int ``(..., T)``: ``L_t``, the cycles of every layer at step ``t`` summed (each counted from its
+        ``go`` to its ``done``, inclusive).
+    """
+    import numpy as np
+
+    L = np.asarray(layer_cycles, dtype=np.int64)
+    periods = np.maximum(L[..., :-1] + 2, n_in + 2).sum(axis=-1)
+    return 2 * n_in + 2 + periods + L[..., -1] + 3
+
+
 def step_cycles(graph) -> dict:
     """Cycles per time step: per layer, the input stage, the output beat, and the total (no stall).
 
@@ -125,13 +166,17 @@ def step_cycles(graph) -> dict:
 def sample_cycles(graph) -> dict:
     """Cycles per sample (no stall, input beats offered every cycle).
 
-    ``"rate"``: n_in cycles to accept the intensities, then T steps, then the counts beat.
+    ``"rate"``: n_in cycles to accept the intensities, then T steps, then the counts beat; an engine
+    that overlaps the input stage (:func:`overlaps_input_stage`) takes
+    :func:`overlapped_sample_cycles` instead (``per_step`` then bounds every step's period).
     ``"spikes"``: T steps (each accepts its spike beat), then the counts beat.
     Latency is counted from the first accepted input beat to the accepted counts beat, inclusive.
     """
     sc = step_cycles(graph)
     load = graph.input.size if graph.input.quant.coding is InputCoding.RATE else 0
     total = load + graph.timesteps * sc["total"] + 1
+    if overlaps_input_stage(graph):  # every step at its bound, the encoder hidden behind the layers
+        total = int(overlapped_sample_cycles(graph.input.size, [sum(sc["layers"])] * graph.timesteps))
     return {"load": load, "per_step": sc["total"], "timesteps": graph.timesteps, "counts_beat": 1, "total": total}
 
 
@@ -283,7 +328,8 @@ def event_sample_cycles(graph, row_tokens, *, trace: bool = False):
     Returns
     -------
     numpy.ndarray
-        int64 ``(B,)``: ``load + sum_t (input + sum_l c_l(s_l[t]) + 1) + 1`` cycles, with
+        int64 ``(B,)``: ``load + sum_t (input + sum_l c_l(s_l[t]) + 1) + 1`` cycles (rate coding:
+        :func:`overlapped_sample_cycles` of ``L_t = sum_l c_l(s_l[t])``, the encoder hidden), with
         ``c_l(s) = 1 + H_l * (s + 1) + 3`` (no trace port) or ``1 + H_l * (s + 3) + n_out_l`` (trace build):
         :meth:`EventLayerPlan.cycles_per_step`, linear in ``s`` with slope ``H_l`` either way.
     """
@@ -294,7 +340,9 @@ def event_sample_cycles(graph, row_tokens, *, trace: bool = False):
     if s.ndim != 3 or s.shape[1:] != (graph.timesteps, len(plans)):
         raise ValueError(f"row_tokens must have shape (B, {graph.timesteps}, {len(plans)}), got {s.shape}")
     H = np.array([p.groups_out for p in plans], dtype=np.int64)
-    fixed_step = input_cycles_per_step(graph) + 1 + sum(p.cycles_per_step(0, trace) for p in plans)
+    layers = sum(p.cycles_per_step(0, trace) for p in plans) + (s * H).sum(axis=2)  # L_t, (B, T)
+    if overlaps_input_stage(graph):
+        return overlapped_sample_cycles(graph.input.size, layers)
     load = graph.input.size if graph.input.quant.coding is InputCoding.RATE else 0
-    per_step = fixed_step + (s * H).sum(axis=2)
+    per_step = input_cycles_per_step(graph) + 1 + layers
     return load + per_step.sum(axis=1) + 1

@@ -6,7 +6,7 @@ from functools import singledispatch
 
 from ..kinds import Encoding, Engine, InputCoding
 from .graph import DelayDenseNode, Graph, SCLeak, ShiftLeak
-from .schedule import sample_cycles, step_cycles
+from .schedule import overlaps_input_stage, sample_cycles, step_cycles
 
 __all__ = ["summary"]
 
@@ -144,10 +144,11 @@ def summary(graph: Graph) -> str:
         lines.append(
             f"cycles (event engine, at most): {steps['total']} per time step (input {steps['input']} + layers "
             f"{' + '.join(map(str, steps['layers']))} + output {steps['output']}; a layer takes "
-            f"1 + ceil(n_out/P_n) * (s + 1) + 3 for s spiking inputs, 1 + ceil(n_out/P_n) * (s + 3) + n_out in "
-            f"a trace build; the bound is s = n_in), "
-            f"{sample['total']} per sample ({sample['load']} to load + T={graph.timesteps} steps + 1 counts beat; "
-            f"no stalls); the exact count per sample is scnc.ref.cycles"
+            f"1 + ceil(n_out/P_n) * (s + 1) + 3 for s row tokens (the most spiking inputs of one of its P_i "
+            f"banks), 1 + ceil(n_out/P_n) * (s + 3) + n_out in a trace build; the bound is s = ceil(n_in/P_i)), "
+            f"{sample['total']} per sample ({sample['load']} to load + T={graph.timesteps} steps + 1 counts beat"
+            + ("; the encoder works a step ahead, hidden behind the layers" if overlaps_input_stage(graph) else "")
+            + "; no stalls); the exact count per sample is scnc.ref.cycles"
         )
         return "\n".join(lines) + "\n"
     lines.append(

@@ -1,7 +1,9 @@
 """The network top: input stage, layer engines in order, output and trace streams (docs/rtl.md).
 
 Per sample: (``"rate"``) accept ``n_in`` intensity beats, then for every time step encode the input
-spikes, run every layer engine in order, and emit one output beat with the last layer's spikes;
+spikes, run every layer engine in order, and emit one output beat with the last layer's spikes (on an
+engine that overlaps the input stage, :func:`scnc.ir.schedule.overlaps_input_stage`, the encoder works
+on step ``t + 1`` while the layers compute step ``t`` from a copy of its spikes);
 (``"spikes"``) every time step starts by accepting one spike-vector beat. After step ``T-1`` one
 more output beat carries the spike counts. Stalled output or trace streams stall the core.
 """
@@ -14,6 +16,7 @@ from amaranth.lib.wiring import In, Out
 
 from ..errors import IRError
 from ..ir.passes.validate import check_graph
+from ..ir.schedule import overlaps_input_stage
 from ..kinds import Engine, InputCoding, Level
 from ._build import silence_on_error
 from .encoder import InputEncoder
@@ -151,11 +154,27 @@ class NetworkCore(wiring.Component):
         for a, b in zip(engines, engines[1:]):
             m.d.comb += [b.spikes_in.eq(a.spikes_out), b.go.eq(a.done)]
 
+        overlap = overlaps_input_stage(g)  # the IR's schedule decides (scnc.ir.schedule)
         if rate:
             enc = self.encoder
             m.submodules.encoder = enc
-            m.d.comb += [enc.t.eq(t), enc.first.eq(first),
-                         engines[0].spikes_in.eq(enc.spikes), engines[0].go.eq(enc.done)]
+            if overlap:
+                # the encoder runs a step ahead: step t + 1's spikes are encoded while the layers compute
+                # step t from a copy (spikes0), taken in the hand-off cycle that starts both
+                t_enc = Signal(self.t_bits)
+                spikes0 = Signal(n_in)
+                enc_ready = Signal()  # the encoder's spikes are final and not yet handed off
+                handoff = Signal()
+                m.d.comb += [enc.t.eq(t_enc), enc.first.eq(t_enc == 0),
+                             engines[0].spikes_in.eq(spikes0), engines[0].go.eq(handoff)]
+                with m.If(enc.done):
+                    m.d.sync += enc_ready.eq(1)
+                with m.If(handoff):
+                    m.d.sync += [spikes0.eq(enc.spikes), enc_ready.eq(0), t_enc.eq(t + 1)]
+                    m.d.comb += enc.go.eq(t != T - 1)
+            else:
+                m.d.comb += [enc.t.eq(t), enc.first.eq(first),
+                             engines[0].spikes_in.eq(enc.spikes), engines[0].go.eq(enc.done)]
             j = Signal(range(max(n_in, 2)))
             m.d.comb += [enc.wr_addr.eq(j), enc.wr_data.eq(self.i_data.payload)]
         else:
@@ -181,6 +200,8 @@ class NetworkCore(wiring.Component):
                 with m.If(self.i_data.valid):
                     m.d.comb += [init.eq(1), self.start.eq(1)]
                     m.d.sync += [t.eq(0), self.busy.eq(1)]
+                    if rate and overlap:
+                        m.d.sync += t_enc.eq(0)
                     if rate:
                         m.d.comb += [enc.wr_en.eq(1), enc.wr_addr.eq(0)]
                         if n_in == 1:
@@ -201,7 +222,14 @@ class NetworkCore(wiring.Component):
                             m.next = "ENCODE"
                 with m.State("ENCODE"):
                     m.d.comb += enc.go.eq(1)
-                    m.next = "COMPUTE"
+                    m.next = "HANDOFF" if overlap else "COMPUTE"
+                if overlap:
+                    with m.State("HANDOFF"):
+                        # step t starts once its spikes are final (at once from step 1 on, when the encoder
+                        # finished during step t - 1's layers)
+                        with m.If(enc_ready):
+                            m.d.comb += handoff.eq(1)
+                            m.next = "COMPUTE"
             else:
                 with m.State("SPIKES"):
                     m.d.comb += self.i_data.ready.eq(1)
@@ -223,7 +251,7 @@ class NetworkCore(wiring.Component):
                         m.next = "COUNTS"
                     with m.Else():
                         m.d.sync += t.eq(t + 1)
-                        m.next = "ENCODE" if rate else "SPIKES"
+                        m.next = ("HANDOFF" if overlap else "ENCODE") if rate else "SPIKES"
             with m.State("COUNTS"):
                 m.d.comb += [self.o_data.valid.eq(1), self.o_data.payload.data.eq(Cat(*counts)),
                              self.o_data.payload.last.eq(1)]

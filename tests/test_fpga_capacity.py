@@ -95,7 +95,7 @@ def test_logic_cell_model_is_the_least_squares_fit_and_within_its_error(measured
     placed = [(p, g) for p, g, _ in measured
               if C.lc_model_point(p) and p["wrapper"] == "board" and not p.get("held_out")]
     for engine, model in C.LC_MODEL.items():
-        pts = [(C.lc_features(g), p["lcs"] - C.estimate(g, p["target"], p["wrapper"]).memory_cells)
+        pts = [(C.point_features(p, g), p["lcs"] - C.estimate(g, p["target"], p["wrapper"]).memory_cells)
                for p, g in placed if p["engine"] == engine]
         keys = [k for k in model if k != "intercept" and k not in C.LC_NOT_FITTED]
         fixed = [k for k in C.LC_NOT_FITTED if k in model]
@@ -105,7 +105,16 @@ def test_logic_cell_model_is_the_least_squares_fit_and_within_its_error(measured
         np.testing.assert_allclose(coef, [model["intercept"]] + [model[k] for k in keys], rtol=1e-4, atol=0.01)
     for p, g, est in measured:
         if C.lc_model_point(p):
-            assert abs(est.logic_cells - p["lcs"]) <= C.LC_ERROR * p["lcs"], (p, est.logic_cells)
+            lcs = C.model_logic_cells(g, C.point_features(p, g), p["wrapper"], est.memory_cells)
+            assert abs(lcs - p["lcs"]) <= C.LC_ERROR * p["lcs"], (p, lcs)
+
+
+def test_input_copy_is_what_the_encoder_overlap_cost(measured):
+    """The one measured pair: the same options with and without the encoder a step ahead."""
+    pair = [(p, g) for p, g, _ in measured if p["options"].get("layer_parallel") and p["options"]["encoding"] == "fixed"]
+    (serial, g), (overlapped, _) = sorted(pair, key=lambda t: bool(t[0].get("serial_input")), reverse=True)
+    assert C.lc_features(g)["input_copy"] == 64 and C.point_features(serial, g)["input_copy"] == 0
+    assert C.LC_MODEL["event"]["input_copy"] * 64 == overlapped["lcs"] - serial["lcs"]
 
 
 def test_dsps_equal_yosys_on_rebuilt_points(measured):

@@ -38,7 +38,6 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from unittest import mock
 
 import numpy as np
 
@@ -48,7 +47,6 @@ if str(_HERE) not in sys.path:
     sys.path.insert(0, str(_HERE))
 
 import hw_cost  # noqa: E402
-import verify_speed  # noqa: E402
 from verify_speed import bare_main_cpp, build_bare, run_bare  # noqa: E402
 
 from scnc import ref  # noqa: E402
@@ -248,8 +246,7 @@ def build_toggle_exe(verilog: Path, top: str, main_cpp: str, out: Path) -> tuple
     """Build ``main_cpp`` against ``verilog`` with toggle coverage; returns (executable, build seconds).
 
     The build is :func:`verify_speed.build_bare` (same Verilator, waivers, ccache and ``-O2`` C++ as
-    the bench) with :data:`TOGGLE_ARGS` added and ``main_cpp`` as its main: ``build_bare`` writes the
-    main it gets from ``verify_speed.bare_main_cpp``, which is replaced for the call. A build is reused
+    the bench) with :data:`TOGGLE_ARGS` added and ``main_cpp`` as its main. A build is reused
     when the Verilog, the main, the arguments and the Verilator are those of the last build in ``out``
     (a stamp file), so one build per variant serves every run.
     """
@@ -263,8 +260,7 @@ def build_toggle_exe(verilog: Path, top: str, main_cpp: str, out: Path) -> tuple
     if exe.is_file() and stamp.is_file() and stamp.read_text() == key.hexdigest():
         return exe, 0.0
     stamp.unlink(missing_ok=True)
-    with mock.patch.object(verify_speed, "bare_main_cpp", lambda _man, hdl_clock=False: main_cpp):
-        exe, seconds = build_bare(Path(verilog).parent, _BuildTarget(top, verilog), out, cflags=cflags)
+    exe, seconds = build_bare(Path(verilog).parent, _BuildTarget(top, verilog), out, cflags=cflags, main_cpp=main_cpp)
     stamp.write_text(key.hexdigest())
     return exe, seconds
 

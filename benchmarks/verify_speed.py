@@ -173,17 +173,18 @@ def bare_main_cpp(man: Manifest, *, hdl_clock: bool = False) -> str:
 
 
 def build_bare(core_dir: Path, man: Manifest, out: Path, *, cflags: tuple[str, ...] = VERILATOR_BENCH_ARGS,
-               hdl_clock: bool = False) -> tuple[Path, float]:
+               hdl_clock: bool = False, main_cpp: str | None = None) -> tuple[Path, float]:
     """Build the bare loop with the same Verilator the cocotb runs use; returns (executable, seconds).
 
     ``cflags``: Verilator arguments for the C++ optimisation (default: the bench's own, so the
     reference is as fast as the bench's model); ``hdl_clock``: the loop on the recorder wrapper with
-    its HDL clock, built with ``--timing``.
+    its HDL clock, built with ``--timing``; ``main_cpp``: the C++ main to build (default:
+    :func:`bare_main_cpp` of ``man``; ``benchmarks/energy.py`` passes one that also writes coverage).
     """
     tool = find_simulator("verilator")
     out.mkdir(parents=True, exist_ok=True)
     main = out / "bare_main.cpp"
-    main.write_text(bare_main_cpp(man, hdl_clock=hdl_clock))
+    main.write_text(main_cpp if main_cpp is not None else bare_main_cpp(man, hdl_clock=hdl_clock))
     exe = out / "obj" / "bare"
     t0 = time.perf_counter()
     sources = [str(man.verilog_path(core_dir))]

@@ -33,7 +33,7 @@ from scnc.ref.scalar import lif_update, sc_leak, shift_leak
 from scnc.rtl import compile_graph, load_build, simulate
 from scnc.rtl.engine.group_leak import GroupLeakParams, GroupTable, group_leak
 from scnc.rtl.engine.lif_update import PipelinedLIFUpdate
-from scnc.rtl.engine.spike_queue import SpikeQueue
+from scnc.rtl.engine.spike_queue import BankedSpikeQueue, SpikeQueue
 from scnc.snn.network import Network
 from scnc.trace import first_divergence
 from scnc.verify import compare, make_case, verify_build
@@ -171,6 +171,36 @@ def test_spike_queue_pops_every_set_bit_lowest_first(n: int, data) -> None:
             assert got == [j for j in range(n) if vec >> j & 1], (vec, got)
             assert ctx.get(dut.addr) == 0
             await ctx.tick()
+
+    _run(dut, bench)
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(1, 30), banks=st.integers(1, 6), data=st.data())
+def test_banked_queue_pops_every_bank_lowest_first_together(n: int, banks: int, data) -> None:
+    vec = data.draw(st.integers(0, (1 << n) - 1))
+    dut = BankedSpikeQueue(n, banks)
+    nb = -(-n // banks)
+    want = [[k for k in range(nb) if k * banks + b < n and vec >> (k * banks + b) & 1] for b in range(banks)]
+
+    async def bench(ctx):
+        ctx.set(dut.spikes, vec)
+        ctx.set(dut.load, 1)
+        await ctx.tick()
+        ctx.set(dut.load, 0)
+        ctx.set(dut.pop, 1)
+        got = [[] for _ in range(banks)]
+        pops = 0
+        while ctx.get(dut.valid) and pops <= nb:
+            pend = ctx.get(dut.pending)
+            for b in range(banks):
+                if pend >> b & 1:
+                    got[b].append(ctx.get(dut.addr[b]))
+            pops += 1
+            await ctx.tick()
+        assert got == want, (vec, got)
+        assert pops == max(len(w) for w in want)   # the fullest bank sets the pops: the row tokens
+        assert pops == int(event_row_tokens(np.array([(vec >> j) & 1 for j in range(n)]), banks))
 
     _run(dut, bench)
 
@@ -511,16 +541,16 @@ def test_a_dropped_address_is_caught(tmp_path, monkeypatch) -> None:
 
     import scnc.rtl.event as event_mod
 
-    class DropTop(SpikeQueue):
+    class DropTop(BankedSpikeQueue):
         def elaborate(self, platform):
             m = Module()
-            m.submodules.inner = inner = SpikeQueue(self.n)
+            m.submodules.inner = inner = BankedSpikeQueue(self.n, self.banks)
             top = 1 << (self.n - 1)
             m.d.comb += [inner.spikes.eq(self.spikes & ~top), inner.load.eq(self.load), inner.pop.eq(self.pop),
-                         self.valid.eq(inner.valid), self.addr.eq(inner.addr)]
+                         self.valid.eq(inner.valid), self.pending.eq(inner.pending), self.addr.eq(inner.addr)]
             return m
 
-    monkeypatch.setattr(event_mod, "SpikeQueue", DropTop)
+    monkeypatch.setattr(event_mod, "BankedSpikeQueue", DropTop)
     d, man = planted_build(tmp_path, good, good)  # same IR, Verilog generated with the faulty queue
     monkeypatch.undo()
     rep = verify_build(d, sim="icarus", inputs=INPUTS, flow="always", build_root=tmp_path / "sb")

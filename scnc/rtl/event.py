@@ -42,7 +42,7 @@ argument (:mod:`scnc.rtl.engine.group_leak`).
 from __future__ import annotations
 
 import numpy as np
-from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, wiring
 from amaranth.lib.memory import Memory
 
@@ -51,7 +51,7 @@ from ..kinds import Encoding
 from ._build import silence_on_error
 from .engine.group_leak import GroupLeakParams, GroupTable, group_leak
 from .engine.lif_update import PipelinedLIFUpdate
-from .engine.spike_queue import SpikeQueue
+from .engine.spike_queue import BankedSpikeQueue
 from .engine.synapse_lanes import synapse_lanes
 from .engine.tables import signed_bits_of, unsigned_bits_of
 from .engine.weight_rom import WeightROM
@@ -91,7 +91,7 @@ def bank_weights(weight_q: np.ndarray, bank: int, banks: int) -> np.ndarray:
 
 
 def _bank_name(what: str, bank: int, banks: int) -> str:
-    """Submodule name of a bank's queue or ROM (the single bank keeps the plain name)."""
+    """Submodule name of a bank's ROM (the single bank keeps the plain name)."""
     return what if banks == 1 else f"{what}{bank}"
 
 
@@ -142,31 +142,22 @@ class EventLayerEngine(wiring.Component):
         base = Signal(range(max(plan.bank_rows, 2)))  # h * bank_inputs: group h's first row in every bank
         last_h = h == H - 1
         issue = Signal()                         # this cycle issues a token (FSM state ISSUE)
-        load = Signal()                          # every queue starts over from spikes_in
-        queues = []
-        for b in range(B):
-            queue = SpikeQueue(nb)
-            m.submodules[_bank_name("queue", b, B)] = queue
-            # bank b holds inputs b, b + B, ...; its entries past n_in never spike
-            m.d.comb += [queue.spikes.eq(Cat(*(self.spikes_in[j] if j < n_in else Const(0, 1)
-                                               for j in range(b, nb * B, B)))),
-                         queue.load.eq(load), queue.pop.eq(issue & queue.valid)]
-            queues.append(queue)
-        pending = Signal()                       # some bank still has a spiking input: a row token
-        m.d.comb += pending.eq(Cat(*(qu.valid for qu in queues)).any())
+        load = Signal()                          # every bank's queue starts over from spikes_in
+        m.submodules.queue = queue = BankedSpikeQueue(n_in, B)
+        m.d.comb += [queue.spikes.eq(self.spikes_in), queue.load.eq(load), queue.pop.eq(issue)]
+        pending = queue.valid                    # some bank still has a spiking input: a row token
         # the token registers of stage A1 (row addresses) and A2 (rows on the ROMs' outputs)
         # (data registers reset-less, so they pack with any LUT; the token kinds row/end are reset)
         row1, end1 = Signal(), Signal()
         last1, h1 = Signal(reset_less=True), Signal.like(h, reset_less=True)
         base1 = Signal.like(base, reset_less=True)
         bank1 = Signal(B, reset_less=True)       # banks that read a row in this token
-        j1 = [Signal.like(qu.addr, reset_less=True, name=f"j1_{b}") for b, qu in enumerate(queues)]
+        j1 = Signal.like(queue.addr, reset_less=True)
         row2, end2 = Signal(), Signal()
         last2, h2 = Signal(reset_less=True), Signal.like(h, reset_less=True)
         bank2 = Signal(B, reset_less=True)
         m.d.sync += [row1.eq(issue & pending), end1.eq(issue & ~pending), last1.eq(last_h),
-                     base1.eq(base), h1.eq(h), bank1.eq(Cat(*(qu.valid for qu in queues))),
-                     *(j.eq(qu.addr) for j, qu in zip(j1, queues)),
+                     base1.eq(base), h1.eq(h), bank1.eq(queue.pending), j1.eq(queue.addr),
                      row2.eq(row1), end2.eq(end1), last2.eq(last1), h2.eq(h1), bank2.eq(bank1)]
 
         # ---- A1: every bank that popped reads its row; an end token reads its group's membrane word

@@ -18,13 +18,13 @@ clears the picked chunk's lowest bit. (One carry chain over all ``n`` bits limit
 
 from __future__ import annotations
 
-from amaranth.hdl import Cat, Const, Module, Mux, Signal, Value
-from amaranth.lib import wiring
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, Value, unsigned
+from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from .._build import silence_on_error
 
-__all__ = ["SpikeQueue"]
+__all__ = ["SpikeQueue", "BankedSpikeQueue"]
 
 
 class SpikeQueue(wiring.Component):
@@ -100,3 +100,57 @@ def _or(values: list) -> Value:
     for v in values[1:]:
         out = out | v
     return out
+
+
+class BankedSpikeQueue(wiring.Component):
+    """``B`` :class:`SpikeQueue` s over one spike vector, interleaved: bank ``b`` holds inputs ``b, b + B,
+    b + 2B, ...`` (entry ``k`` is input ``k * B + b``); a pop removes the lowest pending entry of every
+    bank that has one, so each pop yields up to ``B`` addresses.
+
+    Parameters
+    ----------
+    n:
+        Width of the spike vector (the layer's inputs).
+    banks:
+        ``B`` >= 1 (``B = 1``: one :class:`SpikeQueue`).
+
+    Members
+    -------
+    spikes: In(n)
+        The step's input spikes (read when ``load``).
+    load: In(1)
+        Every bank starts over from ``spikes`` at the clock edge; wins over ``pop``.
+    pop: In(1)
+        Every bank with a pending entry removes its ``addr`` at the clock edge.
+    valid: Out(1)
+        Some bank has a pending entry.
+    pending: Out(B)
+        Bit ``b``: bank ``b`` has a pending entry (its ``addr[b]`` is one).
+    addr: Out(ArrayLayout(unsigned(bits), B))
+        The lowest pending entry of every bank (0 when none).
+    """
+
+    @silence_on_error
+    def __init__(self, n: int, banks: int) -> None:
+        if not isinstance(banks, int) or banks < 1:
+            raise ValueError(f"banks must be an int >= 1, not {banks!r}")
+        if not isinstance(n, int) or n < 1:
+            raise ValueError(f"n must be an int >= 1, not {n!r}")
+        self.n, self.banks = n, banks
+        self.bank_inputs = -(-n // banks)
+        bits = max(1, (max(self.bank_inputs, 2) - 1).bit_length())
+        super().__init__({"spikes": In(n), "load": In(1), "pop": In(1), "valid": Out(1), "pending": Out(banks),
+                          "addr": Out(data.ArrayLayout(unsigned(bits), banks))})
+
+    def elaborate(self, platform) -> Module:
+        m = Module()
+        n, B, nb = self.n, self.banks, self.bank_inputs
+        for b in range(B):
+            queue = SpikeQueue(nb)
+            m.submodules[f"bank{b}"] = queue
+            # the bank's entries past n never spike
+            m.d.comb += [queue.spikes.eq(Cat(*(self.spikes[j] if j < n else Const(0, 1) for j in range(b, nb * B, B)))),
+                         queue.load.eq(self.load), queue.pop.eq(self.pop & queue.valid),
+                         self.pending[b].eq(queue.valid), self.addr[b].eq(queue.addr)]
+        m.d.comb += self.valid.eq(self.pending.any())
+        return m

@@ -12,7 +12,7 @@ latency at Fmax. Prints a table, writes a PNG plot and ends with one JSON line
 
 ``--model``: no synthesis; the capacity model's (scnc.fpga.capacity) logic cells and fit on the UP5K and
 the cycle model's mean cycles for dense vs event, SC vs fixed, L in {8, 16, 32, 64} and several P, with
-latency at an assumed 18 MHz; a table with the Pareto front, a PNG of latency vs logic cells with the
+latency at an assumed Fmax per engine (``MODEL_FMAX_MHZ``); a table with the Pareto front, a PNG of latency vs logic cells with the
 measured syntheses (capacity.MEASURED) marked, and one JSON line.
 
 ``--engines`` (default ``dense``) adds the layer-engine axis: every point is built with each engine. The
@@ -219,9 +219,10 @@ def _plot(rows: list, path: Path) -> Path:
 
 # ---- the model's Pareto front (--model): no synthesis --------------------------------------------------------
 
-#: Fmax the model's latencies assume (MHz): the measured UP5K cores of docs/fpga.md and docs/rtl.md run at
-#: 17-20 MHz whatever the engine, encoding, L and P; the capacity model has no timing model.
-MODEL_FMAX_MHZ = 18.0
+#: Fmax the model's latencies assume, by engine (MHz): the measured UP5K cores of docs/fpga.md and docs/rtl.md
+#: run at 17-20 MHz on the dense engine and 27.7-32.1 MHz on the pipelined event engine, whatever the encoding,
+#: L and P; the capacity model has no timing model.
+MODEL_FMAX_MHZ = {"dense": 18.0, "event": 29.0}
 WORKLOADS = {"w-digits": [64, 128, 10], "w-mnist": [784, 256, 10]}
 
 
@@ -255,7 +256,7 @@ def model_points(sizes: list, x) -> list:
                     rows.append({"engine": engine, "encoding": enc, "stream_length": L, "parallel_inputs": p_i,
                                  "parallel_neurons": p_n, "cycles": round(cyc, 1), "logic_cells": est.logic_cells,
                                  "brams": est.brams, "dsps": est.dsps, "fits": est.fits,
-                                 "latency_us": round(cyc / MODEL_FMAX_MHZ, 1)})
+                                 "latency_us": round(cyc / MODEL_FMAX_MHZ[engine], 1)})
     best = float("inf")  # Pareto front: no design that fits has fewer logic cells and a lower latency
     for r in sorted(rows, key=lambda r: (r["logic_cells"], r["latency_us"])):
         if r["fits"] and r["latency_us"] < best:
@@ -278,8 +279,9 @@ def model_main(workload: str, samples: int, out: Path) -> None:
 
         x = mnist_like(samples)
     rows = model_points(sizes, x)
+    fmax = ", ".join(f"{e} {f:g} MHz" for e, f in MODEL_FMAX_MHZ.items())
     print(f"{workload} {'-'.join(map(str, sizes))} on iCE40UP5K by the capacity model (latency at an assumed "
-          f"{MODEL_FMAX_MHZ:g} MHz; * = Pareto front of the designs that fit)")
+          f"Fmax: {fmax}; * = Pareto front of the designs that fit)")
     print(f"{'engine':6} {'enc':5} {'L':>3} {'P':>5} {'cycles':>9} {'latency us':>10} {'LCs':>6} {'BRAM':>4} {'DSP':>3} fits")
     for r in rows:
         print(f"{r['engine']:6} {r['encoding']:5} {r['stream_length']:3d} {r['parallel_inputs']}x{r['parallel_neurons']:<3} "
@@ -313,7 +315,7 @@ def _pareto_plot(rows: list, workload: str, path: Path) -> Path:
     meas = [p for p in MEASURED if list(p["sizes"]) == sizes and p["lcs"] is not None and p["target"] == "ice40-up5k"]
     if meas:
         ax.scatter([p["lcs"] for p in meas], [_measured_latency(p) for p in meas], s=90,
-                   facecolors="none", edgecolors="red", label="measured synthesis (LCs; latency at 18 MHz, event: bound)")
+                   facecolors="none", edgecolors="red", label="measured synthesis (LCs; latency at the assumed Fmax, event: bound)")
     ax.axvline(5280, color="gray", lw=0.8)
     ax.set_xlabel("logic cells (UP5K has 5280)")
     ax.set_ylabel("latency per sample (us, log)")
@@ -332,7 +334,7 @@ def _measured_latency(p: dict) -> float:
 
     g = graph_for(from_network(Network.dense(list(p["sizes"]), seed=0, timesteps=TIMESTEPS)),
                   dict(p["options"], engine=p["engine"]))
-    return sample_cycles(g)["total"] / MODEL_FMAX_MHZ
+    return sample_cycles(g)["total"] / MODEL_FMAX_MHZ[p["engine"]]
 
 
 if __name__ == "__main__":

@@ -17,7 +17,11 @@ def test_every_package_is_listed_in_pyproject():
     listed = set(cfg["packages"])
     found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "scnc").rglob("__init__.py")}
     assert found - listed == set(), f"packages missing from pyproject.toml: {sorted(found - listed)}"
-    assert cfg["package-dir"] == {"scnc._bench": "sim", "scnc._hdl": "hdl"}
+    assert cfg["package-dir"] == {"scnc._bench": "sim", "scnc._hdl": "hdl", "scnc._hdl.icebreaker": "hdl/icebreaker"}
+    # every folder of hdl/ is a package of its own (setuptools warns about data folders that are not)
+    hdl_folders = {"scnc._hdl." + ".".join(d.relative_to(ROOT / "hdl").parts)
+                   for d in (ROOT / "hdl").rglob("*") if d.is_dir() and not d.name.startswith((".", "_"))}
+    assert hdl_folders <= listed and all(f in cfg["package-dir"] for f in hdl_folders)
 
 
 def test_resources_are_found():

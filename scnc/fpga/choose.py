@@ -8,8 +8,9 @@ the dense engine's cycles are exact for every sample; the event engine's are the
 :func:`scnc.ref.cycles` over calibration samples when given (the spikes do not depend on the
 parallelism, so one reference run serves every ``P_i x P_n``: only how they fall into the input banks
 does), else its bound with every input spiking.
-Candidates are ranked by cycles per sample: the measured Fmax of the cores varies little with these
-choices (17-20 MHz on the UP5K, docs/rtl.md), so fewer cycles is lower latency.
+Candidates are ranked by cycles per sample: the measured Fmax of the cores varies little within an
+engine (UP5K: dense 17-20 MHz, pipelined event 27.7-32.1 MHz, docs/rtl.md), and the engine with the
+higher Fmax is also the one with fewer cycles on these workloads, so fewer cycles is lower latency.
 """
 
 from __future__ import annotations
@@ -89,19 +90,17 @@ class HardwareChoice:
 
 
 def _same_parallel(graph, cand) -> bool:
-    """Whether ``graph`` already has the parallelism ``cand`` asks for (every layer, after clamping)."""
-    pairs = parallel_changes(cand).get("layer_parallel") or None
-    for i, layer in enumerate(graph.layers):
-        q = layer.synapse.quant
-        if pairs is not None:
-            want = pairs[min(i, len(pairs) - 1)]
-        elif cand[0] is None or cand[1] is None:
-            return False
-        else:
-            want = cand
-        if (q.parallel_inputs, q.parallel_neurons) != (min(want[0], layer.n_in), min(want[1], layer.n_out)):
-            return False
-    return True
+    """Whether ``graph`` already has the parallelism ``cand`` asks for (every layer, clamped to its size as
+    ``allocate_streams`` does)."""
+    from ..ir import QuantOptions
+
+    changes = parallel_changes(cand)
+    if not {"parallel_inputs", "parallel_neurons"} <= changes.keys():
+        return False  # a pair with a kept (None) half: ask quantize
+    opts = QuantOptions(**changes)
+    return all((layer.synapse.quant.parallel_inputs, layer.synapse.quant.parallel_neurons)
+               == (min(opts.layer_pair(i)[0], layer.n_in), min(opts.layer_pair(i)[1], layer.n_out))
+               for i, layer in enumerate(graph.layers))
 
 
 def _fits(est: CapacityEstimate, margin: float) -> bool:
@@ -144,7 +143,7 @@ def choose_hardware(graph, target: str = "ice40-up5k", *, x: np.ndarray | None =
 
     engines = [Engine(engine)] if engine is not None else list(Engine)
     trials = []
-    spikes = None  # one reference run serves every candidate: the spikes do not depend on the hardware
+    reference = None  # one reference run serves every candidate: the spikes do not depend on the hardware
     for eng in engines:
         if parallel is not None:
             cands = [tuple(parallel)]
@@ -165,11 +164,11 @@ def choose_hardware(graph, target: str = "ice40-up5k", *, x: np.ndarray | None =
                 if x is not None:
                     from ..ref.cycles import row_token_counts
 
-                    if spikes is None:
+                    if reference is None:
                         from ..ref import run
 
-                        spikes = run(g, x, trace=False)
-                    cyc, kind = float(event_sample_cycles(g, row_token_counts(g, spikes)).mean()), "mean"
+                        reference = run(g, x, trace=False)
+                    cyc, kind = float(event_sample_cycles(g, row_token_counts(g, reference)).mean()), "mean"
                 else:
                     cyc, kind = float(sample_cycles(g)["total"]), "bound"
             else:

@@ -62,9 +62,10 @@ __all__ = ["EventLayerEngine", "row_plan", "bank_weights"]
 
 #: A bank's weight ROM of at least this many bits is placed in block RAM (``BLOCK_ROM_ATTRS``). Left to
 #: itself yosys' memory_libmap weighs a ROM in logic at 1/16 of a block per bit, so on the iCE40 a 64 x 32
-#: ROM (2 kbit, 2 blocks) ties and goes to logic -- where it costs ~350 LUTs (measured: the four layer-1
-#: banks of W-digits at P 4x8 took 5,808 logic cells, 1,400 more than the one-bank core). Logic cells are
-#: the scarce resource of the small parts, a 4 kbit block RAM is 1/30 of the UP5K's.
+#: ROM (2 kbit, 2 blocks) ties and goes to logic (measured: W-digits at P 4x8, whose four layer-1 bank ROMs
+#: are such, packed to 5,808 logic cells with them in logic and to 5,276 with them in 8 block RAMs; ~130
+#: cells per ROM). Logic cells are the scarce resource of the small parts, a 4 kbit block RAM is 1/30 of
+#: the UP5K's.
 BLOCK_ROM_MIN_BITS = 1024
 #: The synthesis attribute that asks memory_libmap for block RAM (yosys, 1364.1 / Synplify names).
 BLOCK_ROM_ATTRS = {"rom_style": "block"}
@@ -163,11 +164,11 @@ class EventLayerEngine(wiring.Component):
         # ---- A1: every bank that popped reads its row; an end token reads its group's membrane word
         # and constants --------------------------------------------------------------------------
         roms = []
+        rplan = row_plan(plan)  # every bank's ROM has this shape
+        rom_bits = rplan.blocks * rplan.p_out * (q.weight_bits + 1)
+        rom_attrs = BLOCK_ROM_ATTRS if rom_bits >= BLOCK_ROM_MIN_BITS else None
         for b in range(B):
-            rplan = row_plan(plan)
-            bits = rplan.blocks * rplan.p_out * (q.weight_bits + 1)
-            rom = WeightROM(bank_weights(q.weight_q, b, B), rplan, q.weight_bits,
-                            attrs=BLOCK_ROM_ATTRS if bits >= BLOCK_ROM_MIN_BITS else None)
+            rom = WeightROM(bank_weights(q.weight_q, b, B), rplan, q.weight_bits, attrs=rom_attrs)
             m.submodules[_bank_name("weights", b, B)] = rom
             # (one bank: a row token always reads it)
             m.d.comb += [rom.addr.eq(base1 + j1[b]), rom.en.eq(row1 & bank1[b] if B > 1 else row1)]

@@ -541,10 +541,6 @@ def model_logic_cells(graph, features: dict[str, float], wrapper: str, memory_ce
     return max(0, int(round(lcs))) + memory_cells
 
 
-def _logic_cells(graph, wrapper: str, memory_cells: int) -> int:
-    return model_logic_cells(graph, lc_features(graph), wrapper, memory_cells)
-
-
 def estimate(graph, target: str = "ice40-up5k", wrapper: str | None = None, *, trace: bool = False,
              dsp: bool = True) -> CapacityEstimate:
     """Estimate what the core of the quantized ``graph`` takes on ``target``.
@@ -577,7 +573,8 @@ def estimate(graph, target: str = "ice40-up5k", wrapper: str | None = None, *, t
     mem_cells = _soft_memory_cells(maps, dev.family)
     return CapacityEstimate(
         target=dev.name, wrapper=wrapper, memories=maps, brams=sum(m.blocks for m in maps),
-        memory_bits=sum(m.memory.bits for m in maps), logic_cells=_logic_cells(graph, wrapper, mem_cells),
+        memory_bits=sum(m.memory.bits for m in maps),
+        logic_cells=model_logic_cells(graph, lc_features(graph), wrapper, mem_cells),
         memory_cells=mem_cells,
         dsps=_dsp_count(_multipliers(frag), dev.family, _shift_leak_layers(graph)) if dsp else 0, sprams=0, available=_available(dev))
 

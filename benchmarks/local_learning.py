@@ -8,14 +8,15 @@ Measures, with every seed explicit:
    optdigits.tes; training wall time of the local rule and of BPTT. The local classifier's
    hardware accuracy (:func:`scnc.ref.accuracy`, SC L=64 and fixed point) next to its float accuracy.
 2. *transfer*: an encoder pretrained on classes 0-4 only; the local classifier learns 5-9 from 100
-   examples (``few_shot`` seeds 0..N-1) and is tested on optdigits.tes 5-9; two encoders: part 1's
-   recipe (plain) and the transfer recipe (3 affine copies of every source image, 256 hidden, window
-   (0, 1)); hardware accuracy (scnc.ref, SC L=64) of seed 0's classifier.
+   examples (``few_shot`` seeds 0..N-1) and is tested on optdigits.tes 5-9; three recipes: part 1's
+   (plain), the affine encoder (3 affine copies of every source image, 256 hidden, window (0, 1)),
+   and the transfer recipe (the affine encoder passing its input through, threshold 2); hardware
+   accuracy (scnc.ref, SC L=64) of seed 0's classifier.
 3. *ten-shot*: the same encoders (0-4); all ten classes from 10 examples per class.
 
 Prints a table and one JSON line. Run: ``NUMBA_NUM_THREADS=1 python benchmarks/local_learning.py
 --data-dir /work/shared/data`` (about a minute on one core). ``--verify-samples 50 --build DIR`` also
-compiles the full-task classifier (SC, L=64, 5-bit weights, parallel 8x2: it fits the iCE40UP5K) into ``DIR`` and verifies
+compiles the full-task classifier (SC, L=64, 4-bit weights, event engine, P 1x2: it fits the iCE40UP5K) into ``DIR`` and verifies
 it bit for bit in Verilator on that many optdigits test samples (their real encoder features;
 several minutes). Synthesis: ``scnc synth DIR --target ice40-up5k``.
 """
@@ -36,15 +37,56 @@ from scnc.local import LocalClassifier, LocalConfig, RateCoding, pretrain_encode
 from scnc.snn import Network, TrainConfig, accuracy, train
 
 
-#: Encoders for the transfer parts: (hidden neurons, affine copies of every source image, feature window).
-#: "plain" is part 1's recipe; "affine" is the transfer recipe of docs/local_learning.md.
-TRANSFER_ENCODERS = {"plain": (128, 0, (0.7, 1.3)), "affine": (256, 3, (0.0, 1.0))}
+#: Recipes of the transfer parts: (hidden neurons, affine copies of every source image, feature window,
+#: include_input, classifier threshold). "plain" is part 1's recipe; "affine" the encoder chosen by
+#: ``--sweep``; "skip" (the transfer recipe of docs/local_learning.md) adds the input pass-through
+#: and the threshold chosen by ``--sweep-features``.
+TRANSFER_ENCODERS = {"plain": (128, 0, (0.7, 1.3), False, 1.0), "affine": (256, 3, (0.0, 1.0), False, 1.0),
+                     "skip": (256, 3, (0.0, 1.0), True, 2.0)}
 
 
 #: The split the transfer recipe was chosen on (never the reported 0-4 -> 5-9), and the grid (``--sweep``).
 TUNING_SPLIT = ("1,2,3,7,8", "0,4,5,6,9")
 SWEEP = {"hidden": (128, 256, 512), "affine_copies": (0, 3, 6), "window": ((0.7, 1.3), (0.0, 1.0), (0.0, 2.0)),
          "neurons_per_column": (10, 20)}
+#: The second grid (``--sweep-features``), on the encoder the first one chose (256 hidden, 3 copies,
+#: window (0, 1)): input pass-through, threshold, and the inference window (the same trained classifier
+#: evaluated over each number of steps).
+SWEEP_FEATURES = {"include_input": (False, True), "threshold": (1.0, 1.5, 2.0, 2.5, 3.0),
+                  "inference_timesteps": (10, 20, 40, 80)}
+
+
+def sweep_features(data_dir: str, seeds: int = 3) -> list[dict]:
+    """:data:`SWEEP_FEATURES` on :data:`TUNING_SPLIT`: 100 examples of the new classes, ``seeds`` draws."""
+    source, target = TUNING_SPLIT
+    src = load_dataset("optdigits", split="train", data_dir=data_dir, classes=source)
+    new_all = load_dataset("optdigits", split="train", data_dir=data_dir, classes=target)
+    new_te = load_dataset("optdigits", split="test", data_dir=data_dir, classes=target)
+    hidden, copies, window = TRANSFER_ENCODERS["affine"][:3]
+    src_v = augment_affine(src, copies, seed=0)
+    base = pretrain_encoder(src_v.x, src_v.y, class_labels=list(src.classes), hidden=hidden, epochs=10, seed=0,
+                            window=window)
+    rows = []
+    for include in SWEEP_FEATURES["include_input"]:
+        enc = dataclasses.replace(base, include_input=include)
+        f_te = enc(new_te.x)
+        for threshold in SWEEP_FEATURES["threshold"]:
+            accs: dict[int, list[float]] = {t: [] for t in SWEEP_FEATURES["inference_timesteps"]}
+            for s in range(seeds):
+                few = few_shot(new_all, total=100, seed=s)
+                f = enc(few.x)
+                clf = LocalClassifier.new(LocalConfig(threshold=threshold, seed=s), list(few.classes), RateCoding.fit(f))
+                train_local(clf, f, np.asarray(few.classes)[few.y])
+                for t in accs:
+                    clf.config = dataclasses.replace(clf.config, inference_timesteps=t)
+                    accs[t].append(clf.accuracy(f_te, new_te.y, seed=s))
+            for t, a in accs.items():
+                rows.append({"include_input": include, "threshold": threshold, "inference_timesteps": t,
+                             "mean": float(np.mean(a)), "std": float(np.std(a))})
+            print(f"tuning {source} -> {target}: include_input {include!s:5s}, threshold {threshold}: "
+                  + "  ".join(f"T {t} {100 * np.mean(a):.2f} +- {100 * np.std(a):.2f}" for t, a in accs.items()),
+                  flush=True)
+    return rows
 
 
 def sweep(data_dir: str, seeds: int = 3) -> list[dict]:
@@ -97,13 +139,16 @@ def main() -> None:
                     help="verify the compiled classifier in Verilator on this many test samples (0: skip)")
     ap.add_argument("--build", default=None, help="build folder for --verify-samples (written)")
     ap.add_argument("--sweep", action="store_true",
-                    help="only the transfer recipe's grid on the tuning split (about 4 minutes), then exit")
+                    help="only the transfer encoder's grid on the tuning split (about 4 minutes), then exit")
+    ap.add_argument("--sweep-features", action="store_true",
+                    help="only the transfer recipe's second grid (input pass-through, threshold, inference steps) "
+                         "on the tuning split (about a minute), then exit")
     args = ap.parse_args()
-    if args.sweep:
-        rows = sweep(args.data_dir)
+    if args.sweep or args.sweep_features:
+        rows = sweep(args.data_dir) if args.sweep else sweep_features(args.data_dir)
         best = max(rows, key=lambda r: r["mean"])
-        print(json.dumps({"benchmark": "local_learning_sweep", "split": list(TUNING_SPLIT), "best": best, "rows": rows},
-                         sort_keys=True))
+        name = "local_learning_sweep" if args.sweep else "local_learning_sweep_features"
+        print(json.dumps({"benchmark": name, "split": list(TUNING_SPLIT), "best": best, "rows": rows}, sort_keys=True))
         return
     if args.verify_samples and not args.build:
         ap.error("--verify-samples needs --build DIR")
@@ -125,7 +170,13 @@ def main() -> None:
     t0 = time.perf_counter()
     net = train(net, xtr, tr.y, TrainConfig(epochs=args.bptt_epochs, seed=seed)).network
     t_bptt = time.perf_counter() - t0
-    acc_bptt = accuracy(net, xte, te.y, seed=seed)
+    acc_bptt_t = accuracy(net, xte, te.y, seed=seed)
+    # the local classifier infers over cfg.inference_timesteps; the readout gets the same window too,
+    # and the comparison takes whichever of its two windows is better
+    long_net = net.copy()
+    long_net.timesteps = cfg.inference_timesteps
+    acc_bptt_long = accuracy(long_net, xte, te.y, seed=seed)
+    acc_bptt = max(acc_bptt_t, acc_bptt_long)
     acc_head = enc.head_accuracy(te.x, te.y)
     ckpt = clf.to_checkpoint()
     hw = {}
@@ -136,16 +187,18 @@ def main() -> None:
         from scnc.rtl import compile_graph
         from scnc.verify.verify import verify_build
 
-        # the configuration that fits the iCE40UP5K (26 of 30 block RAMs; 6-bit weights at 16x4 need 35)
-        graph = ir.quantize(ir.from_checkpoint(ckpt), ir.QuantOptions(stream_length=64, weight_bits=5, parallel_inputs=8,
-                                                                      parallel_neurons=2, seed=seed))
+        # what `scnc compile clf.npz --weight-bits 4` chooses for the iCE40UP5K: the event engine at P 1x2
+        # (30 of 30 block RAMs estimated, 25 placed; 5- and 6-bit weights need 31 and 35)
+        graph = ir.set_engine(ir.quantize(ir.from_checkpoint(ckpt), ir.QuantOptions(
+            stream_length=64, weight_bits=4, parallel_inputs=1, parallel_neurons=2, seed=seed)), "event")
         compile_graph(graph, args.build)
         xin = ref.quantize_features(graph, xte[:args.verify_samples]).astype(np.int64)
         rep = verify_build(args.build, sim="verilator", inputs={"intensities": xin}, dataset=None, seed=seed)
         hw["verilator"] = {"ok": rep.ok, "samples": rep.samples, "values_compared": rep.values_compared,
                            "mismatches": rep.mismatches, "cycles_per_sample_no_stall": int(rep.results.get(
                                "manifest_latency_cycles", 0))}
-    out["full"] = {"local": acc_local, "bptt_readout": acc_bptt, "ann_head": acc_head,
+    out["full"] = {"local": acc_local, "bptt_readout": acc_bptt, "bptt_readout_by_timesteps": {
+                       cfg.timesteps: acc_bptt_t, cfg.inference_timesteps: acc_bptt_long}, "ann_head": acc_head,
                    "local_seconds": t_local, "bptt_seconds": t_bptt, "bptt_epochs": args.bptt_epochs,
                    "local_epochs": cfg.epochs, "hardware": hw}
 
@@ -155,17 +208,17 @@ def main() -> None:
     src = load_dataset("optdigits", split="train", data_dir=args.data_dir, classes="0-4")
     new_all = load_dataset("optdigits", split="train", data_dir=args.data_dir, classes="5-9")
     new_te = load_dataset("optdigits", split="test", data_dir=args.data_dir, classes="5-9")
-    for variant, (hidden, copies, window) in TRANSFER_ENCODERS.items():
+    for variant, (hidden, copies, window, include, threshold) in TRANSFER_ENCODERS.items():
         src_v = augment_affine(src, copies, seed=seed)
         t0 = time.perf_counter()
         enc04 = pretrain_encoder(src_v.x, src_v.y, class_labels=list(src.classes), hidden=hidden, epochs=10, seed=seed)
         t_enc = time.perf_counter() - t0
-        enc04 = dataclasses.replace(enc04, window=window)
+        enc04 = dataclasses.replace(enc04, window=window, include_input=include)
         f_te59, f_te = enc04(new_te.x), enc04(te.x)
         acc59, acc10, secs = [], [], []
         for s in range(args.transfer_seeds):
             new_tr = few_shot(new_all, total=100, seed=s)
-            c = dataclasses.replace(cfg, seed=s)
+            c = dataclasses.replace(cfg, seed=s, threshold=threshold)
             clf59, t59 = _local(enc04(new_tr.x), np.asarray(new_tr.classes)[new_tr.y], list(new_tr.classes), c)
             acc59.append(clf59.accuracy(f_te59, new_te.y, seed=s))
             secs.append(t59)
@@ -178,20 +231,22 @@ def main() -> None:
         out[f"transfer_5_9_{variant}"] = {
             "accuracy": float(np.mean(acc59)), "std": float(np.std(acc59)), "per_seed": acc59, "shots": 100,
             "seconds": float(np.median(secs)), "encoder_seconds": t_enc, "hidden": hidden, "affine_copies": copies,
-            "window": list(window), "seed0_float": acc59[0], "seed0_hardware_sc_L64": hw59}
+            "window": list(window), "include_input": include, "threshold": threshold,
+            "seed0_float": acc59[0], "seed0_hardware_sc_L64": hw59}
         out[f"ten_shot_{variant}"] = {"accuracy": float(np.mean(acc10)), "std": float(np.std(acc10)),
                                       "per_seed": acc10, "shots_per_class": 10}
 
     f = out["full"]
     print(f"{'optdigits .tra -> .tes':44s} {'accuracy':>9s} {'train s':>8s}")
-    print(f"{'local rule on frozen encoder (float)':44s} {f['local']:9.4f} {f['local_seconds']:8.2f}")
+    print(f"{'local rule on frozen encoder (float, T ' + str(cfg.inference_timesteps) + ')':44s} {f['local']:9.4f} {f['local_seconds']:8.2f}")
     print(f"{'  same, hardware SC L=64 (scnc.ref)':44s} {hw['sc_L64']:9.4f}")
     print(f"{'  same, hardware fixed point (scnc.ref)':44s} {hw['fixed']:9.4f}")
     if "verilator" in hw:
         v = hw["verilator"]
         print(f"{'  Verilator vs scnc.ref, test samples':44s} {v['samples']:9d}  {v['mismatches']} mismatches "
               f"of {v['values_compared']} values")
-    print(f"{'BPTT dense SNN readout, same features':44s} {f['bptt_readout']:9.4f} {f['bptt_seconds']:8.2f}")
+    print(f"{'BPTT dense SNN readout, same features':44s} {f['bptt_readout']:9.4f} {f['bptt_seconds']:8.2f}  ("
+          + ", ".join(f"T {t}: {a:.4f}" for t, a in f["bptt_readout_by_timesteps"].items()) + ")")
     print(f"{'encoder ANN head':44s} {f['ann_head']:9.4f}")
     for variant in TRANSFER_ENCODERS:
         t, ten = out[f"transfer_5_9_{variant}"], out[f"ten_shot_{variant}"]

@@ -210,3 +210,64 @@ def test_transfer_recipe_options(tmp_path, capsys):
         with pytest.raises(SystemExit) as e:
             main(["local-train", "--encoder", str(enc), "-o", str(tmp_path / "c.npz"), "--window", bad])
         assert e.value.code == 2
+
+
+def test_an_encoder_can_pass_its_input_through(tmp_path, encoder):
+    """include_input: features = hidden activations then the input; saved, loaded, refused when malformed."""
+    enc = load_encoder(encoder)
+    skip = dataclasses.replace(enc, include_input=True)
+    x = np.random.default_rng(2).random((5, 64)).astype(np.float32)
+    f = skip(x)
+    assert skip.n_features == 32 + 64 == f.shape[1]
+    np.testing.assert_array_equal(f[:, :32], enc(x))
+    np.testing.assert_array_equal(f[:, 32:], x.astype(np.float64))
+    skip.save(tmp_path / "skip")
+    back = load_encoder(tmp_path / "skip")
+    assert back.include_input and back.n_features == 96
+    np.testing.assert_array_equal(back(x), f)
+    # not set: the field is not written, so an encoder saved before it existed keeps its metadata and hash
+    enc.save(tmp_path / "plain")
+    assert "include_input" not in json.loads((tmp_path / "plain.json").read_text())["metadata"]["local_encoder"]
+    assert not load_encoder(tmp_path / "plain").include_input
+    doc = json.loads((tmp_path / "skip.json").read_text())
+    doc["metadata"]["local_encoder"]["include_input"] = "yes"
+    (tmp_path / "skip.json").write_text(json.dumps(doc))
+    with pytest.raises(CheckpointError, match="include_input"):
+        load_encoder(tmp_path / "skip")
+    with pytest.raises(ConfigError, match="include_input"):
+        AnnEncoder(enc.network, include_input=1)
+
+
+def test_local_train_include_input_and_inference_timesteps(tmp_path, encoder, capsys):
+    """--include-input is recorded and used by evaluate; --inference-timesteps sets the frozen network's T."""
+    from scnc.transfer import load_checkpoint
+
+    clf = tmp_path / "clf.npz"
+    assert main(["local-train", "--encoder", str(encoder), "-o", str(clf), "--classes", "5-9", "--shots", "50",
+                 "--include-input", "--inference-timesteps", "16", "--epochs", "2", "--json", "--no-progress"]) == 0
+    s = _json(capsys.readouterr().out)
+    ckpt = load_checkpoint(clf)
+    assert ckpt.metadata["local_classifier"]["encoder_include_input"] is True
+    assert ckpt.layers[0].weight.shape[0] == 32 + 64 and ckpt.timesteps == 16
+    assert ckpt.metadata["local_classifier"]["config"]["timesteps"] == 10  # training keeps its window
+    assert main(["evaluate", str(clf), "--encoder", str(encoder), "--json"]) == 0
+    assert _json(capsys.readouterr().out)["float_accuracy"] == pytest.approx(s["test_accuracy"])
+    assert main(["local-train", "--encoder", str(encoder), "--init-from", str(clf), "-o", str(tmp_path / "b.npz"),
+                 "--classes", "0-4", "--shots", "10", "--include-input", "--no-progress"]) == 2
+    assert "--include-input" in capsys.readouterr().err and not (tmp_path / "b.npz").exists()
+    # continuing without the flag still computes the recorded features (hidden + pixels)
+    assert main(["local-train", "--encoder", str(encoder), "--init-from", str(clf), "-o", str(tmp_path / "c.npz"),
+                 "--classes", "0-4", "--shots", "10", "--epochs", "1", "--no-progress"]) == 0
+    assert load_checkpoint(tmp_path / "c.npz").layers[0].weight.shape[0] == 96
+
+
+def test_local_config_inference_timesteps():
+    """The frozen network runs inference_timesteps; a config stored before the field infers over its training T."""
+    cfg = LocalConfig(timesteps=8, inference_timesteps=24)
+    clf = LocalClassifier.new(cfg, [0, 1], RateCoding(np.ones(3)))
+    assert clf.to_network().timesteps == 24
+    old = dataclasses.asdict(LocalConfig(timesteps=12))
+    del old["inference_timesteps"]
+    assert LocalConfig.from_dict(old).inference_timesteps == 12
+    with pytest.raises(ConfigError, match="inference_timesteps"):
+        LocalConfig(inference_timesteps=0)

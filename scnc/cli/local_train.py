@@ -32,13 +32,20 @@ def register(sub) -> None:
                    help="continue a classifier written by local-train (same encoder); new --classes get new columns")
     p.add_argument("--epochs", type=integer(1), default=None, help="passes over the training set (default: 3)")
     p.add_argument("--neurons-per-column", type=integer(1), default=None, help="neurons per class column (default: 10)")
-    p.add_argument("--timesteps", type=integer(1), default=None, help="time steps per sample (default: 10)")
+    p.add_argument("--timesteps", type=integer(1), default=None, help="time steps per training sample (default: 10)")
+    p.add_argument("--inference-timesteps", type=integer(1), default=None,
+                   help="time steps of the frozen network, i.e. of evaluate / compile / the hardware (default: 40; "
+                        "more steps average out more of the rate coding's noise)")
     p.add_argument("--threshold", type=number(0, lo_open=True), default=None,
                    help="static threshold theta0 (default: LocalConfig's)")
     p.add_argument("--window", type=feature_window, default=None, metavar="LO,HI",
                    help="the encoder's feature window, fractions of its hidden threshold (default: the encoder's, "
                         "(0.7, 1.3)); for classes the encoder never saw, 0,1 keeps more features alive "
                         "(docs/local_learning.md). Recorded in the classifier; not with --init-from")
+    p.add_argument("--include-input", action="store_true",
+                   help="features = the encoder's hidden activations followed by its input (the pixels): keeps "
+                        "what the source task taught the encoder to ignore; the transfer recipe for classes the "
+                        "encoder never saw (docs/local_learning.md). Recorded in the classifier; not with --init-from")
     p.add_argument("--seed", type=integer(0), default=0,
                    help="seed of the initial resources, sample orders, rate coding and the few-shot sample")
     p.add_argument("--min-accuracy", type=number(), default=None,
@@ -51,7 +58,8 @@ def register(sub) -> None:
 def _config(args: argparse.Namespace, base):
     import dataclasses
 
-    changes = {name: getattr(args, name) for name in ("epochs", "neurons_per_column", "timesteps", "threshold")
+    changes = {name: getattr(args, name) for name in ("epochs", "neurons_per_column", "timesteps", "inference_timesteps",
+                                                      "threshold")
                if getattr(args, name) is not None}
     if args.init_from is None:
         changes["seed"] = args.seed
@@ -72,6 +80,10 @@ def run(args: argparse.Namespace, out: Out) -> int:
         if args.init_from is not None:
             raise ConfigError(f"--window: --init-from {args.init_from} keeps the window it was trained with")
         encoder = dataclasses.replace(encoder, window=args.window)
+    if args.include_input:
+        if args.init_from is not None:
+            raise ConfigError(f"--include-input: --init-from {args.init_from} keeps the features it was trained on")
+        encoder = dataclasses.replace(encoder, include_input=True)
     features = as_feature_fn(encoder, str(args.encoder))
     train_ds = load_data(args, seed=args.seed)
     if train_ds.n_features != encoder.n_in:
@@ -89,14 +101,16 @@ def run(args: argparse.Namespace, out: Out) -> int:
             raise ConfigError(f"--init-from {args.init_from} was trained on encoder {clf.encoder_hash[:12] or '?'}, "
                               f"--encoder {args.encoder} is {encoder.content_hash[:12]}")
         clf.config = _config(args, clf.config)
-        features = as_feature_fn(_same_window(encoder, clf), str(args.encoder))
+        encoder = _same_features(encoder, clf)
+        features = as_feature_fn(encoder, str(args.encoder))
         new = [c for c in labels if c not in clf.class_labels]
         if new:
             clf = clf.add_classes(new)
     else:
         require_classes(labels, "local-train")
         clf = LocalClassifier.new(_config(args, LocalConfig()), labels, RateCoding.fit(features(train_ds.x)),
-                                  encoder_hash=encoder.content_hash, encoder_window=encoder.window)
+                                  encoder_hash=encoder.content_hash, encoder_window=encoder.window,
+                                  encoder_include_input=encoder.include_input)
     f_train = features(train_ds.x)
     out.say(f"{train_ds.name}/{train_ds.split}: {len(y_train)} samples, classes {labels}; encoder {args.encoder} "
             f"({encoder.n_in} -> {encoder.n_features} features); columns {len(clf.class_labels)} x "
@@ -137,7 +151,7 @@ def local_inputs(ckpt, encoder_path: Path | None, x: np.ndarray, where: str) -> 
     if encoder_path is None:
         raise ConfigError(f"{where} is a local-learning classifier: give --encoder, the encoder it was trained on")
     clf = LocalClassifier.from_checkpoint(ckpt, where)
-    encoder = _same_window(load_encoder(encoder_path), clf)
+    encoder = _same_features(load_encoder(encoder_path), clf)
     if clf.encoder_hash and clf.encoder_hash != encoder.content_hash:
         raise ConfigError(f"--encoder {encoder_path} (content hash {encoder.content_hash[:12]}) is not the encoder "
                           f"{where} was trained on ({clf.encoder_hash[:12]})")
@@ -146,10 +160,11 @@ def local_inputs(ckpt, encoder_path: Path | None, x: np.ndarray, where: str) -> 
     return clf.intensities(encoder(x))
 
 
-def _same_window(encoder, clf):
-    """``encoder`` with the feature window ``clf`` was trained with (recorded in the classifier)."""
+def _same_features(encoder, clf):
+    """``encoder`` giving the features ``clf`` was trained on: its recorded window and input pass-through."""
     import dataclasses
 
-    if clf.encoder_window is None or tuple(clf.encoder_window) == tuple(encoder.window):
+    window = encoder.window if clf.encoder_window is None else tuple(clf.encoder_window)
+    if window == tuple(encoder.window) and clf.encoder_include_input == encoder.include_input:
         return encoder
-    return dataclasses.replace(encoder, window=tuple(clf.encoder_window))
+    return dataclasses.replace(encoder, window=window, include_input=clf.encoder_include_input)

@@ -50,7 +50,11 @@ class LocalConfig:
     neurons_per_column:
         ``K``, neurons per class column (KNP: 20).
     timesteps:
-        ``T``, time steps each sample is presented (KNP: 10 active steps).
+        ``T``, time steps each sample is presented during training (KNP: 10 active steps).
+    inference_timesteps:
+        Time steps of the frozen inference network (what ``scnc.ref`` and the hardware run). The
+        prediction counts output spikes, so a longer window averages out more of the rate coding's
+        Bernoulli noise; ``docs/local_learning.md`` gives the measured choice of 40.
     beta:
         Membrane leak per step. 0.75 = 1 - 2^-2 (exact on the hardware as a shift leak, and as an
         SC leak for any stream length divisible by 4); KNP's 2/3 is not representable exactly.
@@ -86,6 +90,7 @@ class LocalConfig:
 
     neurons_per_column: int = 10
     timesteps: int = 10
+    inference_timesteps: int = 40
     beta: float = 0.75
     threshold: float = 1.0
     adaptive_coef: float = 0.218
@@ -103,7 +108,8 @@ class LocalConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("neurons_per_column", "timesteps", "isi_max", "plasticity_period", "epochs"):
+        for name in ("neurons_per_column", "timesteps", "inference_timesteps", "isi_max", "plasticity_period",
+                     "epochs"):
             _check_int(name, getattr(self, name), 1)
         _check_int("seed", self.seed, 0)
         _check_int("gate_step", self.gate_step, -1)
@@ -135,6 +141,9 @@ class LocalConfig:
         unknown = sorted(set(d) - known)
         if unknown:
             raise ConfigError(f"LocalConfig: unknown fields {unknown}; known: {sorted(known)}")
+        d = dict(d)
+        # classifiers written before the field existed ran inference over their training window
+        d.setdefault("inference_timesteps", d.get("timesteps", cls.timesteps))
         return cls(**d)
 
 
@@ -166,9 +175,10 @@ class LocalClassifier:
     """The classifier's state: resources, free resources, stabilities, thresholds; per class a column.
 
     Build with :meth:`new`; train with :func:`train_local`; classify with :meth:`predict`.
-    ``encoder_hash`` / ``encoder_window``: the content hash and feature window of the
-    :class:`~scnc.local.AnnEncoder` it was trained on (empty / ``None`` for a user callable), so the
-    same features can be computed again whatever the library's default window becomes.
+    ``encoder_hash`` / ``encoder_window`` / ``encoder_include_input``: the content hash, feature
+    window and input pass-through of the :class:`~scnc.local.AnnEncoder` it was trained on (empty /
+    ``None`` / ``False`` for a user callable), so the same features can be computed again whatever
+    the library's defaults become.
     """
 
     config: LocalConfig
@@ -178,6 +188,7 @@ class LocalClassifier:
     stab: np.ndarray
     encoder_hash: str = ""
     encoder_window: tuple[float, float] | None = None
+    encoder_include_input: bool = False
 
     def __post_init__(self) -> None:
         n_in, n = self.r.shape
@@ -193,13 +204,15 @@ class LocalClassifier:
 
     @classmethod
     def new(cls, config: LocalConfig, class_labels: list[int], coding: RateCoding, *, encoder_hash: str = "",
-            encoder_window: tuple[float, float] | None = None) -> "LocalClassifier":
+            encoder_window: tuple[float, float] | None = None,
+            encoder_include_input: bool = False) -> "LocalClassifier":
         """A fresh classifier: resources ``resource_from_weight(0) + jitter`` (seeded), stability 0."""
         labels = [int(c) for c in class_labels]
         if len(labels) < 1 or len(set(labels)) != len(labels) or labels != sorted(labels):
             raise ConfigError(f"LocalClassifier: class labels must be distinct, ascending and non-empty, got {class_labels}")
         r = cls._fresh_resources(config, coding.scale.size, len(labels), salt=0)
-        return cls(config, labels, coding, r, np.zeros(r.shape[1]), encoder_hash, encoder_window)
+        return cls(config, labels, coding, r, np.zeros(r.shape[1]), encoder_hash, encoder_window,
+                   encoder_include_input)
 
     @staticmethod
     def _fresh_resources(config: LocalConfig, n_in: int, n_classes: int, salt: int) -> np.ndarray:
@@ -231,7 +244,8 @@ class LocalClassifier:
                 r_cols.append(extra[:, i * k:(i + 1) * k])
                 s_cols.append(np.zeros(k))
         return LocalClassifier(self.config, merged, self.coding, np.concatenate(r_cols, axis=1),
-                               np.concatenate(s_cols), self.encoder_hash, self.encoder_window)
+                               np.concatenate(s_cols), self.encoder_hash, self.encoder_window,
+                               self.encoder_include_input)
 
     # -- derived hardware quantities ------------------------------------------------------------
     def weights(self) -> np.ndarray:
@@ -260,7 +274,7 @@ class LocalClassifier:
         w_out = np.kron(np.eye(n_classes, dtype=np.float32), np.ones((k, 1), np.float32))
         out = LIFLayer("output", w_out, None, np.array([c.beta], np.float32), np.array([0.5], np.float32),
                        "zero", learn_beta=False)
-        return Network([cols, out], c.timesteps, EncoderConfig(kind="rate", seed=c.seed))
+        return Network([cols, out], c.inference_timesteps, EncoderConfig(kind="rate", seed=c.seed))
 
     def intensities(self, features: np.ndarray) -> np.ndarray:
         """Rate-coded input intensities in [0, 1] of encoder ``features``."""
@@ -295,6 +309,8 @@ class LocalClassifier:
             "encoder_hash": self.encoder_hash,
             "encoder_window": None if self.encoder_window is None else [float(v) for v in self.encoder_window],
         }
+        if self.encoder_include_input:  # only when set: classifiers written before the field keep their hash
+            meta[LOCAL_MARK]["encoder_include_input"] = True
         return SNNCheckpoint.from_network(self.to_network(), class_labels=self.class_labels, metadata=meta)
 
     @classmethod
@@ -312,8 +328,12 @@ class LocalClassifier:
             r = resource_from_weight(w, config.w_min, config.w_max)
             win = block.get("encoder_window")
             window = None if win is None else (float(win[0]), float(win[1]))
+            include_input = block.get("encoder_include_input", False)
+            if not isinstance(include_input, bool):
+                raise ValueError(f"encoder_include_input must be true or false, got {include_input!r}")
             return cls(config, list(ckpt.class_labels), coding, r,
-                       np.asarray(block["stability"], dtype=np.float64), str(block.get("encoder_hash", "")), window)
+                       np.asarray(block["stability"], dtype=np.float64), str(block.get("encoder_hash", "")), window,
+                       include_input)
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigError(f"{where}: metadata.{LOCAL_MARK} is malformed: {exc}") from None
 

@@ -11,7 +11,10 @@ per input does the same). Two kinds of encoder produce the features:
   it is versioned and verified like every checkpoint. Its features are the hidden activations
   ``clip((z - lo) / (hi - lo), 0, 1)`` with ``z = x @ W + b`` and the window ``[lo, hi]`` (fractions
   of the threshold) stored in that metadata: graded values rather than the near-binary ones of the
-  final pretraining window, because the classifier needs rates, not a 0/1 code.
+  final pretraining window, because the classifier needs rates, not a 0/1 code. With
+  ``include_input`` the encoder also passes its input through (a skip connection): the features
+  are the hidden activations followed by ``x`` itself, which keeps what the source task taught the
+  hidden layer to ignore -- measured to matter for classes the encoder never saw.
 * any Python callable ``features(x) -> array (n, d)`` a user brings (a torchvision model, a PCA...):
   :func:`as_feature_fn` checks what it returns (2-D, ``n`` rows, finite, >= 0).
 
@@ -143,6 +146,8 @@ class AnnEncoder:
         ``clip((z - lo*theta) / ((hi - lo)*theta), 0, 1)``.
     class_labels:
         The source task's labels (the head's outputs).
+    include_input:
+        Append the input ``x`` (in [0, 1]) to the hidden features: ``n_features = hidden + n_in``.
     content_hash:
         The checkpoint's content hash when loaded from a file (a classifier records it, so that
         evaluating it with another encoder is refused).
@@ -152,8 +157,12 @@ class AnnEncoder:
     window: tuple[float, float] = DEFAULT_WINDOW
     class_labels: tuple[int, ...] = ()
     content_hash: str = ""
+    include_input: bool = False
 
     def __post_init__(self) -> None:
+        if not isinstance(self.include_input, (bool, np.bool_)):
+            raise ConfigError(f"AnnEncoder.include_input must be True or False, got {self.include_input!r}")
+        object.__setattr__(self, "include_input", bool(self.include_input))
         lo, hi = (float(v) for v in self.window)
         if not (np.isfinite(lo) and np.isfinite(hi) and 0.0 <= lo < hi):
             raise ConfigError(f"AnnEncoder.window must satisfy 0 <= lo < hi, got {self.window!r}")
@@ -168,13 +177,15 @@ class AnnEncoder:
 
     @property
     def n_features(self) -> int:
-        """Feature size (hidden neurons)."""
-        return self.network.layers[0].n_out
+        """Feature size: hidden neurons, plus the inputs with ``include_input``."""
+        return self.network.layers[0].n_out + (self.n_in if self.include_input else 0)
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         """Features ``(n, n_features)`` float64 in [0, 1] of inputs ``x`` ``(n, n_in)`` in [0, 1]."""
-        _, hs = ann_forward(self.network, np.asarray(x, dtype=np.float32), self.window)
-        return hs[0].astype(np.float64)
+        x32 = np.asarray(x, dtype=np.float32)
+        _, hs = ann_forward(self.network, x32, self.window)
+        hidden = hs[0].astype(np.float64)
+        return np.concatenate([hidden, x32.astype(np.float64)], axis=1) if self.include_input else hidden
 
     def head_accuracy(self, x: np.ndarray, y: np.ndarray) -> float:
         """Accuracy of the encoder's own ANN head (the pretraining task's labels ``y``)."""
@@ -186,6 +197,8 @@ class AnnEncoder:
 
         meta = dict(metadata or {})
         meta[ENCODER_MARK] = {"format": ENCODER_FORMAT, "window": list(self.window)}
+        if self.include_input:  # written only when set: encoders saved before the field keep their hash
+            meta[ENCODER_MARK]["include_input"] = True
         meta.setdefault("stage", "ann")
         save_checkpoint(SNNCheckpoint.from_network(self.network, class_labels=list(self.class_labels) or None,
                                                    metadata=meta), path)
@@ -194,8 +207,8 @@ class AnnEncoder:
 def load_encoder(path: str | os.PathLike) -> AnnEncoder:
     """Read a frozen encoder: any checkpoint with >= 2 layers (hash and fields verified).
 
-    A checkpoint written by :meth:`AnnEncoder.save` carries its feature window in
-    ``metadata["local_encoder"]``; any other checkpoint (``scnc pretrain``, ``scnc train``) is used
+    A checkpoint written by :meth:`AnnEncoder.save` carries its feature window (and
+    ``include_input`` when set) in ``metadata["local_encoder"]``; any other checkpoint (``scnc pretrain``, ``scnc train``) is used
     with :data:`DEFAULT_WINDOW`: its first layer's clipped-linear rate ``clip(z / theta, 0, 1)``.
 
     Raises
@@ -210,7 +223,7 @@ def load_encoder(path: str | os.PathLike) -> AnnEncoder:
     _, json_path = checkpoint_paths(path)
     block = ckpt.metadata.get(ENCODER_MARK)
     field = f"metadata.{ENCODER_MARK}"
-    window = DEFAULT_WINDOW
+    window, include_input = DEFAULT_WINDOW, False
     if block is not None:
         if not isinstance(block, dict) or block.get("format") != ENCODER_FORMAT:
             got = block.get("format") if isinstance(block, dict) else block
@@ -219,11 +232,14 @@ def load_encoder(path: str | os.PathLike) -> AnnEncoder:
         if not (isinstance(win, list) and len(win) == 2 and all(isinstance(v, (int, float)) for v in win)):
             raise CheckpointError(json_path, f"{field}.window", f"expected [lo, hi] (two numbers), got {win!r}")
         window = (float(win[0]), float(win[1]))
+        include_input = block.get("include_input", False)  # absent in encoders written before the field
+        if not isinstance(include_input, bool):
+            raise CheckpointError(json_path, f"{field}.include_input", f"expected true or false, got {include_input!r}")
     if len(ckpt.layers) < 2:
         raise CheckpointError(json_path, "layers", f"an encoder needs a hidden layer and a head (>= 2 layers), "
                               f"got {len(ckpt.layers)}")
     try:
-        return AnnEncoder(ckpt.to_network(), window, tuple(ckpt.class_labels), ckpt.content_hash)
+        return AnnEncoder(ckpt.to_network(), window, tuple(ckpt.class_labels), ckpt.content_hash, include_input)
     except ConfigError as exc:
         raise CheckpointError(json_path, field, str(exc)) from None
 
@@ -237,6 +253,7 @@ def pretrain_encoder(
     epochs: int = 10,
     seed: int = 0,
     window: tuple[float, float] = DEFAULT_WINDOW,
+    include_input: bool = False,
     progress: bool = False,
 ) -> AnnEncoder:
     """Pretrain a dense ANN ``n_in -> hidden -> classes`` on ``(x, y)`` and freeze it as an encoder.
@@ -252,4 +269,4 @@ def pretrain_encoder(
         raise ConfigError(f"pretrain_encoder: hidden must be an integer >= 1, got {hidden!r}")
     net = Network.dense([x.shape[1], int(hidden), n_classes], seed=seed)
     pretrain(net, x, y, PretrainConfig(epochs=epochs, seed=seed), progress=progress)
-    return AnnEncoder(net, window, tuple(int(c) for c in class_labels))
+    return AnnEncoder(net, window, tuple(int(c) for c in class_labels), include_input=include_input)

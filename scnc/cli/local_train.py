@@ -84,17 +84,7 @@ def run(args: argparse.Namespace, out: Out) -> int:
         if args.init_from is not None:
             raise ConfigError(f"--include-input: --init-from {args.init_from} keeps the features it was trained on")
         encoder = dataclasses.replace(encoder, include_input=True)
-    features = as_feature_fn(encoder, str(args.encoder))
-    train_ds = load_data(args, seed=args.seed)
-    if train_ds.n_features != encoder.n_in:
-        raise ConfigError(f"--encoder {args.encoder} takes {encoder.n_in} inputs, the data set has "
-                          f"{train_ds.n_features} features")
-    labels = [int(c) for c in train_ds.classes]
-    n, d, steps = len(train_ds.y), encoder.n_features, args.timesteps or 10
-    # per epoch: the rate encoder's float32 draws (T, n, d), their uint8 copy, and the features (float64)
-    check_memory(f"local-train on {n} samples of {d} features, T={steps}", n * d * (steps * 6 + 24),
-                 args.max_memory, "train on fewer samples (--shots) or with fewer --timesteps")
-    y_train = np.asarray(train_ds.classes)[train_ds.y]
+    clf = None
     if args.init_from is not None:
         clf = LocalClassifier.from_checkpoint(load_checkpoint(args.init_from), str(args.init_from))
         if clf.encoder_hash != encoder.content_hash:
@@ -102,13 +92,25 @@ def run(args: argparse.Namespace, out: Out) -> int:
                               f"--encoder {args.encoder} is {encoder.content_hash[:12]}")
         clf.config = _config(args, clf.config)
         encoder = _same_features(encoder, clf)
-        features = as_feature_fn(encoder, str(args.encoder))
+    features = as_feature_fn(encoder, str(args.encoder))
+    train_ds = load_data(args, seed=args.seed)
+    if train_ds.n_features != encoder.n_in:
+        raise ConfigError(f"--encoder {args.encoder} takes {encoder.n_in} inputs, the data set has "
+                          f"{train_ds.n_features} features")
+    labels = [int(c) for c in train_ds.classes]
+    config = clf.config if clf is not None else _config(args, LocalConfig())
+    n, d, steps = len(train_ds.y), encoder.n_features, config.timesteps
+    # per epoch: the rate encoder's float32 draws (T, n, d), their uint8 copy, and the features (float64)
+    check_memory(f"local-train on {n} samples of {d} features, T={steps}", n * d * (steps * 6 + 24),
+                 args.max_memory, "train on fewer samples (--shots) or with fewer --timesteps")
+    y_train = np.asarray(train_ds.classes)[train_ds.y]
+    if clf is not None:
         new = [c for c in labels if c not in clf.class_labels]
         if new:
             clf = clf.add_classes(new)
     else:
         require_classes(labels, "local-train")
-        clf = LocalClassifier.new(_config(args, LocalConfig()), labels, RateCoding.fit(features(train_ds.x)),
+        clf = LocalClassifier.new(config, labels, RateCoding.fit(features(train_ds.x)),
                                   encoder_hash=encoder.content_hash, encoder_window=encoder.window,
                                   encoder_include_input=encoder.include_input)
     f_train = features(train_ds.x)

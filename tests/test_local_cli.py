@@ -301,3 +301,54 @@ def test_the_transfer_recipe_on_optdigits():
         train_local(clf, f, np.asarray(few.classes)[few.y])
         acc[include] = clf.accuracy(e(test.x), test.y, seed=0)
     assert acc[True] >= 0.92 and acc[True] >= acc[False] + 0.02
+
+
+def _local_build(tmp_path, encoder, name="clf", seed=0):
+    """A small pass-through classifier on digits 5-9 and its compiled core (generic target: no fitting)."""
+    clf = tmp_path / f"{name}.npz"
+    assert main(["local-train", "--encoder", str(encoder), "-o", str(clf), "--classes", "5-9", "--shots", "25",
+                 "--include-input", "--inference-timesteps", "4", "--epochs", "1", "--seed", str(seed),
+                 "--no-progress"]) == 0
+    build = tmp_path / f"{name}-build"
+    assert main(["compile", str(clf), "-o", str(build), "--stream-length", "8", "--weight-bits", "3",
+                 "--engine", "dense", "--parallel", "8x2", "--target", "generic"]) == 0
+    return clf, build
+
+
+def test_verify_maps_samples_through_the_classifiers_encoder(tmp_path, encoder, capsys):
+    """choose_inputs(features=...) quantizes exactly the classifier's intensities; the CLI pairs and checks its options."""
+    from scnc import ref
+    from scnc.cli.local_train import local_inputs
+    from scnc.data import load_dataset
+    from scnc.rtl import load_build
+    from scnc.transfer import load_checkpoint
+    from scnc.verify.verify import choose_inputs
+
+    clf, build = _local_build(tmp_path, encoder)
+    capsys.readouterr()
+    _, graph = load_build(build)
+    ckpt = load_checkpoint(clf)
+    fn = lambda x: local_inputs(ckpt, encoder, x, "clf")  # noqa: E731
+    got, desc = choose_inputs(graph, samples=3, dataset="digits", classes=[5, 6, 7, 8, 9], features=fn)
+    x = load_dataset("digits", split="test", classes=[5, 6, 7, 8, 9]).x[:3]
+    np.testing.assert_array_equal(got["intensities"], ref.quantize_features(graph, fn(x)).astype(np.int64))
+    assert "mapped" in desc and got["intensities"].shape == (3, 32 + 64)
+    with pytest.raises(ConfigError, match=r"shape \(3, 64\)"):
+        choose_inputs(graph, samples=3, dataset="digits", features=lambda x: x)
+    # the CLI: the two options go together, and the classifier must be the build's checkpoint
+    assert main(["verify", str(build), "--encoder", str(encoder)]) == 2
+    assert "go together" in capsys.readouterr().err
+    other, _ = _local_build(tmp_path, encoder, "other", seed=1)  # the same options and seed would be the same file
+    capsys.readouterr()
+    assert main(["verify", str(build), "--classifier", str(other), "--encoder", str(encoder)]) == 2
+    assert "is not the checkpoint" in capsys.readouterr().err
+
+
+@pytest.mark.sim
+def test_verify_cli_runs_a_local_build_on_real_features(tmp_path, encoder, capsys):
+    clf, build = _local_build(tmp_path, encoder)
+    capsys.readouterr()
+    assert main(["verify", str(build), "--classifier", str(clf), "--encoder", str(encoder), "--samples", "3",
+                 "--jobs", "1", "--json", "--no-progress"]) == 0
+    s = _json(capsys.readouterr().out)
+    assert s["ok"] and s["samples"] == 3 and s["mismatches"] == 0 and "mapped" in s["inputs"]

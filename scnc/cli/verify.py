@@ -33,6 +33,12 @@ def register(sub) -> None:
                         "does not match gets seeded random inputs")
     p.add_argument("--data-dir", type=Path, default=None, help="folder of the optdigits / mnist files")
     p.add_argument("--classes", default=None, help="class subset of the data set, e.g. '0-4'")
+    p.add_argument("--classifier", type=Path, default=None,
+                   help="a local-learning build (`scnc local-train`): the checkpoint it was compiled from; with "
+                        "--encoder, the data set's samples pass through the frozen encoder and the classifier's rate "
+                        "coding, so the core is verified on real features (default classes: the classifier's)")
+    p.add_argument("--encoder", type=Path, default=None,
+                   help="the frozen encoder --classifier was trained on (its content hash is checked)")
     p.add_argument("--seed", type=integer(0), default=0,
                    help="seed of random inputs, of cocotb and of the random flow pattern (default 0)")
     p.add_argument("--flow", choices=FLOWS, metavar="FLOW", default="random",
@@ -55,6 +61,26 @@ def _samples(text: str) -> int | str:
     return integer(1)(text)
 
 
+def _local_features(args: argparse.Namespace):
+    """``(features, class labels)`` of a local-learning build: pixels -> encoder -> the classifier's intensities."""
+    from ..errors import ConfigError
+    from ..rtl import load_build
+    from ..transfer import load_checkpoint
+    from .local_train import local_inputs
+
+    if args.classifier is None or args.encoder is None:
+        raise ConfigError("--classifier and --encoder go together: the samples of a local-learning build pass through "
+                          "the encoder its classifier was trained on")
+    ckpt = load_checkpoint(args.classifier)
+    _, graph = load_build(args.build)
+    built_from = str(graph.provenance.get("checkpoint_hash", ""))
+    if built_from != ckpt.content_hash:
+        raise ConfigError(f"--classifier {args.classifier} (content hash {ckpt.content_hash[:12]}) is not the checkpoint "
+                          f"{args.build} was compiled from ({built_from[:12] or 'none recorded'})")
+    where = str(args.classifier)
+    return (lambda x: local_inputs(ckpt, args.encoder, x, where)), list(ckpt.class_labels)
+
+
 def run(args: argparse.Namespace, out: Out) -> int:
     from ..verify import verify_build
 
@@ -70,10 +96,14 @@ def run(args: argparse.Namespace, out: Out) -> int:
         from ..data import parse_classes
 
         classes = parse_classes(args.classes)
+    features = None
+    if args.classifier is not None or args.encoder is not None:
+        features, labels = _local_features(args)
+        classes = labels if classes is None else classes
     rep = verify_build(args.build, sim=args.sim, samples=args.samples, dataset=args.dataset,
                        data_dir=args.data_dir, classes=classes, waves=args.waves, seed=args.seed, flow=args.flow,
                        timeout_s=args.timeout, progress=out.say if args.progress else None, jobs=jobs,
-                       scheduler=args.scheduler)
+                       scheduler=args.scheduler, features=features)
     out.say(f"simulator     {rep.simulator}")
     out.say(f"inputs        {rep.inputs}")
     out.say(f"flow          {rep.flow}")

@@ -154,13 +154,14 @@ class VerifyReport:
 
 
 def choose_inputs(graph, *, samples: int | str, dataset: str | None = "digits", data_dir=None, classes=None,
-                  seed: int = 0) -> tuple[dict, str]:
+                  seed: int = 0, features: Callable[[np.ndarray], np.ndarray] | None = None) -> tuple[dict, str]:
     """The inputs to verify: ``({"intensities": ...} or {"spikes": ...}, description)``.
 
     The first ``samples`` test samples of ``dataset`` (``samples="all"``: the whole test split) when
     its feature count equals the network's input size (rate coding: :func:`scnc.ref.quantize_features`; spike coding: Bernoulli spikes
     with the features as probabilities, seeded). Otherwise (or with ``dataset=None``) seeded random
-    inputs, and the description says so.
+    inputs, and the description says so. ``features`` maps the samples first (e.g. a local
+    classifier's frozen encoder and rate coding): its result must have the network's input size.
     """
     from scnc import ref
 
@@ -178,17 +179,18 @@ def choose_inputs(graph, *, samples: int | str, dataset: str | None = "digits", 
         from scnc.data import load_dataset
 
         ds = load_dataset(dataset, split="test", data_dir=data_dir, classes=classes)
-        if ds.x.shape[1] == n_in:
+        x_test = ds.x if features is None else _mapped(ds.x, features, n_in, samples, dataset)
+        if x_test.shape[1] == n_in:
             if every:
-                samples = len(ds.x)
-            if len(ds.x) < samples:
-                raise DataError(f"{dataset}/test has {len(ds.x)} samples, {samples} were asked for")
-            feats = np.asarray(ds.x[:samples], np.float64)
-            desc = f"first {samples} samples of {dataset}/test"
+                samples = len(x_test)
+            if len(x_test) < samples:
+                raise DataError(f"{dataset}/test has {len(x_test)} samples, {samples} were asked for")
+            feats = np.asarray(x_test[:samples], np.float64)
+            desc = f"first {samples} samples of {dataset}/test" + ("" if features is None else ", mapped by features")
         else:
-            why = f" ({dataset} has {ds.x.shape[1]} features, the network {n_in} inputs)"
+            why = f" ({dataset} has {x_test.shape[1]} features, the network {n_in} inputs)"
             if every:
-                raise ConfigError(f"samples='all': {dataset} has {ds.x.shape[1]} features but the network "
+                raise ConfigError(f"samples='all': {dataset} has {x_test.shape[1]} features but the network "
                                   f"{n_in} inputs, so its test split cannot be verified")
     if q.coding == "rate":
         if feats is not None:
@@ -200,6 +202,19 @@ def choose_inputs(graph, *, samples: int | str, dataset: str | None = "digits", 
         return {"spikes": s}, desc + f", Bernoulli spikes (seed {seed})"
     s = (rng.random((samples, T, n_in)) < 0.3).astype(np.uint8)
     return {"spikes": s}, f"{samples} random spike trains, density 0.3 (seed {seed}){why}"
+
+
+def _mapped(x: np.ndarray, features: Callable[[np.ndarray], np.ndarray], n_in: int, samples: int | str,
+            dataset: str) -> np.ndarray:
+    """The (first ``samples``) rows of ``x`` through ``features``; refused unless they are the network's inputs."""
+    x = x if samples == "all" else x[:samples]
+    f = np.asarray(features(x), np.float64)
+    if f.shape != (len(x), n_in):
+        raise ConfigError(f"features of {dataset}/test have shape {f.shape}, the network takes ({len(x)}, {n_in})")
+    if f.size and not (np.all(np.isfinite(f)) and f.min() >= 0 and f.max() <= 1):
+        raise ConfigError(f"features of {dataset}/test must be intensities in [0, 1], got [{np.nanmin(f):.4g}, "
+                          f"{np.nanmax(f):.4g}]")
+    return f
 
 
 def _run_with_env(*, sim: str, sources, toplevel: str, module_dirs, test_dir: Path, build_root: Path,
@@ -359,6 +374,7 @@ def verify_build(
     jobs: int = 1,
     scheduler: str | None = None,
     trace_path: str = "bulk",
+    features: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> VerifyReport:
     """Verify a compiled core bit for bit against :mod:`scnc.ref` in an HDL simulator.
 
@@ -404,6 +420,10 @@ def verify_build(
     trace_path:
         ``"bulk"`` (default): trace beats recorded by a simulation-only wrapper into a file the bench
         reads once (:mod:`scnc.verify.recorder`); ``"monitor"``: a cocotb monitor takes every beat.
+    features:
+        Maps the data set's samples to the network's inputs in [0, 1] before they are quantized, e.g.
+        a local-learning classifier's frozen encoder and rate coding (``scnc verify --classifier
+        --encoder``); ignored with ``inputs``.
 
     Returns
     -------
@@ -441,7 +461,7 @@ def verify_build(
     t0 = time.perf_counter()
     if inputs is None:
         inputs, desc = choose_inputs(graph, samples=samples, dataset=dataset, data_dir=data_dir,
-                                     classes=classes, seed=seed)
+                                     classes=classes, seed=seed, features=features)
     else:
         desc = "inputs given by the caller"
     case = make_case(ref_graph, **inputs)

@@ -208,8 +208,9 @@ def load_encoder(path: str | os.PathLike) -> AnnEncoder:
     """Read a frozen encoder: any checkpoint with >= 2 layers (hash and fields verified).
 
     A checkpoint written by :meth:`AnnEncoder.save` carries its feature window (and
-    ``include_input`` when set) in ``metadata["local_encoder"]``; any other checkpoint (``scnc pretrain``, ``scnc train``) is used
-    with :data:`DEFAULT_WINDOW`: its first layer's clipped-linear rate ``clip(z / theta, 0, 1)``.
+    ``include_input`` when set) in ``metadata["local_encoder"]``; any other checkpoint
+    (``scnc pretrain``, ``scnc train``) is used with :data:`DEFAULT_WINDOW`: its first layer's
+    clipped-linear rate ``clip(z / theta, 0, 1)``.
 
     Raises
     ------

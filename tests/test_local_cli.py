@@ -352,3 +352,23 @@ def test_verify_cli_runs_a_local_build_on_real_features(tmp_path, encoder, capsy
                  "--jobs", "1", "--json", "--no-progress"]) == 0
     s = _json(capsys.readouterr().out)
     assert s["ok"] and s["samples"] == 3 and s["mismatches"] == 0 and "mapped" in s["inputs"]
+
+
+def test_compile_calibrates_a_classifier_on_its_encoder_features(tmp_path, encoder, capsys):
+    """compile --encoder: the calibration data (auto stream length, engine cycles) are the classifier's real inputs."""
+    clf = tmp_path / "clf.npz"
+    assert main(["local-train", "--encoder", str(encoder), "-o", str(clf), "--classes", "5-9", "--shots", "50",
+                 "--inference-timesteps", "8", "--epochs", "1", "--no-progress"]) == 0
+    capsys.readouterr()
+    assert main(["compile", str(clf), "-o", str(tmp_path / "a"), "--encoder", str(encoder), "--target", "generic",
+                 "--engine", "dense", "--parallel", "8x2", "--json"]) == 0
+    cap = capsys.readouterr()
+    assert "stream length auto: calibration split" in cap.err + cap.out
+    # without the encoder there is nothing to calibrate on (32 features vs the data set's 64), and it says why
+    assert main(["compile", str(clf), "-o", str(tmp_path / "b"), "--target", "generic", "--engine", "dense",
+                 "--parallel", "8x2"]) == 0
+    cap = capsys.readouterr()
+    assert "give --encoder" in cap.err + cap.out and "stream length auto" not in cap.err + cap.out
+    # a network that takes pixels refuses an encoder
+    assert main(["compile", str(encoder), "-o", str(tmp_path / "c"), "--encoder", str(encoder)]) == 2
+    assert "not a local-learning classifier" in capsys.readouterr().err and not (tmp_path / "c").exists()

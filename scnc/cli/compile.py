@@ -63,12 +63,26 @@ def _calibration_data(args: argparse.Namespace, ckpt, n_in: int, out):
             raise
         out.say(f"no calibration data ({e}); --stream-length keeps its default 64")
         return None
-    if ds.n_features != n_in and args.stream_length != AUTO:  # (given auto: the accuracy run names it, as before)
-        out.say(f"no calibration data: {name} has {ds.n_features} features, the checkpoint {n_in} inputs; "
+    x = _local_features(args, ckpt, ds.x, out)
+    if x.shape[1] != n_in and args.stream_length != AUTO:  # (given auto: the accuracy run names it, as before)
+        out.say(f"no calibration data: {name} has {x.shape[1]} features, the checkpoint {n_in} inputs; "
                 "--stream-length keeps its default 64")
         return None
     _, cal = calibration_split(ds.y, AUTO_FRACTION, seed=0)
-    return ds.x[cal], ds.y[cal]
+    return x[cal], ds.y[cal]
+
+
+def _local_features(args: argparse.Namespace, ckpt, x, out):
+    """``x`` as the checkpoint's inputs: a local-learning classifier's rate-coded encoder features
+    (``--encoder``), else unchanged."""
+    from ..local import LOCAL_MARK
+    from .local_train import local_inputs
+
+    if args.encoder is None and LOCAL_MARK in ckpt.metadata:
+        out.say(f"{args.source} is a local-learning classifier: give --encoder (the encoder it was trained on) to "
+                "calibrate on its real features")
+        return x
+    return local_inputs(ckpt, args.encoder, x, str(args.source))
 
 
 def _quantized(args: argparse.Namespace, out):
@@ -113,6 +127,10 @@ def register(sub) -> None:
     p.add_argument("--top", type=verilog_identifier, default="scnc_core",
                    help="Verilog module name of the top: an identifier of at most 128 characters, not a "
                         "keyword (default: scnc_core)")
+    p.add_argument("--encoder", type=Path, default=None,
+                   help="a local-learning classifier (`scnc local-train`) takes encoder features, not pixels: the "
+                        "encoder it was trained on, so the calibration data (--stream-length auto, the engine's "
+                        "cycles) are its real features")
     p.add_argument("--no-trace", dest="trace", action="store_false",
                    help="leave out the membrane trace port (board builds; verification needs it; synth ties it off "
                         "when present)")

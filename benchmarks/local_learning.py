@@ -41,7 +41,7 @@ from scnc.snn import Network, TrainConfig, accuracy, train
 #: include_input, classifier threshold). "plain" is part 1's recipe; "affine" the encoder chosen by
 #: ``--sweep``; "skip" (the transfer recipe of docs/local_learning.md) adds the input pass-through
 #: and the threshold chosen by ``--sweep-features``.
-TRANSFER_ENCODERS = {"plain": (128, 0, (0.7, 1.3), False, 1.0), "affine": (256, 3, (0.0, 1.0), False, 1.0),
+TRANSFER_RECIPES = {"plain": (128, 0, (0.7, 1.3), False, 1.0), "affine": (256, 3, (0.0, 1.0), False, 1.0),
                      "skip": (256, 3, (0.0, 1.0), True, 2.0)}
 
 
@@ -62,7 +62,7 @@ def sweep_features(data_dir: str, seeds: int = 3) -> list[dict]:
     src = load_dataset("optdigits", split="train", data_dir=data_dir, classes=source)
     new_all = load_dataset("optdigits", split="train", data_dir=data_dir, classes=target)
     new_te = load_dataset("optdigits", split="test", data_dir=data_dir, classes=target)
-    hidden, copies, window = TRANSFER_ENCODERS["affine"][:3]
+    hidden, copies, window = TRANSFER_RECIPES["affine"][:3]
     src_v = augment_affine(src, copies, seed=0)
     base = pretrain_encoder(src_v.x, src_v.y, class_labels=list(src.classes), hidden=hidden, epochs=10, seed=0,
                             window=window)
@@ -208,7 +208,7 @@ def main() -> None:
     src = load_dataset("optdigits", split="train", data_dir=args.data_dir, classes="0-4")
     new_all = load_dataset("optdigits", split="train", data_dir=args.data_dir, classes="5-9")
     new_te = load_dataset("optdigits", split="test", data_dir=args.data_dir, classes="5-9")
-    for variant, (hidden, copies, window, include, threshold) in TRANSFER_ENCODERS.items():
+    for variant, (hidden, copies, window, include, threshold) in TRANSFER_RECIPES.items():
         src_v = augment_affine(src, copies, seed=seed)
         t0 = time.perf_counter()
         enc04 = pretrain_encoder(src_v.x, src_v.y, class_labels=list(src.classes), hidden=hidden, epochs=10, seed=seed)
@@ -248,7 +248,7 @@ def main() -> None:
     print(f"{'BPTT dense SNN readout, same features':44s} {f['bptt_readout']:9.4f} {f['bptt_seconds']:8.2f}  ("
           + ", ".join(f"T {t}: {a:.4f}" for t, a in f["bptt_readout_by_timesteps"].items()) + ")")
     print(f"{'encoder ANN head':44s} {f['ann_head']:9.4f}")
-    for variant in TRANSFER_ENCODERS:
+    for variant in TRANSFER_RECIPES:
         t, ten = out[f"transfer_5_9_{variant}"], out[f"ten_shot_{variant}"]
         print(f"{'transfer (' + variant + '): enc 0-4, local 5-9, 100 shots':44s} {t['accuracy']:9.4f} {t['seconds']:8.2f}"
               f"  +- {t['std']:.4f} over {args.transfer_seeds} seeds; seed 0 float {t['seed0_float']:.4f}, "

@@ -63,13 +63,13 @@ def _calibration_data(args: argparse.Namespace, ckpt, n_in: int, out):
             raise
         out.say(f"no calibration data ({e}); --stream-length keeps its default 64")
         return None
-    x = _local_features(args, ckpt, ds.x, out)
+    _, cal = calibration_split(ds.y, AUTO_FRACTION, seed=0)
+    x = _local_features(args, ckpt, ds.x[cal], out)  # only the calibration samples go through an encoder
     if x.shape[1] != n_in and args.stream_length != AUTO:  # (given auto: the accuracy run names it, as before)
         out.say(f"no calibration data: {name} has {x.shape[1]} features, the checkpoint {n_in} inputs; "
                 "--stream-length keeps its default 64")
         return None
-    _, cal = calibration_split(ds.y, AUTO_FRACTION, seed=0)
-    return x[cal], ds.y[cal]
+    return x, ds.y[cal]
 
 
 def _local_features(args: argparse.Namespace, ckpt, x, out):

@@ -13,6 +13,8 @@ Measures, with every seed explicit:
    and the transfer recipe (the affine encoder passing its input through, threshold 2); hardware
    accuracy (scnc.ref, SC L=64) of seed 0's classifier.
 3. *ten-shot*: the same encoders (0-4); all ten classes from 10 examples per class.
+4. *adding classes later*: the transfer recipe's 5-9 classifiers continued on 0-4 (10 examples each),
+   without and with 25 examples of 5-9 replayed (``scnc local-train --init-from --rehearse``).
 
 Prints a table and one JSON line. Run: ``NUMBA_NUM_THREADS=1 python benchmarks/local_learning.py
 --data-dir /work/shared/data`` (about a minute on one core). ``--verify-samples 50 --build DIR`` also
@@ -43,6 +45,26 @@ from scnc.snn import Network, TrainConfig, accuracy, train
 #: and the threshold chosen by ``--sweep-features``.
 TRANSFER_RECIPES = {"plain": (128, 0, (0.7, 1.3), False, 1.0), "affine": (256, 3, (0.0, 1.0), False, 1.0),
                      "skip": (256, 3, (0.0, 1.0), True, 2.0)}
+
+
+#: Part 4, adding classes later: the transfer recipe's 5-9 classifier continued on 10 examples of each
+#: of 0-4 (``scnc local-train --init-from``), with this many examples of 5-9 replayed (``--rehearse``).
+REHEARSAL_RECIPE = "skip"
+REHEARSAL = (0, 25)
+
+
+def _add_classes(clf59: LocalClassifier, enc, src, new_all, rehearse: int, seed: int, f_test: np.ndarray,
+                 y_test: np.ndarray) -> float:
+    """Ten-class test accuracy of ``clf59`` continued on 0-4 (10 each) plus ``rehearse`` examples of 5-9,
+    the samples ``scnc local-train --init-from ... --shots 50 --rehearse N --seed S`` draws."""
+    clf = clf59.add_classes(list(src.classes))
+    add = few_shot(src, total=50, seed=seed)
+    x, y = add.x, np.asarray(add.classes)[add.y]
+    if rehearse:
+        old = few_shot(new_all, total=rehearse, seed=seed)
+        x, y = np.concatenate([x, old.x]), np.concatenate([y, np.asarray(old.classes)[old.y]])
+    train_local(clf, enc(x), y)
+    return clf.accuracy(f_test, y_test, seed=seed)
 
 
 #: The split the transfer recipe was chosen on (never the reported 0-4 -> 5-9), and the grid (``--sweep``).
@@ -216,6 +238,7 @@ def main() -> None:
         enc04 = dataclasses.replace(enc04, window=window, include_input=include)
         f_te59, f_te = enc04(new_te.x), enc04(te.x)
         acc59, acc10, secs = [], [], []
+        inc: dict[int, list[float]] = {n: [] for n in REHEARSAL}
         for s in range(args.transfer_seeds):
             new_tr = few_shot(new_all, total=100, seed=s)
             c = dataclasses.replace(cfg, seed=s, threshold=threshold)
@@ -225,6 +248,9 @@ def main() -> None:
             ten = few_shot(tr, per_class=10, seed=s)
             clf10, _ = _local(enc04(ten.x), np.asarray(ten.classes)[ten.y], list(ten.classes), c)
             acc10.append(clf10.accuracy(f_te, te.y, seed=s))
+            if variant == REHEARSAL_RECIPE:
+                for n_old in REHEARSAL:
+                    inc[n_old].append(_add_classes(clf59, enc04, src, new_all, n_old, s, f_te, te.y))
             if s == 0:
                 g = ir.quantize(ir.from_checkpoint(clf59.to_checkpoint()), ir.QuantOptions(stream_length=64, seed=seed))
                 hw59 = ref.accuracy(g, clf59.intensities(f_te59), new_te.y)
@@ -235,6 +261,9 @@ def main() -> None:
             "seed0_float": acc59[0], "seed0_hardware_sc_L64": hw59}
         out[f"ten_shot_{variant}"] = {"accuracy": float(np.mean(acc10)), "std": float(np.std(acc10)),
                                       "per_seed": acc10, "shots_per_class": 10}
+        if variant == REHEARSAL_RECIPE:
+            out["add_0_4_rehearsal"] = {str(n): {"accuracy": float(np.mean(a)), "std": float(np.std(a)), "per_seed": a}
+                                        for n, a in inc.items()}
 
     f = out["full"]
     print(f"{'optdigits .tra -> .tes':44s} {'accuracy':>9s} {'train s':>8s}")
@@ -254,6 +283,8 @@ def main() -> None:
               f"  +- {t['std']:.4f} over {args.transfer_seeds} seeds; seed 0 float {t['seed0_float']:.4f}, "
               f"hardware {t['seed0_hardware_sc_L64']:.4f}")
         print(f"{'  enc 0-4, local 0-9, 10 shots per class':44s} {ten['accuracy']:9.4f} {'':8s}  +- {ten['std']:.4f}")
+    for n, r in out["add_0_4_rehearsal"].items():
+        print(f"{'  5-9 classifier + 0-4 (10 each), rehearse ' + n:44s} {r['accuracy']:9.4f} {'':8s}  +- {r['std']:.4f}")
     print(json.dumps(out, sort_keys=True))
 
 

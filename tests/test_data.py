@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scnc.data import DATASETS, Dataset, few_shot, load_dataset, parse_classes, select_classes
+from scnc.data import DATASETS, Dataset, few_shot, few_shot_index, load_dataset, parse_classes, select_classes
 from scnc.data.idx import IDX_DTYPES, parse_idx, read_idx
 from scnc.data.optdigits import DIGITS_TEST_SIZE, read_optdigits_file, stratified_split
 from scnc.errors import ConfigError, DataError
@@ -339,6 +339,14 @@ def test_few_shot_total_balances_with_remainder_to_lowest(digits_train: Dataset)
     assert ds.identity()["shots"] == 10 and ds.identity()["seed"] == 5
     per = few_shot(digits_train, per_class=3, seed=0)
     assert per.counts() == {c: 3 for c in range(10)} and per.shots == 30
+
+
+def test_few_shot_index_is_what_few_shot_keeps(digits_train: Dataset) -> None:
+    idx = few_shot_index(digits_train, total=23, seed=4)
+    kept = few_shot(digits_train, total=23, seed=4)
+    assert idx.dtype == np.int64 and (np.diff(idx) > 0).all() and idx.size == 23
+    assert np.array_equal(digits_train.x[idx], kept.x) and np.array_equal(digits_train.y[idx], kept.y)
+    assert digits_train.subset(idx).sha256 == kept.sha256
 
 
 def test_few_shot_is_seeded_and_checks_arguments(digits_train: Dataset) -> None:

@@ -115,3 +115,30 @@ def test_a_given_weight_bits_is_kept(ckpt, tmp_path, capsys) -> None:
     ir = json.loads((tmp_path / "b" / "ir" / "ir.json").read_text())
     assert ir["graph"]["hardware"]["stream_length"] == 32  # the shortest L that can hold 5-bit weights
     assert {n["quant"]["weight_bits"] for n in ir["graph"]["nodes"] if n["kind"] == "dense"} == {5}
+
+
+def test_a_few_shot_checkpoint_is_calibrated_on_every_example_it_did_not_see(tmp_path, capsys) -> None:
+    """A checkpoint trained on a 50-example sample of digits 5-9 (train split): compile's calibration data is
+    the rest of that split (not the 20 % split, which would hold some of the 50); a sample that does not
+    draw again identically falls back to the 20 % split and says so."""
+    from scnc.data import load_dataset
+
+    path = tmp_path / "few.npz"
+    assert main(["train", "-o", str(path), "--classes", "5-9", "--shots", "50", "--hidden", "16", "--epochs", "2",
+                 "--timesteps", "6", "--no-progress"]) == 0
+    split = load_dataset("digits", split="train", classes="5-9")
+    capsys.readouterr()
+    assert main(["compile", str(path), "-o", str(tmp_path / "b"), "--engine", "dense"]) == 0
+    cap = capsys.readouterr()
+    said = cap.out + cap.err
+    assert f"the {split.n - 50} examples of digits/train outside the 50-example sample" in said
+    assert f"calibration split of {split.n - 50} samples" in said
+    sidecar = tmp_path / "few.json"
+    meta = json.loads(sidecar.read_text())
+    meta["provenance"]["dataset"]["seed"] += 1  # provenance is not hashed: the file still loads
+    sidecar.write_text(json.dumps(meta))
+    assert main(["compile", str(path), "-o", str(tmp_path / "c"), "--engine", "dense"]) == 0
+    cap = capsys.readouterr()
+    said = cap.out + cap.err
+    assert "does not draw again identically" in said
+    assert f"calibration split of {len(calibration_split(split.y, 0.2, seed=0)[1])} samples" in said

@@ -69,8 +69,9 @@ def add_auto_length_options(p: argparse.ArgumentParser, *, data: bool, default_a
         g.add_argument("--auto-split", choices=SPLITS, metavar="SPLIT", default="train",
                        help=f"split it is held out of: %(choices)s (default: train); the calibration split is a "
                             f"seeded stratified {int(AUTO_FRACTION * 100)}%% of it, the part 'scnc demo "
-                            f"--stream-length auto' holds out of training. Use data the checkpoint was not "
-                            f"trained on, or the choice is optimistic")
+                            f"--stream-length auto' holds out of training (for a checkpoint trained on a "
+                            f"few-shot sample of it: every example outside the sample). Use data the checkpoint "
+                            f"was not trained on, or the choice is optimistic")
         g.add_argument("--data-dir", type=Path, default=None,
                        help="folder holding the files of optdigits or mnist (the calibration data)")
 

@@ -4,7 +4,8 @@ Every loader returns a :class:`Dataset` with features in [0, 1] (float32), class
 and the original labels, plus an :meth:`~Dataset.identity` for checkpoint provenance.
 """
 
-from .dataset import Dataset, few_shot, parse_classes, select_classes
+from .dataset import Dataset, few_shot, few_shot_index, parse_classes, select_classes
 from .loaders import DATASETS, SPLITS, load_dataset
 
-__all__ = ["Dataset", "load_dataset", "parse_classes", "few_shot", "select_classes", "DATASETS", "SPLITS"]
+__all__ = ["Dataset", "load_dataset", "parse_classes", "few_shot", "few_shot_index", "select_classes", "DATASETS",
+           "SPLITS"]

@@ -18,7 +18,7 @@ import numpy as np
 from .._io import hash_arrays
 from ..errors import ConfigError
 
-__all__ = ["Dataset", "parse_classes", "select_classes", "few_shot", "MAX_CLASS_LABELS"]
+__all__ = ["Dataset", "parse_classes", "select_classes", "few_shot", "few_shot_index", "MAX_CLASS_LABELS"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -236,6 +236,18 @@ def few_shot(
 ) -> Dataset:
     """Keep a few examples of every class, chosen at random with an explicit ``seed``.
 
+    The examples kept are ``ds.subset(few_shot_index(ds, ...))``; the result records ``shots`` and
+    ``seed``.
+    """
+    index = few_shot_index(ds, per_class=per_class, total=total, seed=seed)
+    return replace(ds.subset(index), shots=int(index.size), seed=int(seed))
+
+
+def few_shot_index(
+    ds: Dataset, *, per_class: int | None = None, total: int | None = None, seed: int = 0
+) -> np.ndarray:
+    """The sorted indices into ``ds`` of the examples :func:`few_shot` keeps (int64).
+
     Give exactly one of:
 
     per_class:
@@ -274,9 +286,7 @@ def few_shot(
                 f"examples, {m} requested"
             )
         chosen.append(idx[order[:m]])
-    index = np.sort(np.concatenate(chosen)) if chosen else np.zeros(0, np.int64)
-    out = ds.subset(index)
-    return replace(out, shots=int(sum(wanted)), seed=int(seed))
+    return np.sort(np.concatenate(chosen)).astype(np.int64) if chosen else np.zeros(0, np.int64)
 
 
 def _check_count(name: str, value: Any) -> None:

@@ -42,7 +42,7 @@ def _calibration_data(args: argparse.Namespace, ckpt, n_in: int, out):
 
     ``--stream-length auto`` given: ``--auto-dataset`` / ``--auto-split`` (as before). Otherwise the data set
     the checkpoint records in its provenance (``scnc train`` / ``scnc demo`` write it), if scnc can load it."""
-    from ..data import load_dataset
+    from ..data import load_dataset, select_classes
     from ..errors import ScncError
     from ..ref.stream_length import calibration_split
 
@@ -59,13 +59,14 @@ def _calibration_data(args: argparse.Namespace, ckpt, n_in: int, out):
                     "(--stream-length auto --auto-dataset NAME measures)")
             return None
     try:
-        ds = load_dataset(name, split=split, data_dir=args.data_dir, classes=classes)
+        full = load_dataset(name, split=split, data_dir=args.data_dir)  # read once: _untrained_index needs it too
+        ds = full if classes is None else select_classes(full, classes)
     except ScncError as e:
         if args.stream_length == AUTO:
             raise
         out.say(f"no calibration data ({e}); --stream-length keeps its default 64")
         return None
-    cal = _untrained_index(args, ds, (getattr(ckpt, "provenance", None) or {}).get("dataset"), split, out)
+    cal = _untrained_index(full, ds, (getattr(ckpt, "provenance", None) or {}).get("dataset"), out)
     if cal is None:
         _, cal = calibration_split(ds.y, AUTO_FRACTION, seed=0)
     x = _local_features(args, ckpt, ds.x[cal], out)  # only the calibration samples go through an encoder
@@ -76,9 +77,10 @@ def _calibration_data(args: argparse.Namespace, ckpt, n_in: int, out):
     return x, ds.y[cal]
 
 
-def _untrained_index(args: argparse.Namespace, ds, record, split: str, out):
-    """Indices into ``ds`` of the examples a checkpoint trained on a few-shot sample of this very split did
-    not see, or ``None`` (not such a checkpoint, or its sample cannot be drawn again identically).
+def _untrained_index(full, ds, record, out):
+    """Indices into ``ds`` (``full``, the whole split, or a class selection of it) of the examples a
+    checkpoint trained on a few-shot sample of this very split did not see, or ``None`` (not such a
+    checkpoint, or its sample cannot be drawn again identically).
 
     ``record`` is the checkpoint's ``provenance["dataset"]`` (:meth:`scnc.data.Dataset.identity`): a
     ``shots`` / ``seed`` pair there means training saw ``few_shot(classes, total=shots, seed=seed)`` of
@@ -86,21 +88,21 @@ def _untrained_index(args: argparse.Namespace, ds, record, split: str, out):
     held out, several times the 20 % split's samples (a 100-example classifier of 5 optdigits classes:
     1,802 instead of 379, which makes the ``auto`` choices' accuracy comparison that much less noisy).
     """
-    from ..data import few_shot_index, load_dataset, select_classes
+    from ..data import few_shot_index, select_classes
     from ..errors import ScncError
 
-    if not (isinstance(record, dict) and record.get("name") == ds.name and record.get("split") == split
+    split = full.split
+    if not (isinstance(record, dict) and record.get("name") == full.name and record.get("split") == split
             and isinstance(record.get("shots"), int) and isinstance(record.get("seed"), int)
             and isinstance(record.get("classes"), list)):
         return None
     try:
-        full = load_dataset(ds.name, split=split, data_dir=args.data_dir)
         source = select_classes(full, record["classes"])
         trained = few_shot_index(source, total=record["shots"], seed=record["seed"])
     except ScncError:
         return None
     if source.subset(trained).sha256 != record.get("sha256"):
-        out.say(f"the checkpoint's few-shot sample of {ds.name}/{split} does not draw again identically (the data "
+        out.say(f"the checkpoint's few-shot sample of {full.name}/{split} does not draw again identically (the data "
                 "changed?): calibrating on the usual 20 % split, which may hold examples it was trained on")
         return None
     labels = np.asarray(full.classes, dtype=np.int64)[full.y]
@@ -108,7 +110,7 @@ def _untrained_index(args: argparse.Namespace, ds, record, split: str, out):
     keep = np.flatnonzero(~np.isin(np.flatnonzero(np.isin(labels, ds.classes)), seen))
     if keep.size == 0:
         return None
-    out.say(f"calibration data: the {keep.size} examples of {ds.name}/{split} outside the {record['shots']}-example "
+    out.say(f"calibration data: the {keep.size} examples of {full.name}/{split} outside the {record['shots']}-example "
             "sample the checkpoint was trained on")
     return keep
 

@@ -61,7 +61,7 @@ def _samples(text: str) -> int | str:
     return integer(1)(text)
 
 
-def _local_features(args: argparse.Namespace):
+def _classifier_features(args: argparse.Namespace):
     """``(features, class labels)`` of a local-learning build: pixels -> encoder -> the classifier's intensities."""
     from ..errors import ConfigError
     from ..rtl import load_build
@@ -98,7 +98,7 @@ def run(args: argparse.Namespace, out: Out) -> int:
         classes = parse_classes(args.classes)
     features = None
     if args.classifier is not None or args.encoder is not None:
-        features, labels = _local_features(args)
+        features, labels = _classifier_features(args)
         classes = labels if classes is None else classes
     rep = verify_build(args.build, sim=args.sim, samples=args.samples, dataset=args.dataset,
                        data_dir=args.data_dir, classes=classes, waves=args.waves, seed=args.seed, flow=args.flow,
